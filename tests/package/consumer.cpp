@@ -1,0 +1,26 @@
+// A consumer project's program: the reference scenario through the installed / added /
+// fetched package, built with -Wall -Wextra -Werror.
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include <tsfill/tsfill.hpp>
+#ifdef TSFILL_CONSUMER_EIGEN
+#include <tsfill/eigen.hpp>
+#endif
+
+int main() {
+  using namespace std::chrono_literals;
+  const std::vector<std::int64_t> ts = {0, 3'600'000'000'000LL};
+  const std::vector<std::int32_t> ticker = {7, 7};
+  const std::vector<double> vol = {0.25, 0.5};
+  const tsfill::table_view<> silver{
+      ts, {tsfill::key_column("ticker", ticker)}, {tsfill::value_column("vol", vol)}};
+  const tsfill::result gold = tsfill::pipeline{.slot = tsfill::slot::fixed{30min}}.run(silver);
+  std::printf("tsfill %d.%d.%d: %zu rows\n", TSFILL_VERSION_MAJOR, TSFILL_VERSION_MINOR,
+              TSFILL_VERSION_PATCH, gold.rows());
+#ifdef TSFILL_CONSUMER_EIGEN
+  if (tsfill::eigen::filled_matrix<double>(gold)(1, 0) != 0.25) return 1;
+#endif
+  return gold.rows() == 3 && gold.value(0).filled<double>()[1] == 0.25 ? 0 : 1;
+}
