@@ -19,6 +19,11 @@ function(tsfill_set_warnings target)
               -Wdouble-promotion)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
       target_compile_options(${target} PRIVATE -Wduplicated-cond -Wlogical-op)
+      if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+        # g++ 12 at -O3 reports -Wrestrict inside libstdc++ for std::string concatenation
+        # (GCC bug 105329), a false positive.
+        target_compile_options(${target} PRIVATE -Wno-restrict)
+      endif()
     endif()
   elseif(MSVC)
     target_compile_options(${target} PRIVATE /W4 /permissive-)

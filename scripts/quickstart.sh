@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Builds tsfill and runs the reference job (the quickstart example) on generated data.
+# Builds the tsfill command line and runs the reference job on the bundled sample silver
+# table: RegularMkt rows, 30-minute slots, latest row per slot, per-day grid over all keys,
+# forward fill within the day. Writes build/quickstart/gold.csv and prints the stats.
 # Usage: scripts/quickstart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target tsfill_quickstart
-build/release/examples/tsfill_quickstart
+cmake --build --preset release --target tsfill_cli
+mkdir -p build/quickstart
+build/release/examples/tsfill fill examples/data/silver_sample.csv --output build/quickstart/gold.csv \
+  --keys ticker_tk,days --values 'vol*,vWidth' --where tradingSession=RegularMkt --stats --overwrite
+echo
+echo "build/quickstart/gold.csv (first rows):"
+head -n 4 build/quickstart/gold.csv | cut -c 1-150

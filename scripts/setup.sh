@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build git libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
-          clang-format)
+          clang-format gnuplot-nox python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,4 +18,15 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python tools in ./.venv (pyarrow also provides Arrow C++ for the CLI's Parquet support).
+python=${TSFILL_SETUP_PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$python" -m venv .venv
+fi
+if ! .venv/bin/python -c 'import pyarrow, duckdb, polars, pandas, pytest' >/dev/null 2>&1; then
+  echo "setup: installing scripts/requirements.txt into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
 fi

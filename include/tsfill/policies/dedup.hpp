@@ -59,23 +59,23 @@ TSFILL_BEGIN_NAMESPACE
   };
 
   // The same order as last / first, applied per column to the non-null values only.
-struct last_valid {
-  using category = value_selection_tag;
-  constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                const dedup_candidate& candidate) const noexcept {
-    return last{}.choose(incumbent, candidate);
-  }
-};
+  struct last_valid {
+    using category = value_selection_tag;
+    constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                  const dedup_candidate& candidate) const noexcept {
+      return last{}.choose(incumbent, candidate);
+    }
+  };
 
-struct first_valid {
-  using category = value_selection_tag;
-  constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                const dedup_candidate& candidate) const noexcept {
-    return first{}.choose(incumbent, candidate);
-  }
-};
+  struct first_valid {
+    using category = value_selection_tag;
+    constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                  const dedup_candidate& candidate) const noexcept {
+      return first{}.choose(incumbent, candidate);
+    }
+  };
 
-struct mean {
+  struct mean {
     using category = aggregation_tag;
     template <class T>
     struct accumulator {

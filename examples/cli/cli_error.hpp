@@ -1,0 +1,31 @@
+// Errors the command line reports on one line with exit status 2: bad flags, bad input
+// files, outputs that exist. Messages name the flag, or the file, row and column.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace tsfill_cli {
+
+class cli_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "FILE, row R (line L), column 'C': WHAT". Rows count data rows from 1 (the header is not
+// a row); the line is the file line where the record starts (the header is line 1).
+inline cli_error input_error(const std::string& file, std::uint64_t row, std::uint64_t line,
+                             const std::string& column, const std::string& what) {
+  std::string where = file;
+  if (row != 0) where += ", row " + std::to_string(row);
+  if (line != 0) where += " (line " + std::to_string(line) + ")";
+  if (!column.empty()) where += ", column '" + column + "'";
+  return cli_error(where + ": " + what);
+}
+
+inline cli_error flag_error(const std::string& flag, const std::string& what) {
+  return cli_error(flag + ": " + what);
+}
+
+}  // namespace tsfill_cli

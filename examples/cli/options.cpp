@@ -1,0 +1,286 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <fnmatch.h>
+
+#include "cli_error.hpp"
+#include "timefmt.hpp"
+
+namespace tsfill_cli {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t p = s.find(sep, start);
+    out.push_back(s.substr(start, p == std::string::npos ? std::string::npos : p - start));
+    if (p == std::string::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+std::int64_t parse_count(const std::string& flag, const std::string& v) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size() || n <= 0)
+    throw flag_error(flag, "expected a positive whole number of slots, got '" + v + "'");
+  return n;
+}
+
+std::int64_t parse_duration_flag(const std::string& flag, const std::string& v) {
+  std::string why;
+  const auto d = parse_duration(v, &why);
+  if (!d) throw flag_error(flag, "cannot read '" + v + "' as a duration: " + why);
+  if (*d <= 0) throw flag_error(flag, "must be positive, got '" + v + "'");
+  return *d;
+}
+
+std::int64_t parse_instant_flag(const std::string& flag, const std::string& v) {
+  std::string why;
+  const auto t = parse_timestamp(v, &why);
+  if (!t) throw flag_error(flag, "cannot read '" + v + "' as a timestamp: " + why);
+  return *t;
+}
+
+}  // namespace
+
+bool glob_match(const std::string& pattern, const std::string& name) {
+  return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+fill_spec parse_fill_method(const std::string& flag, const std::string& text) {
+  fill_spec f;
+  const std::size_t colon = text.find(':');
+  const std::string head = text.substr(0, colon);
+  const std::string arg = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  if (head == "forward" || head == "ffill" || head == "locf")
+    f.method = fill_method::forward;
+  else if (head == "backward" || head == "bfill" || head == "nocb")
+    f.method = fill_method::backward;
+  else if (head == "linear")
+    f.method = fill_method::linear;
+  else if (head == "nearest")
+    f.method = fill_method::nearest;
+  else if (head == "constant")
+    f.method = fill_method::constant;
+  else if (head == "none")
+    f.method = fill_method::none;
+  else
+    throw flag_error(flag, "unknown fill '" + text +
+                               "'; use forward, backward, linear, nearest, constant:V or none");
+  if (f.method == fill_method::constant) {
+    if (arg.empty()) throw flag_error(flag, "constant needs a value, e.g. constant:0");
+    const char* b = arg.data() + (arg[0] == '+' ? 1 : 0);
+    const auto [end, ec] = std::from_chars(b, arg.data() + arg.size(), f.constant);
+    if (ec != std::errc{} || end != arg.data() + arg.size())
+      throw flag_error(flag, "cannot read the constant '" + arg + "' as a number");
+  } else if (f.method == fill_method::linear || f.method == fill_method::nearest) {
+    if (arg == "time")
+      f.by_time = true;
+    else if (!arg.empty() && arg != "slot")
+      throw flag_error(flag, "'" + head + ":" + arg + "': the axis is 'slot' (default) or 'time'");
+  } else if (!arg.empty()) {
+    throw flag_error(flag, "'" + head + "' takes no argument, got '" + text + "'");
+  }
+  return f;
+}
+
+job_options parse_job_options(int argc, char** argv, int first,
+                              const std::vector<std::string>& extra_flags,
+                              std::vector<std::pair<std::string, std::string>>* extra) {
+  job_options o;
+  bool have_limit_area = false;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
+      o.inputs.push_back(arg);
+      continue;
+    }
+    std::string value;
+    bool has_inline_value = false;
+    if (const std::size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline_value = true;
+    }
+    auto take = [&]() -> std::string {
+      if (has_inline_value) return value;
+      if (i + 1 >= argc) throw flag_error(arg, "needs a value");
+      return argv[++i];
+    };
+    auto flag_only = [&] {
+      if (has_inline_value) throw flag_error(arg, "takes no value");
+    };
+    if (arg == "--output" || arg == "-o")
+      o.output = take();
+    else if (arg == "--time")
+      o.time_column = take();
+    else if (arg == "--keys")
+      o.keys = split(take(), ',');
+    else if (arg == "--values")
+      o.value_patterns = split(take(), ',');
+    else if (arg == "--where") {
+      const std::string w = take();
+      const std::size_t eq = w.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw flag_error(arg, "expected COL=VALUE, got '" + w + "'");
+      o.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+    } else if (arg == "--slot") {
+      o.slot_ns = parse_duration_flag(arg, take());
+    } else if (arg == "--partition") {
+      const std::string v = take();
+      if (v == "day")
+        o.partition_by_day = true;
+      else if (v == "none")
+        o.partition_by_day = false;
+      else
+        throw flag_error(arg, "expected day or none, got '" + v + "'");
+    } else if (arg == "--dedup") {
+      o.dedup = take();
+      static const char* known[] = {"last", "first", "last-valid", "first-valid", "mean",
+                                    "min",  "max",   "sum",        "count",       "reject"};
+      bool ok = false;
+      for (const char* k : known) ok = ok || o.dedup == k;
+      if (!ok)
+        throw flag_error(arg, "unknown dedup '" + o.dedup +
+                                  "'; use last, first, last-valid, first-valid, mean, min, max, "
+                                  "sum, count or reject");
+    } else if (arg == "--grid") {
+      const std::string v = take();
+      if (v == "partition")
+        o.grid = grid_kind::partition;
+      else if (v == "key")
+        o.grid = grid_kind::key;
+      else if (v == "observed")
+        o.grid = grid_kind::observed;
+      else if (v.rfind("range:", 0) == 0) {
+        const std::string r = v.substr(6);
+        const std::size_t slash = r.find('/');
+        if (slash == std::string::npos)
+          throw flag_error(arg, "expected range:START/END, got '" + v + "'");
+        o.grid = grid_kind::range;
+        o.range_start_ns = parse_instant_flag(arg, r.substr(0, slash));
+        o.range_end_ns = parse_instant_flag(arg, r.substr(slash + 1));
+        if (o.range_end_ns <= o.range_start_ns)
+          throw flag_error(arg, "the range must end after it starts");
+      } else if (v.rfind("session:", 0) == 0) {
+        throw flag_error(
+            arg, "session grids need --tz and a calendar, which this build does not support yet");
+      } else {
+        throw flag_error(arg,
+                         "expected partition, key, observed or range:START/END, got '" + v + "'");
+      }
+    } else if (arg == "--fill") {
+      const std::string v = take();
+      const std::size_t eq = v.find('=');
+      if (eq == std::string::npos)
+        o.fill = parse_fill_method(arg, v);
+      else
+        o.fill_for.emplace_back(v.substr(0, eq), parse_fill_method(arg, v.substr(eq + 1)));
+    } else if (arg == "--limit") {
+      o.limit = parse_count(arg, take());
+    } else if (arg == "--max-age") {
+      o.max_age_ns = parse_duration_flag(arg, take());
+    } else if (arg == "--limit-area") {
+      const std::string v = take();
+      have_limit_area = true;
+      if (v == "all")
+        o.area = area_kind::all;
+      else if (v == "inside")
+        o.area = area_kind::inside;
+      else if (v == "outside")
+        o.area = area_kind::outside;
+      else
+        throw flag_error(arg, "expected inside, outside or all, got '" + v + "'");
+    } else if (arg == "--all-or-nothing") {
+      flag_only();
+      o.all_or_nothing = true;
+    } else if (arg == "--suffix") {
+      o.suffix = take();
+      if (o.suffix.empty())
+        throw flag_error(arg, "must not be empty (the filled columns would replace the originals)");
+    } else if (arg == "--null-values") {
+      o.null_values = split(take(), ',');
+    } else if (arg == "--nan-is-null") {
+      flag_only();
+      o.nan_is_null = true;
+    } else if (arg == "--format") {
+      o.format = take();
+      if (o.format != "csv" && o.format != "parquet")
+        throw flag_error(arg, "expected csv or parquet, got '" + o.format + "'");
+    } else if (arg == "--input-format") {
+      o.input_format = take();
+      if (o.input_format != "csv" && o.input_format != "parquet")
+        throw flag_error(arg, "expected csv or parquet, got '" + o.input_format + "'");
+    } else if (arg == "--delimiter") {
+      const std::string v = take();
+      if (v == "\\t" || v == "tab")
+        o.delimiter = '\t';
+      else if (v.size() == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
+        o.delimiter = v[0];
+      else
+        throw flag_error(arg, "expected one character (or 'tab'), got '" + v + "'");
+    } else if (arg == "--stats") {
+      flag_only();
+      o.stats = true;
+    } else if (arg == "--time-unit") {
+      o.time_unit = take();
+      if (o.time_unit != "s" && o.time_unit != "ms" && o.time_unit != "us" && o.time_unit != "ns")
+        throw flag_error(arg, "expected s, ms, us or ns, got '" + o.time_unit + "'");
+    } else if (arg == "--partition-name") {
+      o.partition_name = take();
+      if (o.partition_name.empty() || o.partition_name.find_first_of("/=") != std::string::npos)
+        throw flag_error(arg, "must be a non-empty name without '/' or '='");
+    } else if (arg == "--overwrite") {
+      flag_only();
+      o.overwrite = true;
+    } else if (arg == "--no-progress" || arg == "--quiet" || arg == "-q") {
+      flag_only();
+      o.progress = false;
+    } else if (extra != nullptr &&
+               std::find(extra_flags.begin(), extra_flags.end(), arg) != extra_flags.end()) {
+      extra->emplace_back(arg, take());
+    } else {
+      throw flag_error(arg, "unknown flag (see tsfill --help)");
+    }
+  }
+  if (o.inputs.empty()) throw cli_error("no input file given (tsfill fill INPUT... --output OUT)");
+  if (o.output.empty()) throw flag_error("--output", "is required");
+
+  // Contradictions, named by flag.
+  auto methods_in_use = [&](auto pred) {
+    bool any = pred(o.fill);
+    for (const auto& [pat, f] : o.fill_for) any = any || pred(f);
+    return any;
+  };
+  if (o.all_or_nothing && !o.limit && !o.max_age_ns)
+    throw flag_error("--all-or-nothing", "needs --limit or --max-age to judge gaps by");
+  if (o.area == area_kind::outside &&
+      methods_in_use([](const fill_spec& f) { return f.method == fill_method::linear; }))
+    throw flag_error("--limit-area",
+                     "outside with --fill linear fills nothing: linear never extrapolates");
+  if (o.max_age_ns &&
+      methods_in_use([](const fill_spec& f) { return f.method == fill_method::constant; }))
+    throw flag_error("--max-age",
+                     "has no meaning for --fill constant (there is no observation to age)");
+  const bool only_none =
+      !methods_in_use([](const fill_spec& f) { return f.method != fill_method::none; });
+  if (only_none && (o.limit || o.max_age_ns || o.all_or_nothing || have_limit_area))
+    throw flag_error("--fill",
+                     "none takes no --limit, --max-age, --limit-area or --all-or-nothing");
+  for (const std::string& k : o.keys) {
+    if (k.empty()) throw flag_error("--keys", "has an empty column name");
+    if (k == o.time_column) throw flag_error("--keys", "'" + k + "' is also the --time column");
+  }
+  for (const std::string& v : o.value_patterns)
+    if (v.empty()) throw flag_error("--values", "has an empty pattern");
+  return o;
+}
+
+}  // namespace tsfill_cli

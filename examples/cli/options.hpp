@@ -1,0 +1,65 @@
+// The flags of `tsfill fill` (and of `tsfill plot`, which takes the same job flags), parsed
+// and checked. Every check failure is a cli_error naming the flag.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tsfill_cli {
+
+enum class fill_method { forward, backward, linear, nearest, constant, none };
+enum class grid_kind { partition, key, range, observed, session };
+enum class area_kind { all, inside, outside };
+
+struct fill_spec {
+  fill_method method = fill_method::forward;
+  bool by_time = false;  // linear:time / nearest:time
+  double constant = 0;
+};
+
+struct job_options {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string time_column = "date";
+  std::vector<std::string> keys;
+  std::vector<std::string> value_patterns;  // empty: every numeric non-key column
+  std::vector<std::pair<std::string, std::string>> where;
+  std::int64_t slot_ns = 30LL * 60 * 1'000'000'000;
+  bool partition_by_day = true;
+  std::string dedup = "last";
+  grid_kind grid = grid_kind::partition;
+  std::int64_t range_start_ns = 0, range_end_ns = 0;
+  fill_spec fill;                                           // for every column ...
+  std::vector<std::pair<std::string, fill_spec>> fill_for;  // ... unless a pattern here matches
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> max_age_ns;
+  area_kind area = area_kind::all;
+  bool all_or_nothing = false;
+  std::string suffix = "_bf";
+  std::vector<std::string> null_values = {"", "NA", "null", "NULL"};
+  bool nan_is_null = false;
+  std::string format;        // output format override: csv | parquet
+  std::string input_format;  // input format override
+  char delimiter = ',';
+  bool stats = false;
+  std::string time_unit;  // s | ms | us | ns for epoch integers
+  std::string partition_name = "partition_date";
+  bool overwrite = false;
+  bool progress = true;
+};
+
+// Parses the arguments after the subcommand. `extra` receives flags this parser does not
+// know (e.g. plot's own flags) as (flag, value) pairs when `allow_extra` names them.
+job_options parse_job_options(int argc, char** argv, int first,
+                              const std::vector<std::string>& extra_flags = {},
+                              std::vector<std::pair<std::string, std::string>>* extra = nullptr);
+
+fill_spec parse_fill_method(const std::string& flag, const std::string& text);
+
+// fnmatch-style glob match ('*', '?', '[...]').
+bool glob_match(const std::string& pattern, const std::string& name);
+
+}  // namespace tsfill_cli

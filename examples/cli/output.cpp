@@ -1,0 +1,290 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <unistd.h>
+
+#include "cli_error.hpp"
+#include "parquet_io.hpp"
+#include "timefmt.hpp"
+
+namespace tsfill_cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_extension(const std::string& p, const char* ext) {
+  const std::string e = ext;
+  return p.size() > e.size() && p.compare(p.size() - e.size(), e.size(), e) == 0;
+}
+
+void append_quoted(std::string& out, std::string_view s, char delim) {
+  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : s) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+}
+
+template <class T>
+void append_number(std::string& out, T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(v)) return out.append("NaN"), void();
+    if (std::isinf(v)) return out.append(v < 0 ? "-inf" : "inf"), void();
+  }
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+  out.append(buf, r.ptr);
+}
+
+// Formats slot times quickly: the date part is cached per day.
+class timestamp_writer {
+ public:
+  void append(std::string& out, std::int64_t ns) {
+    constexpr std::int64_t day_ns = 86'400'000'000'000;
+    std::int64_t day = ns / day_ns, rem = ns % day_ns;
+    if (rem < 0) {
+      rem += day_ns;
+      --day;
+    }
+    if (rem % 1'000'000'000 != 0) return append_timestamp(out, ns);  // sub-second: rare
+    if (day != day_) {
+      day_ = day;
+      date_ = format_date(day) + ' ';
+    }
+    out.append(date_);
+    const std::int64_t s = rem / 1'000'000'000;
+    const char two[] = {
+        static_cast<char>('0' + s / 36000),   static_cast<char>('0' + s / 3600 % 10), ':',
+        static_cast<char>('0' + s / 600 % 6), static_cast<char>('0' + s / 60 % 10),   ':',
+        static_cast<char>('0' + s % 60 / 10), static_cast<char>('0' + s % 10)};
+    out.append(two, sizeof two);
+  }
+
+ private:
+  std::int64_t day_ = INT64_MIN;
+  std::string date_;
+};
+
+// Write aside, then rename into place; removes the aside copy unless committed.
+class staged_path {
+ public:
+  staged_path(const std::string& final_path, bool overwrite)
+      : final_(final_path), overwrite_(overwrite) {
+    const fs::path f(final_path);
+    aside_ = (f.parent_path() /
+              ("." + f.filename().string() + ".tsfill-tmp-" + std::to_string(getpid())))
+                 .string();
+  }
+  const std::string& aside() const { return aside_; }
+  void commit() {
+    std::error_code ec;
+    std::string old;
+    if (fs::exists(final_)) {
+      if (!overwrite_)
+        throw flag_error("--output", final_ + " exists; pass --overwrite to replace it");
+      if (fs::is_directory(final_)) {
+        // A directory cannot be renamed over a non-empty one: move the old one aside first.
+        old = final_ + ".tsfill-old-" + std::to_string(getpid());
+        fs::rename(final_, old, ec);
+        if (ec) throw cli_error(final_ + ": cannot replace: " + ec.message());
+      }
+    }
+    fs::rename(aside_, final_, ec);  // atomic for a file replacing a file
+    if (ec) throw cli_error(final_ + ": cannot write: " + ec.message());
+    committed_ = true;
+    if (!old.empty()) fs::remove_all(old, ec);
+  }
+  ~staged_path() {
+    if (!committed_) {
+      std::error_code ec;
+      fs::remove_all(aside_, ec);
+    }
+  }
+  staged_path(const staged_path&) = delete;
+  staged_path& operator=(const staged_path&) = delete;
+
+ private:
+  std::string final_, aside_;
+  bool overwrite_;
+  bool committed_ = false;
+};
+
+void write_csv_file(const std::string& path, const job_options& o, const output_layout& l,
+                    const loaded_table& t, const tsfill::result& r, std::size_t first,
+                    std::size_t last) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw cli_error(path + ": cannot create: " + std::strerror(errno));
+  std::string buf;
+  append_csv(buf, o, l, t, r, first, first, true);  // the header
+  bool ok = true;
+  // Rows in chunks of segments, so the text buffer stays small.
+  for (std::size_t s = first; s < last && ok;) {
+    std::size_t e = s, rows = 0;
+    while (e < last && rows < (1U << 16)) rows += r.segments()[e++].size;
+    append_csv(buf, o, l, t, r, s, e, false);
+    ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+    buf.clear();
+    s = e;
+  }
+  ok = ok && std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+  if (std::fclose(f) != 0 || !ok) throw cli_error(path + ": write failed: " + std::strerror(errno));
+}
+
+void write_file(const std::string& path, const std::string& format, const job_options& o,
+                const output_layout& l, const loaded_table& t, const tsfill::result& r,
+                std::size_t first, std::size_t last) {
+  if (format == "parquet")
+    write_parquet(path, o, l, t, r, first, last);
+  else
+    write_csv_file(path, o, l, t, r, first, last);
+}
+
+}  // namespace
+
+output_target output_target_of(const job_options& o) {
+  output_target t;
+  t.path = o.output;
+  const bool csv_ext = has_extension(o.output, ".csv") || has_extension(o.output, ".tsv");
+  const bool parquet_ext = has_extension(o.output, ".parquet") || has_extension(o.output, ".pq");
+  t.partitioned =
+      (!csv_ext && !parquet_ext) || o.output.back() == '/' || fs::is_directory(o.output);
+  if (!o.format.empty()) {
+    t.format = o.format;
+  } else if (csv_ext) {
+    t.format = "csv";
+  } else if (parquet_ext) {
+    t.format = "parquet";
+  } else {
+    t.format = input_format_of(o, o.inputs.front());  // a directory: like the input
+  }
+  while (t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
+  if (fs::exists(t.path) && !o.overwrite)
+    throw flag_error("--output", t.path + " exists; pass --overwrite to replace it");
+  if (t.format == "parquet" && !parquet_supported())
+    throw flag_error("--output",
+                     "this tsfill was built without Parquet support (Arrow C++ was not found)");
+  return t;
+}
+
+output_layout layout_of(const job_options& o, const loaded_table& t, const tsfill::result& r,
+                        bool with_partition) {
+  output_layout l;
+  l.with_partition = with_partition;
+  // Names clash-checked with the partition name even when it is only a directory name: a
+  // Hive reader puts it back as a column.
+  if (o.partition_by_day) l.names.push_back(o.partition_name);
+  for (const loaded_key& k : t.keys) l.names.push_back(k.name);
+  l.names.emplace_back("slot_ts");
+  for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name());
+  for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name() + o.suffix);
+  for (std::size_t a = 0; a < l.names.size(); ++a)
+    for (std::size_t b = a + 1; b < l.names.size(); ++b)
+      if (l.names[a] == l.names[b])
+        throw flag_error("--suffix",
+                         "the output would have two columns named '" + l.names[a] + "'");
+  if (o.partition_by_day && !with_partition) l.names.erase(l.names.begin());
+  return l;
+}
+
+void append_csv(std::string& out, const job_options& o, const output_layout& l,
+                const loaded_table& t, const tsfill::result& r, std::size_t first, std::size_t last,
+                bool header) {
+  const char d = o.delimiter;
+  if (header) {
+    for (std::size_t c = 0; c < l.names.size(); ++c) {
+      if (c) out.push_back(d);
+      append_quoted(out, l.names[c], d);
+    }
+    out.push_back('\n');
+  }
+  timestamp_writer ts;
+  std::string partition_text;
+  std::int64_t partition_of_text = INT64_MIN;
+  for (std::size_t si = first; si < last; ++si) {
+    const tsfill::segment& s = r.segments()[si];
+    // The row prefix (partition, keys) is the same for the whole segment.
+    std::string prefix;
+    if (l.with_partition) {
+      if (s.partition != partition_of_text) {
+        partition_of_text = s.partition;
+        partition_text = format_date(s.partition);
+      }
+      prefix += partition_text;
+      prefix.push_back(d);
+    }
+    for (std::size_t j = 0; j < t.keys.size(); ++j) {
+      const std::int64_t v = r.distinct_keys(j)[s.key];
+      if (t.keys[j].is_string)
+        append_quoted(prefix, t.keys[j].words[static_cast<std::size_t>(v)], d);
+      else
+        append_number(prefix, v);
+      prefix.push_back(d);
+    }
+    for (std::size_t i = s.offset; i < s.offset + s.size; ++i) {
+      out.append(prefix);
+      ts.append(out, r.slot_times()[i]);
+      for (const bool filled : {false, true}) {
+        for (const tsfill::result_column& c : r.values()) {
+          out.push_back(d);
+          if (!(filled ? c.filled_valid(i) : c.original_valid(i))) continue;
+          switch (c.type()) {
+            case tsfill::value_type::float64:
+              append_number(out, (filled ? c.filled<double>() : c.original<double>())[i]);
+              break;
+            case tsfill::value_type::float32:
+              append_number(out, (filled ? c.filled<float>() : c.original<float>())[i]);
+              break;
+            case tsfill::value_type::int64:
+              append_number(out,
+                            (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>())[i]);
+              break;
+          }
+        }
+      }
+      out.push_back('\n');
+    }
+  }
+}
+
+void write_output(const job_options& o, const output_target& target, const loaded_table& t,
+                  const tsfill::result& r) {
+  // (Name clashes are errors here, before anything is written.)
+  const output_layout layout = layout_of(o, t, r, o.partition_by_day && !target.partitioned);
+  staged_path staged(target.path, o.overwrite);
+  const std::size_t segments = r.segments().size();
+  if (!target.partitioned) {
+    write_file(staged.aside(), target.format, o, layout, t, r, 0, segments);
+  } else {
+    fs::create_directories(staged.aside());
+    const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
+    if (!o.partition_by_day) {
+      write_file(staged.aside() + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
+    } else {
+      for (std::size_t s = 0; s < segments;) {
+        std::size_t e = s;
+        while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
+        const std::string dir =
+            staged.aside() + "/" + o.partition_name + "=" + format_date(r.segments()[s].partition);
+        fs::create_directories(dir);
+        write_file(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
+        s = e;
+      }
+    }
+  }
+  staged.commit();
+}
+
+}  // namespace tsfill_cli

@@ -1,0 +1,44 @@
+// Writing the result: one CSV or Parquet file, or a directory partitioned as
+// OUT/<partition-name>=YYYY-MM-DD/part-0.<ext>. Columns: the partition column, the key
+// columns, slot_ts, each value column, then each filled column. The partition column is
+// absent with --partition none, and in a partitioned directory it is in the directory name
+// only (the Hive convention that Spark, DuckDB, Polars and pyarrow datasets read back).
+// Everything is written aside and renamed into place, so a failure leaves no partial output.
+#pragma once
+
+#include <string>
+
+#include <tsfill/tsfill.hpp>
+
+#include "options.hpp"
+#include "table.hpp"
+
+namespace tsfill_cli {
+
+struct output_target {
+  std::string path;
+  bool partitioned = false;  // a directory of partitions
+  std::string format;        // csv | parquet
+};
+
+// Decides what --output means, and refuses an existing output without --overwrite (before
+// any input is read).
+output_target output_target_of(const job_options& o);
+
+void write_output(const job_options& o, const output_target& target, const loaded_table& t,
+                  const tsfill::result& r);
+
+// Shared by the writers: the names of the output columns and how to read each.
+struct output_layout {
+  bool with_partition = false;     // a partition column in the file
+  std::vector<std::string> names;  // all output column names, in order
+};
+output_layout layout_of(const job_options& o, const loaded_table& t, const tsfill::result& r,
+                        bool with_partition);
+
+// CSV text of the rows of segments [first, last), header first.
+void append_csv(std::string& out, const job_options& o, const output_layout& layout,
+                const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
+                std::size_t last_segment, bool header);
+
+}  // namespace tsfill_cli

@@ -1,0 +1,465 @@
+#include "parquet_io.hpp"
+
+#include "cli_error.hpp"
+
+#ifndef TSFILL_CLI_HAVE_PARQUET
+
+namespace tsfill_cli {
+
+bool parquet_supported() {
+  return false;
+}
+
+void read_parquet(const job_options&, const std::string& path, loaded_table&) {
+  throw cli_error(path +
+                  ": this tsfill was built without Parquet support (Arrow C++ was not found)");
+}
+
+void write_parquet(const std::string& path, const job_options&, const output_layout&,
+                   const loaded_table&, const tsfill::result&, std::size_t, std::size_t) {
+  throw cli_error(path +
+                  ": this tsfill was built without Parquet support (Arrow C++ was not found)");
+}
+
+}  // namespace tsfill_cli
+
+#else
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <arrow/api.h>
+#include <arrow/io/api.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+#include "output.hpp"
+#include "timefmt.hpp"
+
+namespace tsfill_cli {
+namespace {
+
+// One cell of an Arrow column, whatever its physical type.
+struct cell {
+  enum class kind { integer, floating, text, instant, other };
+  bool null = false;
+  kind k = kind::other;
+  std::int64_t i = 0;  // integers, booleans, instants (ns since the epoch)
+  double d = 0;        // floating
+  std::string_view s;  // text
+};
+
+std::int64_t unit_scale(arrow::TimeUnit::type u) {
+  switch (u) {
+    case arrow::TimeUnit::SECOND:
+      return 1'000'000'000;
+    case arrow::TimeUnit::MILLI:
+      return 1'000'000;
+    case arrow::TimeUnit::MICRO:
+      return 1'000;
+    case arrow::TimeUnit::NANO:
+      return 1;
+  }
+  return 1;
+}
+
+std::vector<cell> decode_cells(const arrow::Array& a);
+
+// Calls f(row, cell) for every row of an Arrow array (rows numbered from `base`).
+template <class F>
+void for_each_cell(const arrow::Array& a, std::size_t base, F&& f) {
+  const auto n = static_cast<std::size_t>(a.length());
+  auto each = [&](auto make) {
+    for (std::size_t r = 0; r < n; ++r) {
+      cell c;
+      if (a.IsNull(static_cast<std::int64_t>(r))) {
+        c.null = true;
+      } else {
+        make(static_cast<std::int64_t>(r), c);
+      }
+      f(base + r, c);
+    }
+  };
+  using K = cell::kind;
+  switch (a.type_id()) {
+#define TSFILL_INT_CASE(ID, ARR)                                                   \
+  case arrow::Type::ID:                                                            \
+    return each([&](std::int64_t r, cell& c) {                                     \
+      c.k = K::integer;                                                            \
+      c.i = static_cast<std::int64_t>(static_cast<const arrow::ARR&>(a).Value(r)); \
+    });
+    TSFILL_INT_CASE(INT8, Int8Array)
+    TSFILL_INT_CASE(INT16, Int16Array)
+    TSFILL_INT_CASE(INT32, Int32Array)
+    TSFILL_INT_CASE(INT64, Int64Array)
+    TSFILL_INT_CASE(UINT8, UInt8Array)
+    TSFILL_INT_CASE(UINT16, UInt16Array)
+    TSFILL_INT_CASE(UINT32, UInt32Array)
+#undef TSFILL_INT_CASE
+    case arrow::Type::UINT64:
+      return each([&](std::int64_t r, cell& c) {
+        const std::uint64_t v = static_cast<const arrow::UInt64Array&>(a).Value(r);
+        c.k = v > static_cast<std::uint64_t>(INT64_MAX) ? K::other : K::integer;
+        c.i = static_cast<std::int64_t>(v);
+      });
+    case arrow::Type::BOOL:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::integer;
+        c.i = static_cast<const arrow::BooleanArray&>(a).Value(r) ? 1 : 0;
+      });
+    case arrow::Type::DOUBLE:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::floating;
+        c.d = static_cast<const arrow::DoubleArray&>(a).Value(r);
+      });
+    case arrow::Type::FLOAT:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::floating;
+        c.d = static_cast<double>(static_cast<const arrow::FloatArray&>(a).Value(r));
+      });
+    case arrow::Type::STRING:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::text;
+        c.s = static_cast<const arrow::StringArray&>(a).GetView(r);
+      });
+    case arrow::Type::LARGE_STRING:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::text;
+        c.s = static_cast<const arrow::LargeStringArray&>(a).GetView(r);
+      });
+    case arrow::Type::TIMESTAMP: {
+      const std::int64_t scale =
+          unit_scale(static_cast<const arrow::TimestampType&>(*a.type()).unit());
+      return each([&](std::int64_t r, cell& c) {
+        c.k = __builtin_mul_overflow(static_cast<const arrow::TimestampArray&>(a).Value(r), scale,
+                                     &c.i)
+                  ? K::other
+                  : K::instant;
+      });
+    }
+    case arrow::Type::DATE32:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::instant;
+        c.i = static_cast<std::int64_t>(static_cast<const arrow::Date32Array&>(a).Value(r)) *
+              86'400'000'000'000;
+      });
+    case arrow::Type::DATE64:
+      return each([&](std::int64_t r, cell& c) {
+        c.k = K::instant;
+        c.i = static_cast<const arrow::Date64Array&>(a).Value(r) * 1'000'000;
+      });
+    case arrow::Type::DICTIONARY: {
+      const auto& dict = static_cast<const arrow::DictionaryArray&>(a);
+      // Decode the dictionary once (through a plain function: a recursive call here would
+      // instantiate for_each_cell again for every level), then look codes up.
+      const std::vector<cell> words = decode_cells(*dict.dictionary());
+      return each([&](std::int64_t r, cell& c) {
+        c = words[static_cast<std::size_t>(dict.GetValueIndex(r))];
+      });
+    }
+    default:
+      return each([&](std::int64_t, cell& c) { c.k = K::other; });
+  }
+}
+
+std::vector<cell> decode_cells(const arrow::Array& a) {
+  std::vector<cell> out(static_cast<std::size_t>(a.length()));
+  for_each_cell(a, 0, [&](std::size_t r, const cell& c) { out[r] = c; });
+  return out;
+}
+
+template <class F>
+void for_each_cell(const arrow::ChunkedArray& col, F&& f) {
+  std::size_t base = 0;
+  for (const auto& chunk : col.chunks()) {
+    for_each_cell(*chunk, base, f);
+    base += static_cast<std::size_t>(chunk->length());
+  }
+}
+
+bool is_number_type(const arrow::DataType& t) {
+  switch (t.id()) {
+    case arrow::Type::INT8:
+    case arrow::Type::INT16:
+    case arrow::Type::INT32:
+    case arrow::Type::INT64:
+    case arrow::Type::UINT8:
+    case arrow::Type::UINT16:
+    case arrow::Type::UINT32:
+    case arrow::Type::UINT64:
+    case arrow::Type::FLOAT:
+    case arrow::Type::DOUBLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+tsfill::value_type value_type_of(const arrow::DataType& t) {
+  if (t.id() == arrow::Type::DOUBLE) return tsfill::value_type::float64;
+  if (t.id() == arrow::Type::FLOAT) return tsfill::value_type::float32;
+  return tsfill::value_type::int64;
+}
+
+std::string text_of(const cell& c) {
+  switch (c.k) {
+    case cell::kind::integer:
+      return std::to_string(c.i);
+    case cell::kind::floating: {
+      char buf[32];
+      return std::string(buf, std::to_chars(buf, buf + sizeof buf, c.d).ptr);
+    }
+    case cell::kind::text:
+      return std::string(c.s);
+    case cell::kind::instant:
+      return format_timestamp(c.i);
+    case cell::kind::other:
+      return "?";
+  }
+  return "?";
+}
+
+template <class T>
+T check(arrow::Result<T> r, const std::string& path) {
+  if (!r.ok()) throw cli_error(path + ": " + r.status().ToString());
+  return std::move(r).ValueOrDie();
+}
+void check(const arrow::Status& s, const std::string& path) {
+  if (!s.ok()) throw cli_error(path + ": " + s.ToString());
+}
+
+}  // namespace
+
+bool parquet_supported() {
+  return true;
+}
+
+void read_parquet(const job_options& o, const std::string& path, loaded_table& t) {
+  auto file = check(arrow::io::ReadableFile::Open(path), path);
+  auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
+  const std::shared_ptr<arrow::Table> table = check(reader->ReadTable(), path);
+  const auto n = static_cast<std::size_t>(table->num_rows());
+  auto column = [&](const std::string& name, const char* flag) {
+    auto c = table->GetColumnByName(name);
+    if (!c) throw cli_error(std::string(flag) + ": " + path + " has no column '" + name + "'");
+    return c;
+  };
+
+  // Rows kept by --where (same column: any of the values; different columns: all).
+  std::vector<std::uint8_t> keep(n, 1);
+  std::map<std::string, std::set<std::string> > where;
+  for (const auto& [col, val] : o.where) where[col].insert(val);
+  for (const auto& [col, accepted] : where) {
+    for_each_cell(*column(col, "--where"), [&](std::size_t r, const cell& c) {
+      if (keep[r] && (c.null || accepted.count(text_of(c)) == 0)) keep[r] = 0;
+    });
+  }
+  std::vector<std::size_t> kept;
+  for (std::size_t r = 0; r < n; ++r)
+    if (keep[r]) kept.push_back(r);
+  t.rows_read += n;
+  t.rows_filtered += n - kept.size();
+  const std::size_t base = t.rows();
+  std::vector<std::size_t> out_row(n, SIZE_MAX);  // input row -> kept row index
+  for (std::size_t k = 0; k < kept.size(); ++k) out_row[kept[k]] = base + k;
+  for (const std::size_t r : kept) t.source_row.push_back(r + 1);
+
+  // Time.
+  t.time.resize(base + kept.size());
+  for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
+    if (out_row[r] == SIZE_MAX) return;
+    std::optional<std::int64_t> ns;
+    std::string why = "unsupported type";
+    if (c.null)
+      why = "the time is null";
+    else if (c.k == cell::kind::instant)
+      ns = c.i;
+    else if (c.k == cell::kind::text)
+      ns = parse_timestamp(c.s, &why);
+    else if (c.k == cell::kind::integer) {
+      if (o.time_unit.empty())
+        why = "an integer time column needs --time-unit s|ms|us|ns";
+      else
+        ns = parse_epoch(std::to_string(c.i), o.time_unit);
+    }
+    if (!ns) throw input_error(path, r + 1, 0, o.time_column, "cannot read the time: " + why);
+    t.time[out_row[r]] = *ns;
+  });
+
+  // Keys.
+  if (t.files.size() == 1)
+    for (const std::string& k : o.keys) t.keys.push_back(loaded_key{k, true, {}, {}, {}});
+  for (std::size_t j = 0; j < o.keys.size(); ++j) {
+    loaded_key& key = t.keys[j];
+    key.values.resize(base + kept.size());
+    for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
+      if (out_row[r] == SIZE_MAX) return;
+      if (c.null) throw input_error(path, r + 1, 0, key.name, "a key is null");
+      if (c.k == cell::kind::other)
+        throw input_error(path, r + 1, 0, key.name, "this type cannot be a key");
+      // Everything goes through the dictionary; finish_string_key turns an all-integer
+      // dictionary back into an integer key.
+      const std::string text = text_of(c);
+      key.values[out_row[r]] = key.code_of(text);
+    });
+  }
+
+  // Values: every numeric non-key, non-time column, or those --values selects.
+  if (t.files.size() == 1) {
+    for (const auto& field : table->schema()->fields()) {
+      const std::string& name = field->name();
+      if (name == o.time_column || std::find(o.keys.begin(), o.keys.end(), name) != o.keys.end())
+        continue;
+      const value_selection sel = select_value(o, name);
+      if (!sel.selected) continue;
+      if (!is_number_type(*field->type())) {
+        if (sel.requested)
+          throw flag_error("--values", "column '" + name + "' of " + path + " has type " +
+                                           field->type()->ToString() + ", not a number");
+        continue;
+      }
+      loaded_value v;
+      v.name = name;
+      v.type = value_type_of(*field->type());
+      v.requested = sel.requested;
+      t.values.push_back(std::move(v));
+    }
+    for (const std::string& p : o.value_patterns) {
+      if (has_glob(p)) {
+        if (std::none_of(t.values.begin(), t.values.end(),
+                         [&](const loaded_value& v) { return glob_match(p, v.name); }))
+          throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + path);
+      } else if (!table->GetColumnByName(p)) {
+        throw cli_error("--values: " + path + " has no column '" + p + "'");
+      }
+    }
+  }
+  for (loaded_value& v : t.values) {
+    const auto col = column(v.name, "--values");
+    if (!is_number_type(*col->type()) || value_type_of(*col->type()) != v.type)
+      throw input_error(path, 0, 0, v.name,
+                        "has type " + col->type()->ToString() + ", unlike in " + t.files.front());
+    const std::size_t rows = base + kept.size();
+    v.validity.resize((rows + 7) / 8, 0);
+    v.f64.resize(v.type == tsfill::value_type::float64 ? rows : 0);
+    v.f32.resize(v.type == tsfill::value_type::float32 ? rows : 0);
+    v.i64.resize(v.type == tsfill::value_type::int64 ? rows : 0);
+    for_each_cell(*col, [&](std::size_t r, const cell& c) {
+      const std::size_t row = out_row[r];
+      if (row == SIZE_MAX) return;
+      if (c.null || c.k == cell::kind::other) {
+        if (c.k == cell::kind::other && !c.null)
+          throw input_error(path, r + 1, 0, v.name, "the value does not fit in int64");
+        ++v.nulls;
+        if (v.type == tsfill::value_type::float64) v.f64[row] = std::nan("");
+        if (v.type == tsfill::value_type::float32) v.f32[row] = std::nanf("");
+        return;
+      }
+      v.validity[row / 8] = static_cast<std::uint8_t>(v.validity[row / 8] | (1U << (row % 8)));
+      switch (v.type) {
+        case tsfill::value_type::float64:
+          v.f64[row] = c.d;
+          break;
+        case tsfill::value_type::float32:
+          v.f32[row] = static_cast<float>(c.d);
+          break;
+        case tsfill::value_type::int64:
+          v.i64[row] = c.i;
+          break;
+      }
+    });
+  }
+}
+
+void write_parquet(const std::string& path, const job_options&, const output_layout& layout,
+                   const loaded_table& t, const tsfill::result& r, std::size_t first,
+                   std::size_t last) {
+  arrow::MemoryPool* pool = arrow::default_memory_pool();
+  std::size_t rows = 0;
+  for (std::size_t s = first; s < last; ++s) rows += r.segments()[s].size;
+  const std::size_t begin = first < last ? r.segments()[first].offset : 0;
+  const auto segs = r.segments().subspan(first, last - first);
+  arrow::FieldVector fields;
+  arrow::ArrayVector arrays;
+  auto finish = [&](arrow::ArrayBuilder& b, std::shared_ptr<arrow::Field> f) {
+    std::shared_ptr<arrow::Array> a;
+    check(b.Finish(&a), path);
+    fields.push_back(std::move(f));
+    arrays.push_back(std::move(a));
+  };
+  std::size_t name = 0;
+  if (layout.with_partition) {
+    arrow::Date32Builder b(pool);
+    check(b.Reserve(static_cast<std::int64_t>(rows)), path);
+    for (const tsfill::segment& s : segs)
+      for (std::size_t i = 0; i < s.size; ++i)
+        b.UnsafeAppend(static_cast<std::int32_t>(s.partition));
+    finish(b, arrow::field(layout.names[name++], arrow::date32(), false));
+  }
+  for (std::size_t j = 0; j < t.keys.size(); ++j) {
+    if (t.keys[j].is_string) {
+      arrow::StringBuilder b(pool);
+      for (const tsfill::segment& s : segs) {
+        const std::string& w = t.keys[j].words[static_cast<std::size_t>(r.distinct_keys(j)[s.key])];
+        for (std::size_t i = 0; i < s.size; ++i) check(b.Append(w), path);
+      }
+      finish(b, arrow::field(layout.names[name++], arrow::utf8(), false));
+    } else {
+      arrow::Int64Builder b(pool);
+      check(b.Reserve(static_cast<std::int64_t>(rows)), path);
+      for (const tsfill::segment& s : segs)
+        for (std::size_t i = 0; i < s.size; ++i) b.UnsafeAppend(r.distinct_keys(j)[s.key]);
+      finish(b, arrow::field(layout.names[name++], arrow::int64(), false));
+    }
+  }
+  {
+    arrow::TimestampBuilder b(arrow::timestamp(arrow::TimeUnit::NANO, "UTC"), pool);
+    check(b.AppendValues(r.slot_times().data() + begin, static_cast<std::int64_t>(rows)), path);
+    finish(b, arrow::field(layout.names[name++], arrow::timestamp(arrow::TimeUnit::NANO, "UTC"),
+                           false));
+  }
+  std::vector<std::uint8_t> valid(rows);
+  for (const bool filled : {false, true}) {
+    for (const tsfill::result_column& c : r.values()) {
+      for (std::size_t i = 0; i < rows; ++i)
+        valid[i] = filled ? c.filled_valid(begin + i) : c.original_valid(begin + i);
+      auto append = [&](auto& b, const auto* data, std::shared_ptr<arrow::DataType> type) {
+        check(b.AppendValues(data + begin, static_cast<std::int64_t>(rows), valid.data()), path);
+        finish(b, arrow::field(layout.names[name++], std::move(type), true));
+      };
+      switch (c.type()) {
+        case tsfill::value_type::float64: {
+          arrow::DoubleBuilder b(pool);
+          append(b, (filled ? c.filled<double>() : c.original<double>()).data(), arrow::float64());
+          break;
+        }
+        case tsfill::value_type::float32: {
+          arrow::FloatBuilder b(pool);
+          append(b, (filled ? c.filled<float>() : c.original<float>()).data(), arrow::float32());
+          break;
+        }
+        case tsfill::value_type::int64: {
+          arrow::Int64Builder b(pool);
+          append(b, (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>()).data(),
+                 arrow::int64());
+          break;
+        }
+      }
+    }
+  }
+  const auto table =
+      arrow::Table::Make(arrow::schema(fields), arrays, static_cast<std::int64_t>(rows));
+  auto out = check(arrow::io::FileOutputStream::Open(path), path);
+  const auto props =
+      parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
+  check(parquet::arrow::WriteTable(*table, pool, out, 1 << 20, props), path);
+  check(out->Close(), path);
+}
+
+}  // namespace tsfill_cli
+
+#endif

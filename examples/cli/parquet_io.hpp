@@ -1,0 +1,28 @@
+// Parquet input and output through Arrow C++ (compiled in when Arrow and Parquet were found
+// at build time; otherwise parquet_supported() is false and both functions throw a
+// cli_error saying so).
+#pragma once
+
+#include <string>
+
+#include <tsfill/tsfill.hpp>
+
+#include "options.hpp"
+#include "output.hpp"
+#include "table.hpp"
+
+namespace tsfill_cli {
+
+bool parquet_supported();
+
+// Appends the rows of a Parquet file (after --where) to `t`. Time columns may be
+// timestamps, dates, epoch integers (--time-unit) or ISO-8601 strings; keys integers,
+// strings or dictionaries; values any integer or floating type.
+void read_parquet(const job_options& o, const std::string& path, loaded_table& t);
+
+// Writes the rows of segments [first, last) as one Parquet file.
+void write_parquet(const std::string& path, const job_options& o, const output_layout& layout,
+                   const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
+                   std::size_t last_segment);
+
+}  // namespace tsfill_cli

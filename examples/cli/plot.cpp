@@ -1,0 +1,251 @@
+#include "plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_error.hpp"
+#include "job.hpp"
+#include "options.hpp"
+#include "table.hpp"
+#include "timefmt.hpp"
+
+namespace tsfill_cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct plot_flags {
+  std::vector<std::pair<std::string, std::string>> key;  // column = value
+  std::string value;
+  std::optional<std::int64_t> from_ns, to_ns;  // inclusive slot range
+  std::string title;
+};
+
+plot_flags read_plot_flags(const std::vector<std::pair<std::string, std::string>>& extra) {
+  plot_flags p;
+  for (const auto& [flag, v] : extra) {
+    if (flag == "--key") {
+      std::size_t start = 0;
+      while (start <= v.size()) {
+        const std::size_t comma = std::min(v.find(',', start), v.size());
+        const std::string part = v.substr(start, comma - start);
+        const std::size_t eq = part.find('=');
+        if (eq == std::string::npos || eq == 0)
+          throw flag_error(flag, "expected COL=VALUE[,COL=VALUE...], got '" + v + "'");
+        p.key.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+        start = comma + 1;
+      }
+    } else if (flag == "--value") {
+      p.value = v;
+    } else if (flag == "--day") {
+      const auto d = parse_date(v);
+      if (!d) throw flag_error(flag, "expected YYYY-MM-DD, got '" + v + "'");
+      p.from_ns = *d * 86'400'000'000'000;
+      p.to_ns = *p.from_ns + 86'400'000'000'000 - 1;
+    } else if (flag == "--from" || flag == "--to") {
+      std::string why;
+      const auto t = parse_timestamp(v, &why);
+      if (!t) throw flag_error(flag, "cannot read '" + v + "' as a timestamp: " + why);
+      (flag == "--from" ? p.from_ns : p.to_ns) = *t;
+    } else if (flag == "--title") {
+      p.title = v;
+    }
+  }
+  return p;
+}
+
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string quoted_for_gnuplot(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+int run_plot(int argc, char** argv) {
+  std::vector<std::pair<std::string, std::string>> extra;
+  job_options o = parse_job_options(
+      argc, argv, 2, {"--key", "--value", "--day", "--from", "--to", "--title"}, &extra);
+  const plot_flags p = read_plot_flags(extra);
+  const bool svg = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".svg") == 0;
+  const bool png = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".png") == 0;
+  if (!svg && !png)
+    throw flag_error("--output", "a plot is written as .png or .svg, got '" + o.output + "'");
+  if (fs::exists(o.output) && !o.overwrite)
+    throw flag_error("--output", o.output + " exists; pass --overwrite to replace it");
+  if (p.key.size() != o.keys.size())
+    throw flag_error("--key", "give one COL=VALUE for each of the " +
+                                  std::to_string(o.keys.size()) + " --keys columns");
+  if (!p.value.empty() && o.value_patterns.empty()) o.value_patterns = {p.value};
+
+  const loaded_table t = load_inputs(o);
+  const tsfill::result r = run_job(o, t);
+
+  // The key's index among the distinct keys.
+  std::optional<std::uint32_t> key;
+  for (std::uint32_t k = 0; k < r.distinct_key_count() && !key; ++k) {
+    bool all = true;
+    for (std::size_t j = 0; j < o.keys.size() && all; ++j) {
+      const auto it = std::find_if(p.key.begin(), p.key.end(),
+                                   [&](const auto& kv) { return kv.first == o.keys[j]; });
+      if (it == p.key.end())
+        throw flag_error("--key", "no value given for key column '" + o.keys[j] + "'");
+      const std::int64_t v = r.distinct_keys(j)[k];
+      all = t.keys[j].is_string ? t.keys[j].words[static_cast<std::size_t>(v)] == it->second
+                                : std::to_string(v) == it->second;
+    }
+    if (all) key = k;
+  }
+  if (!key) throw flag_error("--key", "no rows for this key in the input");
+  const std::string column = p.value.empty() ? (r.value_count() ? r.value(0).name() : "") : p.value;
+  if (column.empty()) throw flag_error("--value", "the input has no value column to plot");
+  const tsfill::result_column& c = r.value(column);
+
+  // Rows of the key inside the window, as (time, original, filled, status).
+  struct point {
+    std::int64_t t;
+    double original, filled;
+    tsfill::cell_status status;
+  };
+  std::vector<point> pts;
+  std::vector<std::size_t> breaks;        // a later partition's first point is pts[breaks[k]]
+  std::vector<std::int64_t> break_times;  // ... and that partition starts at this time (ns)
+  auto value_at = [&](bool filled, std::size_t i) {
+    if (!(filled ? c.filled_valid(i) : c.original_valid(i))) return std::nan("");
+    switch (c.type()) {
+      case tsfill::value_type::float64:
+        return (filled ? c.filled<double>() : c.original<double>())[i];
+      case tsfill::value_type::float32:
+        return static_cast<double>((filled ? c.filled<float>() : c.original<float>())[i]);
+      case tsfill::value_type::int64:
+        return static_cast<double>(
+            (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>())[i]);
+    }
+    return std::nan("");
+  };
+  for (const tsfill::segment& s : r.segments()) {
+    if (s.key != *key) continue;
+    const std::size_t first_point = pts.size();
+    for (std::size_t i = s.offset; i < s.offset + s.size; ++i) {
+      const std::int64_t ts = r.slot_times()[i];
+      if ((p.from_ns && ts < *p.from_ns) || (p.to_ns && ts > *p.to_ns)) continue;
+      pts.push_back({ts, value_at(false, i), value_at(true, i), c.status()[i]});
+    }
+    if (first_point > 0 && pts.size() > first_point) {
+      breaks.push_back(first_point);
+      break_times.push_back(s.partition * 86'400'000'000'000);  // partitions are UTC days
+    }
+  }
+  if (pts.empty()) throw flag_error("--day", "the key has no slots in the chosen window");
+  double lo = INFINITY, hi = -INFINITY;
+  for (const point& q : pts)
+    if (!std::isnan(q.filled)) lo = std::min(lo, q.filled), hi = std::max(hi, q.filled);
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  const double pad = hi > lo ? (hi - lo) * 0.08 : 1.0;
+  const double missing_y = lo - pad;
+
+  // Data file: epoch seconds, original, filled, status; a blank line breaks the line.
+  const std::string stem = o.output + ".tsfill-tmp-" + std::to_string(getpid());
+  const std::string data_path = stem + ".dat", script_path = stem + ".gp",
+                    image_path = stem + (svg ? ".svg" : ".png");
+  struct cleanup {
+    std::vector<std::string> paths;
+    ~cleanup() {
+      std::error_code ec;
+      for (const auto& q : paths) fs::remove(q, ec);
+    }
+  } tmp{{data_path, script_path, image_path}};
+  {
+    std::FILE* f = std::fopen(data_path.c_str(), "w");
+    if (!f) throw cli_error(data_path + ": cannot create");
+    std::size_t next_break = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      if (next_break < breaks.size() && i == breaks[next_break]) {
+        std::fputs("\n", f);
+        ++next_break;
+      }
+      if (i > 0 && std::isnan(pts[i].filled) != std::isnan(pts[i - 1].filled)) std::fputs("\n", f);
+      std::fprintf(f, "%.3f %.17g %.17g %d\n", static_cast<double>(pts[i].t) / 1e9, pts[i].original,
+                   pts[i].filled, static_cast<int>(pts[i].status));
+    }
+    std::fclose(f);
+  }
+  std::string title = p.title;
+  if (title.empty()) {
+    title = column + " for";
+    for (const auto& [k, v] : p.key) title += " " + k + "=" + v;
+  }
+  const bool one_day = pts.back().t - pts.front().t <= 86'400'000'000'000;
+  // A dashed line where each partition (after the first) starts: nothing is carried over it.
+  std::string partition_lines;
+  for (const std::int64_t b : break_times) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lc rgb '#888888'\n",
+                  static_cast<double>(b) / 1e9, static_cast<double>(b) / 1e9);
+    partition_lines += buf;
+  }
+  {
+    std::FILE* f = std::fopen(script_path.c_str(), "w");
+    if (!f) throw cli_error(script_path + ": cannot create");
+    std::fprintf(
+        f,
+        "set terminal %s size 1000,420 font 'sans,10'\n"
+        "set output %s\n"
+        "set title %s\n"
+        "set xdata time\nset timefmt '%%s'\nset format x \"%s\"\n"
+        "set grid lc rgb '#dddddd'\nset key outside top center horizontal\n"
+        "set yrange [%.17g:%.17g]\n%s"
+        "d = %s\n"
+        "is(s, k) = (s == k) ? 1 : NaN\n"
+        "plot d using 1:3 with lines lw 1.5 lc rgb '#9e9e9e' title 'filled series', \\\n"
+        "  d using 1:($3*is($4,2)) with points pt 9 ps 1.1 lc rgb '#ff7f0e' title 'forward', \\\n"
+        "  d using 1:($3*is($4,3)) with points pt 11 ps 1.1 lc rgb '#2ca02c' title 'backward', \\\n"
+        "  d using 1:($3*is($4,4)) with points pt 5 ps 0.9 lc rgb '#9467bd' title 'interpolated', "
+        "\\\n"
+        "  d using 1:($3*is($4,5)) with points pt 13 ps 1.0 lc rgb '#8c564b' title 'constant', \\\n"
+        "  d using 1:($2*is($4,1)) with points pt 7 ps 0.8 lc rgb '#1f77b4' title 'observed', \\\n"
+        "  d using 1:(%.17g*is($4,0)) with points pt 2 ps 1.2 lc rgb '#d62728' title 'missing'\n",
+        svg ? "svg dynamic background '#ffffff'" : "pngcairo",
+        quoted_for_gnuplot(image_path).c_str(), quoted_for_gnuplot(title).c_str(),
+        one_day ? "%H:%M" : "%m-%d\\n%H:%M", missing_y - pad, hi + pad, partition_lines.c_str(),
+        quoted_for_gnuplot(data_path).c_str(), missing_y);
+    std::fclose(f);
+  }
+  const char* gnuplot = std::getenv("TSFILL_GNUPLOT");
+  const std::string cmd =
+      std::string(gnuplot ? gnuplot : "gnuplot") + " " + shell_quoted(script_path) + " 2>&1";
+  std::FILE* proc = popen(cmd.c_str(), "r");
+  std::string out;
+  if (proc) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, proc)) out += buf;
+  }
+  const int status = proc ? pclose(proc) : -1;
+  if (status != 0 || !fs::exists(image_path)) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+      throw cli_error("plot: gnuplot was not found (install it: apt-get install gnuplot-nox)");
+    throw cli_error("plot: gnuplot failed: " + out);
+  }
+  std::error_code ec;
+  fs::rename(image_path, o.output, ec);
+  if (ec) throw cli_error(o.output + ": cannot write: " + ec.message());
+  std::fprintf(stderr, "tsfill: wrote %s (%zu slots)\n", o.output.c_str(), pts.size());
+  return 0;
+}
+
+}  // namespace tsfill_cli

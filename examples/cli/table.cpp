@@ -1,0 +1,119 @@
+#include "table.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <numeric>
+
+#include "cli_error.hpp"
+#include "csv_reader.hpp"
+#include "parquet_io.hpp"
+
+namespace tsfill_cli {
+
+std::string loaded_table::describe_row(std::size_t i) const {
+  const auto it = std::upper_bound(file_first_row.begin(), file_first_row.end(), i);
+  const std::size_t f = static_cast<std::size_t>(it - file_first_row.begin()) - 1;
+  return files[f] + " row " + std::to_string(source_row[i]);
+}
+
+tsfill::table_view<> loaded_table::view() const {
+  tsfill::table_view<> t;
+  t.time = time;
+  for (const loaded_key& k : keys) t.keys.emplace_back(k.name, k.values);
+  for (const loaded_value& v : values) {
+    const std::span<const std::uint8_t> bits =
+        v.nulls ? std::span<const std::uint8_t>(v.validity) : std::span<const std::uint8_t>();
+    switch (v.type) {
+      case tsfill::value_type::float64:
+        t.values.emplace_back(v.name, v.f64, bits);
+        break;
+      case tsfill::value_type::float32:
+        t.values.emplace_back(v.name, v.f32, bits);
+        break;
+      case tsfill::value_type::int64:
+        t.values.emplace_back(v.name, v.i64, bits);
+        break;
+    }
+  }
+  return t;
+}
+
+bool has_glob(const std::string& p) {
+  return p.find_first_of("*?[") != std::string::npos;
+}
+
+value_selection select_value(const job_options& o, const std::string& name) {
+  value_selection v;
+  v.selected = o.value_patterns.empty();
+  for (const std::string& p : o.value_patterns) {
+    if (has_glob(p) ? glob_match(p, name) : p == name) {
+      v.selected = true;
+      v.requested = v.requested || !has_glob(p);
+    }
+  }
+  return v;
+}
+
+bool is_parquet_path(const std::string& path) {
+  auto ends = [&](const char* ext) {
+    const std::string e = ext;
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  return ends(".parquet") || ends(".pq");
+}
+
+std::string input_format_of(const job_options& o, const std::string& path) {
+  if (!o.input_format.empty()) return o.input_format;
+  return is_parquet_path(path) ? "parquet" : "csv";
+}
+
+void finish_string_key(loaded_key& k) {
+  // All words integers? Then it is an integer key (sorted numerically).
+  std::vector<std::int64_t> as_int(k.words.size());
+  bool all_int = !k.words.empty();
+  for (std::size_t w = 0; w < k.words.size() && all_int; ++w) {
+    const std::string& s = k.words[w];
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), as_int[w]);
+    all_int = ec == std::errc{} && end == s.data() + s.size() && !s.empty() &&
+              std::to_string(as_int[w]) == s;  // "007" stays a string key
+  }
+  if (all_int) {
+    for (std::int64_t& v : k.values) v = as_int[static_cast<std::size_t>(v)];
+    k.words.clear();
+    k.is_string = false;
+    return;
+  }
+  std::vector<std::size_t> order(k.words.size());
+  std::iota(order.begin(), order.end(), 0U);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return k.words[a] < k.words[b]; });
+  std::vector<std::int64_t> rank(order.size());
+  std::vector<std::string> sorted(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = static_cast<std::int64_t>(r);
+    sorted[r] = std::move(k.words[order[r]]);
+  }
+  for (std::int64_t& v : k.values) v = rank[static_cast<std::size_t>(v)];
+  k.words = std::move(sorted);
+  k.is_string = true;
+}
+
+loaded_table load_inputs(const job_options& o) {
+  loaded_table t;
+  for (const std::string& path : o.inputs) {
+    t.files.push_back(path);
+    t.file_first_row.push_back(t.rows());
+    if (input_format_of(o, path) == "parquet")
+      read_parquet(o, path, t);
+    else
+      read_csv(o, path, t);
+  }
+  for (loaded_key& k : t.keys) {
+    k.index.clear();
+    if (k.is_string) finish_string_key(k);
+  }
+  for (loaded_value& v : t.values) v.validity.resize((t.rows() + 7) / 8, 0);
+  return t;
+}
+
+}  // namespace tsfill_cli

@@ -1,0 +1,104 @@
+// The rows a command reads, as typed columns ready to hand to tsfill::table_view: UTC
+// nanosecond timestamps, integer or dictionary-coded string keys, and value columns with
+// Arrow bitmaps. Loaded from CSV (csv_reader) or Parquet (parquet_io).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <tsfill/columns.hpp>
+
+#include "options.hpp"
+
+namespace tsfill_cli {
+
+// Hash and equality that let an unordered_map<std::string, ...> be probed with a
+// string_view (no allocation per lookup).
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+struct loaded_key {
+  std::string name;
+  bool is_string = false;
+  std::vector<std::int64_t> values;  // the integers, or codes into `words`
+  std::vector<std::string> words;    // string keys: the dictionary, sorted
+  // While loading: word -> code in first-seen order (finish_string_key sorts them).
+  std::unordered_map<std::string, std::int64_t, text_hash, std::equal_to<>> index;
+
+  std::int64_t code_of(std::string_view word) {
+    const auto it = index.find(word);
+    if (it != index.end()) return it->second;
+    const auto code = static_cast<std::int64_t>(words.size());
+    words.emplace_back(word);
+    index.emplace(words.back(), code);
+    return code;
+  }
+};
+
+struct loaded_value {
+  std::string name;
+  tsfill::value_type type = tsfill::value_type::float64;
+  std::vector<double> f64;
+  std::vector<float> f32;
+  std::vector<std::int64_t> i64;
+  std::vector<std::uint8_t> validity;  // Arrow bitmap, (rows + 7) / 8 bytes
+  std::size_t nulls = 0;
+  // While loading (CSV): named exactly by --values (a parse failure is then an error, not a
+  // sign that the column is not numeric), and whether every value so far was a number.
+  bool requested = false;
+  bool numeric = true;
+
+  void append_f64(std::size_t row, double v, bool valid) {
+    if (row % 8 == 0) validity.push_back(0);
+    if (valid)
+      validity[row / 8] = static_cast<std::uint8_t>(validity[row / 8] | (1U << (row % 8)));
+    else
+      ++nulls;
+    f64.push_back(v);
+  }
+};
+
+struct loaded_table {
+  std::vector<std::int64_t> time;  // ns since the epoch, UTC
+  std::vector<loaded_key> keys;
+  std::vector<loaded_value> values;
+  // Where each kept row came from: its file (index into `files`) and 1-based data row.
+  std::vector<std::string> files;
+  std::vector<std::size_t> file_first_row;  // first kept row of each file
+  std::vector<std::uint64_t> source_row;
+  std::size_t rows_read = 0;      // data rows in the files
+  std::size_t rows_filtered = 0;  // dropped by --where
+
+  std::size_t rows() const { return time.size(); }
+  // "silver.csv row 12" for kept row i.
+  std::string describe_row(std::size_t i) const;
+  tsfill::table_view<> view() const;
+};
+
+// Reads the inputs named in `o` (CSV or Parquet by extension or --input-format).
+loaded_table load_inputs(const job_options& o);
+
+// Helpers shared by the readers.
+bool has_glob(const std::string& pattern);
+// Whether --values selects column `name` (every column when no --values was given), and
+// whether a pattern names it exactly (then a non-number in it is an error, not a sign
+// that the column is not numeric).
+struct value_selection {
+  bool selected = false;
+  bool requested = false;
+};
+value_selection select_value(const job_options& o, const std::string& name);
+bool is_parquet_path(const std::string& path);
+std::string input_format_of(const job_options& o, const std::string& path);
+void finish_string_key(loaded_key& k);  // sorts the dictionary, remaps codes, or turns an
+                                        // all-integer dictionary into an integer key
+
+}  // namespace tsfill_cli

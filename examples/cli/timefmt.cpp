@@ -1,0 +1,214 @@
+#include "timefmt.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace tsfill_cli {
+namespace {
+
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+constexpr std::int64_t ns_per_day = 86'400 * ns_per_s;
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+std::optional<std::int64_t> days_of(int y, int m, int d) {
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days{ymd}.time_since_epoch().count();
+}
+
+std::nullopt_t fail(std::string* why, const char* text) {
+  if (why) *why = text;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_date(std::string_view s) {
+  int y = 0, m = 0, d = 0;
+  if (s.size() != 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
+    return std::nullopt;
+  return days_of(y, m, d);
+}
+
+std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.size() < 10) return fail(why, "expected YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]");
+  const auto day = parse_date(s.substr(0, 10));
+  if (!day) return fail(why, "not a valid YYYY-MM-DD date");
+  int year = 0;
+  digits(s, 0, 4, year);
+  if (year < 1678 || year > 2261)
+    return fail(why, "outside the nanosecond range (years 1678-2261)");
+  std::int64_t ns = *day * ns_per_day;
+  std::size_t p = 10;
+  if (p == s.size()) return ns;
+  if (s[p] != 'T' && s[p] != 't' && s[p] != ' ')
+    return fail(why, "expected 'T' or a space after the date");
+  ++p;
+  int hh = 0, mm = 0, ss = 0;
+  if (!digits(s, p, 2, hh) || p + 2 >= s.size() || s[p + 2] != ':' || !digits(s, p + 3, 2, mm))
+    return fail(why, "expected HH:MM after the date");
+  p += 5;
+  std::int64_t frac = 0;
+  if (p < s.size() && s[p] == ':') {
+    if (!digits(s, p + 1, 2, ss)) return fail(why, "expected two digits of seconds");
+    p += 3;
+    if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+      ++p;
+      int n = 0;
+      while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+        if (n == 9) return fail(why, "more than 9 digits of fractional seconds");
+        frac = frac * 10 + (s[p] - '0');
+        ++n;
+        ++p;
+      }
+      if (n == 0) return fail(why, "expected digits after the decimal point");
+      for (; n < 9; ++n) frac *= 10;
+    }
+  }
+  if (hh > 23 || mm > 59 || ss > 59) return fail(why, "hour, minute or second out of range");
+  ns += (static_cast<std::int64_t>(hh) * 3600 + mm * 60 + ss) * ns_per_s + frac;
+  if (p == s.size()) return ns;
+  if (s[p] == 'Z' || s[p] == 'z') {
+    if (p + 1 != s.size()) return fail(why, "unexpected text after 'Z'");
+    return ns;
+  }
+  if (s[p] != '+' && s[p] != '-') return fail(why, "unexpected text after the time");
+  const int sign = s[p] == '-' ? -1 : 1;
+  ++p;
+  int oh = 0, om = 0;
+  if (!digits(s, p, 2, oh)) return fail(why, "expected +HH:MM offset");
+  p += 2;
+  if (p < s.size() && s[p] == ':') ++p;
+  if (p < s.size()) {
+    if (!digits(s, p, 2, om) || p + 2 != s.size()) return fail(why, "expected +HH:MM offset");
+  }
+  if (oh > 23 || om > 59) return fail(why, "offset out of range");
+  // Local time minus the offset is UTC.
+  return ns - sign * (static_cast<std::int64_t>(oh) * 3600 + om * 60) * ns_per_s;
+}
+
+std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  std::int64_t scale = 1;
+  if (unit == "s")
+    scale = ns_per_s;
+  else if (unit == "ms")
+    scale = 1'000'000;
+  else if (unit == "us")
+    scale = 1'000;
+  else if (unit == "ns")
+    scale = 1;
+  else
+    return std::nullopt;
+  std::int64_t out = 0;
+  if (__builtin_mul_overflow(v, scale, &out)) return std::nullopt;
+  return out;
+}
+
+void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_seconds,
+                      bool with_offset) {
+  ns += static_cast<std::int64_t>(offset_seconds) * ns_per_s;
+  std::int64_t day = ns / ns_per_day;
+  std::int64_t rem = ns % ns_per_day;
+  if (rem < 0) {
+    rem += ns_per_day;
+    --day;
+  }
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{day}}};
+  const std::int64_t secs = rem / ns_per_s, frac = rem % ns_per_s;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld",
+                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                        static_cast<unsigned>(ymd.day()), static_cast<long long>(secs / 3600),
+                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  out.append(buf, static_cast<std::size_t>(n));
+  if (frac != 0) {
+    if (frac % 1'000'000 == 0)
+      n = std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac / 1'000'000));
+    else if (frac % 1'000 == 0)
+      n = std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac / 1'000));
+    else
+      n = std::snprintf(buf, sizeof buf, ".%09lld", static_cast<long long>(frac));
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  if (with_offset) {
+    const std::int32_t a = offset_seconds < 0 ? -offset_seconds : offset_seconds;
+    n = std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_seconds < 0 ? '-' : '+', a / 3600,
+                      a / 60 % 60);
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds, bool with_offset) {
+  std::string s;
+  append_timestamp(s, ns, offset_seconds, with_offset);
+  return s;
+}
+
+std::string format_date(std::int64_t day) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{day}}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::optional<std::int64_t> parse_duration(std::string_view s, std::string* why) {
+  struct unit {
+    std::string_view name;
+    std::int64_t ns;
+  };
+  // Longest names first so "ms" is not read as "m" + "s".
+  static constexpr unit units[] = {{"min", 60 * ns_per_s}, {"ns", 1},        {"us", 1'000},
+                                   {"ms", 1'000'000},      {"s", ns_per_s},  {"m", 60 * ns_per_s},
+                                   {"h", 3600 * ns_per_s}, {"d", ns_per_day}};
+  if (s.empty()) return fail(why, "empty duration");
+  std::int64_t total = 0;
+  std::size_t p = 0;
+  while (p < s.size()) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(s.data() + p, s.data() + s.size(), n);
+    if (ec != std::errc{} || end == s.data() + p || n < 0)
+      return fail(why,
+                  "expected a number followed by a unit (ns, us, ms, s, min, h, d), e.g. 30min");
+    p = static_cast<std::size_t>(end - s.data());
+    const unit* found = nullptr;
+    for (const unit& u : units) {
+      if (s.substr(p, u.name.size()) == u.name) {
+        found = &u;
+        break;
+      }
+    }
+    if (!found)
+      return fail(why, "unknown unit; use ns, us, ms, s, min, h or d (e.g. 30min, 1h, 15s)");
+    p += found->name.size();
+    std::int64_t part = 0;
+    if (__builtin_mul_overflow(n, found->ns, &part) || __builtin_add_overflow(total, part, &total))
+      return fail(why, "too long");
+  }
+  return total;
+}
+
+}  // namespace tsfill_cli

@@ -1,0 +1,37 @@
+// Time parsing and formatting for the command line: ISO-8601 timestamps to UTC nanoseconds,
+// nanoseconds back to "YYYY-MM-DD HH:MM:SS", and durations like "30min", "1h30min", "15s".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tsfill_cli {
+
+// Parses "YYYY-MM-DD", or "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]" optionally followed by
+// "Z" or a "+HH:MM" / "+HHMM" / "+HH" offset (converted to UTC). Up to 9 fraction digits.
+// Returns nullopt (with `why` set) when the text is not such a timestamp or is out of the
+// nanosecond range (years 1678-2261).
+std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
+
+// Parses an epoch integer in the given unit ("s", "ms", "us", "ns") to nanoseconds.
+std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit);
+
+// "YYYY-MM-DD HH:MM:SS", with ".fff" / ".ffffff" / ".fffffffff" only when not whole
+// seconds. `offset_seconds` shifts to local time and appends "+HH:MM" when `with_offset`.
+std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds = 0,
+                             bool with_offset = false);
+void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_seconds = 0,
+                      bool with_offset = false);
+
+// "YYYY-MM-DD" of a day number (days since 1970-01-01).
+std::string format_date(std::int64_t day);
+// Day number of "YYYY-MM-DD".
+std::optional<std::int64_t> parse_date(std::string_view s);
+
+// Parses "30min", "1h", "15s", "1d", "500ms", "1h30min" (units ns, us, ms, s, m|min, h, d)
+// to nanoseconds. Returns nullopt with `why` on anything else.
+std::optional<std::int64_t> parse_duration(std::string_view s, std::string* why = nullptr);
+
+}  // namespace tsfill_cli

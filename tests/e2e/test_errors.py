@@ -1,0 +1,130 @@
+"""Bad input: one line on stderr naming the file, row and column or the flag; exit status 2;
+no output file."""
+import os
+
+import pytest
+
+from make_silver import make_silver, write_csv
+
+GOOD = "date,k,v\n2024-01-01T00:00:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n"
+
+
+def fails(tsfill, tmp_path, args, message, text=GOOD, name="in.csv"):
+    src = tmp_path / name
+    if text is not None:
+        src.write_text(text)
+    out = tmp_path / "out.csv"
+    p = tsfill("fill", src, "--output", out, *args, check=False)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("tsfill: "), lines[0]
+    assert message in lines[0], lines[0]
+    assert not out.exists()
+    assert not any(".tsfill-tmp" in f for f in os.listdir(tmp_path)), os.listdir(tmp_path)
+    return lines[0]
+
+
+def test_missing_columns(tsfill, tmp_path):
+    fails(tsfill, tmp_path, ["--time", "ts"], "--time: " + str(tmp_path / "in.csv") + " has no column 'ts'")
+    fails(tsfill, tmp_path, ["--keys", "ticker"], "--keys: " + str(tmp_path / "in.csv") + " has no column 'ticker'")
+    fails(tsfill, tmp_path, ["--values", "price"], "has no column 'price'")
+    fails(tsfill, tmp_path, ["--where", "session=Regular"], "--where: ")
+    fails(tsfill, tmp_path, ["--values", "x*"], "--values: pattern 'x*' matches no numeric column")
+
+
+def test_unparsable_timestamp(tsfill, tmp_path):
+    text = GOOD + "2024-13-01T00:00:00Z,a,3\n"
+    fails(tsfill, tmp_path, [], "in.csv, row 3 (line 4), column 'date': cannot read '2024-13-01T00:00:00Z' as a timestamp",
+          text)
+    fails(tsfill, tmp_path, [], "looks like an epoch number; pass --time-unit", "date,v\n1709560032,1\n")
+
+
+def test_unparsable_number_in_a_named_column(tsfill, tmp_path):
+    text = GOOD + "2024-01-01T02:00:00Z,a,1.2.3\n"
+    fails(tsfill, tmp_path, ["--values", "v"], "row 3 (line 4), column 'v': cannot read '1.2.3' as a number", text)
+
+
+def test_ragged_row(tsfill, tmp_path):
+    text = GOOD + "2024-01-01T02:00:00Z,a\n"
+    fails(tsfill, tmp_path, [], "in.csv, row 3 (line 4): expected 3 fields (as in the header), found 2", text)
+
+
+def test_unterminated_quote(tsfill, tmp_path):
+    fails(tsfill, tmp_path, [], "row 3 (line 4): a quoted field is never closed", GOOD + '2024-01-01,"a,1\n')
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--slot", "30 minutes"], "--slot: cannot read '30 minutes' as a duration"),
+    (["--slot", "0min"], "--slot: must be positive"),
+    (["--partition", "week"], "--partition: expected day or none, got 'week'"),
+    (["--dedup", "latest"], "--dedup: unknown dedup 'latest'"),
+    (["--grid", "sessions"], "--grid: expected partition, key, observed or range:START/END"),
+    (["--grid", "range:2024-01-02/2024-01-01"], "--grid: the range must end after it starts"),
+    (["--fill", "spline"], "--fill: unknown fill 'spline'"),
+    (["--fill", "constant:x"], "--fill: cannot read the constant 'x' as a number"),
+    (["--limit", "0"], "--limit: expected a positive whole number of slots, got '0'"),
+    (["--limit-area", "middle"], "--limit-area: expected inside, outside or all, got 'middle'"),
+    (["--max-age", "-1h"], "--max-age: cannot read '-1h' as a duration"),
+    (["--all-or-nothing"], "--all-or-nothing: needs --limit or --max-age"),
+    (["--fill", "linear", "--limit-area", "outside"], "--limit-area: outside with --fill linear fills nothing"),
+    (["--fill", "constant:0", "--max-age", "1h"], "--max-age: has no meaning for --fill constant"),
+    (["--fill", "none", "--limit", "2"], "--fill: none takes no --limit"),
+    (["--time-unit", "min"], "--time-unit: expected s, ms, us or ns, got 'min'"),
+    (["--format", "xlsx"], "--format: expected csv or parquet, got 'xlsx'"),
+    (["--frobnicate"], "--frobnicate: unknown flag"),
+    (["--keys"], "--keys: needs a value"),
+    (["--fill", "nosuch*=linear"], "--fill: 'nosuch*' matches no value column"),
+    (["--suffix", ""], "--suffix: must not be empty"),
+    (["--keys", "k", "--values", "v", "--suffix", "_bf", "--partition-name", "k"],
+     "--suffix: the output would have two columns named 'k'"),
+])
+def test_bad_flags(tsfill, tmp_path, args, message):
+    fails(tsfill, tmp_path, args, message)
+
+
+def test_reject_names_both_rows(tsfill, tmp_path):
+    text = "date,k,v\n2024-01-01T00:10:00Z,a,1\n2024-01-01T00:20:00Z,b,1\n2024-01-01T00:25:00Z,a,2\n"
+    fails(tsfill, tmp_path, ["--keys", "k", "--dedup", "reject"],
+          "--dedup reject: " + str(tmp_path / "in.csv") + " row 1 and " + str(tmp_path / "in.csv") + " row 3", text)
+
+
+def test_unreadable_and_empty_files(tsfill, tmp_path):
+    fails(tsfill, tmp_path, [], "nope.csv: cannot open: No such file or directory", None, "nope.csv")
+    fails(tsfill, tmp_path, [], "the file is empty", "")
+    (tmp_path / "dir.csv").mkdir()
+    p = tsfill("fill", tmp_path / "dir.csv", "--output", tmp_path / "o.csv", check=False)
+    assert p.returncode == 2 and "dir.csv" in p.stderr
+
+
+def test_existing_output_needs_overwrite(tsfill, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    out = tmp_path / "out.csv"
+    out.write_text("precious")
+    p = tsfill("fill", src, "--output", out, check=False)
+    assert p.returncode == 2
+    assert "--output: " + str(out) + " exists; pass --overwrite to replace it" in p.stderr
+    assert out.read_text() == "precious"
+    tsfill("fill", src, "--output", out, "--overwrite")
+    assert out.read_text().startswith("partition_date,slot_ts,v,v_bf\n")
+
+
+def test_a_failing_run_leaves_the_old_output(tsfill, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD + "garbage,a,1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.csv").write_text("old")
+    p = tsfill("fill", src, "--output", out, "--overwrite", check=False)
+    assert p.returncode == 2
+    assert (out / "old.csv").read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["in.csv", "out"]
+
+
+def test_usage_without_command(tsfill):
+    p = tsfill(check=False)
+    assert p.returncode == 2 and "no command given" in p.stderr
+    p = tsfill("filll", check=False)
+    assert p.returncode == 2 and "unknown command 'filll'" in p.stderr
+    assert tsfill("--help").stdout.startswith("usage: tsfill fill")

@@ -1,0 +1,163 @@
+"""Output forms: partitioned directories, Parquet written by tsfill and read by pyarrow (and
+the other way round), --stats, and plots."""
+import datetime as dt
+import os
+import struct
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+import oracle
+from conftest import ROOT, assert_same_table, read_output
+from make_silver import make_silver, write_csv
+
+SAMPLE = ROOT / "examples" / "data" / "silver_sample.csv"
+WEATHER = ROOT / "examples" / "data" / "nycflights13-weather.csv"
+REFERENCE_FLAGS = ["--keys", "ticker_tk,days", "--values", "vol*,vWidth", "--where", "tradingSession=RegularMkt"]
+
+
+def test_partitioned_csv_directory(tsfill, tmp_path):
+    single, parts = tmp_path / "gold.csv", tmp_path / "gold"
+    tsfill("fill", SAMPLE, "--output", single, *REFERENCE_FLAGS)
+    tsfill("fill", SAMPLE, "--output", parts, *REFERENCE_FLAGS, "--format", "csv")
+    days = sorted(os.listdir(parts))
+    assert days == ["partition_date=2024-03-04", "partition_date=2024-03-05", "partition_date=2024-03-06"]
+    header, rows = read_output(single)
+    joined = []
+    for d in days:
+        assert os.listdir(parts / d) == ["part-0.csv"]
+        h, r = read_output(parts / d / "part-0.csv")
+        assert h == header[1:]  # the partition is in the directory name (Hive convention)
+        joined += [[d.split("=")[1]] + x for x in r]
+    assert joined == rows
+
+
+def test_partitioned_parquet_directory_reads_as_a_hive_dataset(tsfill, tmp_path):
+    parts = tmp_path / "gold"
+    tsfill("fill", SAMPLE, "--output", parts, *REFERENCE_FLAGS, "--format", "parquet", "--partition-name", "day")
+    assert sorted(os.listdir(parts))[0] == "day=2024-03-04"
+    t = pq.read_table(parts / "day=2024-03-05" / "part-0.parquet", partitioning=None)
+    assert t.column_names[:3] == ["ticker_tk", "days", "slot_ts"]
+    assert t.schema.field("slot_ts").type == pa.timestamp("ns", tz="UTC")
+    assert t.schema.field("ticker_tk").type == pa.string()
+    assert t.schema.field("days").type == pa.int64()
+    # As a hive-partitioned dataset, the directory is the whole table.
+    tsfill("fill", SAMPLE, "--output", tmp_path / "gold.csv", *REFERENCE_FLAGS)
+    _, rows = read_output(tmp_path / "gold.csv")
+    day = ds.partitioning(pa.schema([("day", pa.date32())]), flavor="hive")
+    whole = ds.dataset(parts, format="parquet", partitioning=day).to_table()
+    assert whole.num_rows == len(rows)
+    assert sorted(set(whole.column("day").to_pylist())) == [dt.date(2024, 3, d) for d in (4, 5, 6)]
+
+
+def test_parquet_round_trip_matches_csv(tsfill, tmp_path):
+    csv_out, pq_out = tmp_path / "gold.csv", tmp_path / "gold.parquet"
+    tsfill("fill", SAMPLE, "--output", csv_out, *REFERENCE_FLAGS)
+    tsfill("fill", SAMPLE, "--output", pq_out, *REFERENCE_FLAGS)
+    header, rows = read_output(csv_out)
+    t = pq.read_table(pq_out)
+    assert t.column_names == header
+    assert t.num_rows == len(rows)
+    for name_i, name in enumerate(header):
+        col = t.column(name).to_pylist()
+        for r, v in zip(rows, col):
+            text = r[name_i]
+            if name == "partition_date":
+                assert v.isoformat() == text
+            elif name == "slot_ts":
+                assert v.strftime("%Y-%m-%d %H:%M:%S") == text
+            elif v is None:
+                assert text == ""
+            elif isinstance(v, float):
+                assert float(text) == v
+            else:
+                assert str(v) == text
+
+
+def test_parquet_written_by_pyarrow_is_read_by_tsfill(tsfill, tmp_path):
+    # Every supported input type: tz-aware microsecond timestamps, dictionary-encoded and
+    # int32 keys, float32, float64 and int64 values with nulls.
+    rows = make_silver(seed=11, tickers=("AA", "BB", "CC"), tenors=(7, 30), days=2, null_rate=0.2)
+    csv_in = tmp_path / "silver.csv"
+    write_csv(csv_in, rows)
+
+    def num(s):
+        return None if s in ("", "NA") else float(s)
+    times = [dt.datetime.fromisoformat(r[0].replace("Z", "+00:00")) for r in rows]
+    table = pa.table({
+        "date": pa.array(times, pa.timestamp("us", tz="UTC")),
+        "ticker_tk": pa.array([r[1] for r in rows]).dictionary_encode(),
+        "days": pa.array([int(r[2]) for r in rows], pa.int32()),
+        "tradingSession": pa.array([r[3] for r in rows]),
+        "volATM": pa.array([num(r[6]) for r in rows], pa.float64()),
+        "volD10": pa.array([num(r[4]) for r in rows], pa.float32()),
+        "vWidth": pa.array([None if num(r[9]) is None else round(num(r[9]) * 1e6) for r in rows], pa.int64()),
+    })
+    pq_in = tmp_path / "silver.parquet"
+    pq.write_table(table, pq_in)
+    out = tmp_path / "gold.parquet"
+    tsfill("fill", pq_in, "--output", out, "--keys", "ticker_tk,days", "--where", "tradingSession=RegularMkt",
+           "--fill", "linear")
+    got = pq.read_table(out)
+    assert got.schema.field("volD10").type == pa.float32()
+    assert got.schema.field("vWidth_bf").type == pa.int64()
+    # The float64 column agrees with the oracle run on the same data as CSV.
+    names, want = oracle.run([csv_in], keys=("ticker_tk", "days"), values=("volATM",), fill="linear",
+                             where=[("tradingSession", "RegularMkt")])
+    filled = got.column("volATM_bf").to_pylist()
+    assert len(filled) == len(want)
+    for w, g in zip(want, filled):
+        assert (w[-1] is None and g is None) or abs(w[-1] - g) <= 1e-12 * max(1, abs(w[-1]))
+    # int64 linear interpolation rounds to whole numbers (half away from zero).
+    assert all(isinstance(v, int) for v in got.column("vWidth_bf").to_pylist() if v is not None)
+
+
+def test_parquet_time_as_date_and_iso_strings(tsfill, tmp_path):
+    table = pa.table({"d": pa.array([dt.date(2024, 1, 1), dt.date(2024, 1, 3)], pa.date32()),
+                      "s": pa.array(["2024-01-01T05:00:00+05:00", "2024-01-03T00:00:00Z"]),
+                      "v": pa.array([1.0, 3.0])})
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src)
+    for col in ("d", "s"):
+        out = tmp_path / f"out_{col}.csv"
+        tsfill("fill", src, "--output", out, "--time", col, "--slot", "1d", "--partition", "none",
+               "--values", "v", "--fill", "linear")
+        _, rows = read_output(out)
+        assert [r[0] for r in rows] == ["2024-01-01 00:00:00", "2024-01-02 00:00:00", "2024-01-03 00:00:00"]
+        assert [r[2] for r in rows] == ["1", "2", "3"]
+
+
+def test_parquet_errors_name_the_row(tsfill, tmp_path):
+    table = pa.table({"date": pa.array([dt.datetime(2024, 1, 1), None], pa.timestamp("s")), "v": [1.0, 2.0]})
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src)
+    p = tsfill("fill", src, "--output", tmp_path / "o.csv", check=False)
+    assert p.returncode == 2
+    assert "in.parquet, row 2, column 'date': cannot read the time: the time is null" in p.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_stats_summary(tsfill, tmp_path):
+    p = tsfill("fill", SAMPLE, "--output", tmp_path / "g.csv", *REFERENCE_FLAGS, "--stats")
+    for label in ("rows read", "rows filtered out (--where)", "duplicate rows dropped", "partitions", "keys",
+                  "grid cells (output rows)", "cells filled forward", "cells still missing", "seconds: read"):
+        assert label in p.stderr, label
+    lines = {l.split("  ")[1].strip(): l.split()[-1] for l in p.stderr.splitlines() if l.startswith("  ") and
+             l.split()[-1].replace(",", "").isdigit()}
+    assert lines["rows read"] == "1,168"
+
+
+@pytest.mark.parametrize("ext,magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_plot(tsfill, tmp_path, ext, magic):
+    out = tmp_path / ("plot" + ext)
+    tsfill("plot", WEATHER, "--output", out, "--keys", "origin", "--time", "time_hour", "--slot", "1h",
+           "--key", "origin=JFK", "--value", "pressure", "--from", "2013-01-01T00:00Z", "--to",
+           "2013-01-03T00:00Z", "--fill", "linear", "--limit", "3")
+    assert out.read_bytes().startswith(magic)
+    assert os.path.getsize(out) > 5000
+    p = tsfill("plot", WEATHER, "--output", tmp_path / "x.png", "--keys", "origin", "--time", "time_hour",
+               "--key", "origin=XYZ", check=False)
+    assert p.returncode == 2 and "--key: no rows for this key" in p.stderr
