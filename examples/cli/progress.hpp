@@ -1,9 +1,11 @@
 // A one-line progress report on stderr ("reading silver.csv: 42% 1.3M rows 2.1M rows/s
-// ETA 3s"), drawn only when stderr is a terminal and at most four times a second.
+// ETA 3s"), drawn only when stderr is a terminal and at most four times a second
+// (TSFILL_PROGRESS_INTERVAL_MS changes that, for tests).
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <unistd.h>
@@ -17,12 +19,15 @@ class progress_line {
         what_(std::move(what)),
         total_(total_bytes),
         start_(std::chrono::steady_clock::now()),
-        last_(start_) {}
+        last_(start_) {
+    if (const char* ms = std::getenv("TSFILL_PROGRESS_INTERVAL_MS"))
+      interval_ = std::chrono::milliseconds(std::atol(ms));
+  }
 
   void update(std::size_t bytes_done, std::size_t rows) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(250)) return;
+    if (now - last_ < interval_) return;
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double frac = total_ ? static_cast<double>(bytes_done) / static_cast<double>(total_) : 0;
@@ -45,6 +50,7 @@ class progress_line {
   std::string what_;
   std::size_t total_;
   std::chrono::steady_clock::time_point start_, last_;
+  std::chrono::milliseconds interval_{250};
   bool drawn_ = false;
 };
 

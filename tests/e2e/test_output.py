@@ -161,3 +161,23 @@ def test_plot(tsfill, tmp_path, ext, magic):
     p = tsfill("plot", WEATHER, "--output", tmp_path / "x.png", "--keys", "origin", "--time", "time_hour",
                "--key", "origin=XYZ", check=False)
     assert p.returncode == 2 and "--key: no rows for this key" in p.stderr
+
+
+def test_progress_line_only_on_a_terminal(tsfill, tmp_path):
+    import shutil
+    import subprocess
+    rows = make_silver(seed=2, tickers=tuple("T%02d" % i for i in range(40)), tenors=(7, 30, 90), days=10)
+    src = tmp_path / "big.csv"
+    write_csv(src, rows)
+    assert len(rows) > 70000  # progress is checked every 65,536 rows
+    exe = os.environ.get("TSFILL_BIN")
+    cmd = f"{exe} fill {src} --output {tmp_path / 'o.csv'} --keys ticker_tk,days"
+    env = dict(os.environ, TSFILL_PROGRESS_INTERVAL_MS="0")
+    # Through a pseudo-terminal (script(1)): a progress line with rows/s and an ETA.
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stdout
+    assert "reading " in p.stdout and "rows/s" in p.stdout and "ETA" in p.stdout, p.stdout
+    # Not a terminal: nothing on stderr.
+    q = subprocess.run(cmd.split() + ["--overwrite"], capture_output=True, text=True, env=env)
+    assert q.returncode == 0 and q.stderr == ""
