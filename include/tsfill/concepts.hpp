@@ -34,129 +34,129 @@
 
 TSFILL_BEGIN_NAMESPACE
 
-  // --- slot --------------------------------------------------------------------------------
-  template <class F>
-  concept HasSlotOrdinal = requires(const F& f, std::int64_t t) {
-    { f.ordinal(t) } -> std::same_as<std::int64_t>;
-  };
-  template <class F>
-  concept HasSlotStart = requires(const F& f, std::int64_t s) {
-    { f.start(s) } -> std::same_as<std::int64_t>;
-  };
-  template <class F>
-  concept SlotFunction = std::copyable<F> && HasSlotOrdinal<F> && HasSlotStart<F>;
+// --- slot --------------------------------------------------------------------------------
+template <class F>
+concept HasSlotOrdinal = requires(const F& f, std::int64_t t) {
+  { f.ordinal(t) } -> std::same_as<std::int64_t>;
+};
+template <class F>
+concept HasSlotStart = requires(const F& f, std::int64_t s) {
+  { f.start(s) } -> std::same_as<std::int64_t>;
+};
+template <class F>
+concept SlotFunction = std::copyable<F> && HasSlotOrdinal<F> && HasSlotStart<F>;
 
-  template <class S>
-  concept BindsToSlotFunction = requires(const S& s, tick_period p) {
-    { s.bind(p) } -> SlotFunction;
-  };
-  template <class S>
-  concept SlotPolicy = std::copyable<S> && BindsToSlotFunction<S>;
+template <class S>
+concept BindsToSlotFunction = requires(const S& s, tick_period p) {
+  { s.bind(p) } -> SlotFunction;
+};
+template <class S>
+concept SlotPolicy = std::copyable<S> && BindsToSlotFunction<S>;
 
-  // A slot function whose slots all have the same length (enables arithmetic cell indices).
-  template <class F>
-  concept UniformSlotFunction = SlotFunction<F> && requires(const F& f) {
-    requires F::uniform;
-    { f.width() } -> std::same_as<std::int64_t>;
-  };
+// A slot function whose slots all have the same length (enables arithmetic cell indices).
+template <class F>
+concept UniformSlotFunction = SlotFunction<F> && requires(const F& f) {
+  requires F::uniform;
+  { f.width() } -> std::same_as<std::int64_t>;
+};
 
-  // --- partition ---------------------------------------------------------------------------
-  template <class F>
-  concept HasPartitionId = requires(const F& f, std::int64_t t) {
-    { f.id(t) } -> std::same_as<std::int64_t>;
-  };
-  template <class F>
-  concept HasPartitionBounds = requires(const F& f, std::int64_t id) {
-    { f.begin(id) } -> std::same_as<std::int64_t>;
-    { f.end(id) } -> std::same_as<std::int64_t>;
-    { F::bounded } -> std::convertible_to<bool>;
-  };
-  template <class F>
-  concept PartitionFunction = std::copyable<F> && HasPartitionId<F> && HasPartitionBounds<F>;
+// --- partition ---------------------------------------------------------------------------
+template <class F>
+concept HasPartitionId = requires(const F& f, std::int64_t t) {
+  { f.id(t) } -> std::same_as<std::int64_t>;
+};
+template <class F>
+concept HasPartitionBounds = requires(const F& f, std::int64_t id) {
+  { f.begin(id) } -> std::same_as<std::int64_t>;
+  { f.end(id) } -> std::same_as<std::int64_t>;
+  { F::bounded } -> std::convertible_to<bool>;
+};
+template <class F>
+concept PartitionFunction = std::copyable<F> && HasPartitionId<F> && HasPartitionBounds<F>;
 
-  template <class P>
-  concept BindsToPartitionFunction = requires(const P& p, tick_period t) {
-    { p.bind(t) } -> PartitionFunction;
-  };
-  template <class P>
-  concept PartitionPolicy = std::copyable<P> && BindsToPartitionFunction<P>;
+template <class P>
+concept BindsToPartitionFunction = requires(const P& p, tick_period t) {
+  { p.bind(t) } -> PartitionFunction;
+};
+template <class P>
+concept PartitionPolicy = std::copyable<P> && BindsToPartitionFunction<P>;
 
-  // --- dedup -------------------------------------------------------------------------------
-  template <class D>
-  concept HasDedupCategory = requires {
-    typename D::category;
-  };
+// --- dedup -------------------------------------------------------------------------------
+template <class D>
+concept HasDedupCategory = requires {
+  typename D::category;
+};
 
-  template <class D>
-  concept ChoosesBetweenRows =
-      requires(const D& d, const dedup_candidate& a, const dedup_candidate& b) {
-    { d.choose(a, b) } -> std::same_as<dedup_choice>;
-  };
+template <class D>
+concept ChoosesBetweenRows = requires(const D& d, const dedup_candidate& a,
+                                      const dedup_candidate& b) {
+  { d.choose(a, b) } -> std::same_as<dedup_choice>;
+};
 
-  template <class D>
-  concept RowSelectionDedup = HasDedupCategory<D> &&
-      std::same_as<typename D::category, row_selection_tag> && ChoosesBetweenRows<D>;
-  template <class D>
-  concept ValueSelectionDedup = HasDedupCategory<D> &&
-      std::same_as<typename D::category, value_selection_tag> && ChoosesBetweenRows<D>;
+template <class D>
+concept RowSelectionDedup = HasDedupCategory<D> &&
+    std::same_as<typename D::category, row_selection_tag> && ChoosesBetweenRows<D>;
+template <class D>
+concept ValueSelectionDedup = HasDedupCategory<D> &&
+    std::same_as<typename D::category, value_selection_tag> && ChoosesBetweenRows<D>;
 
-  template <class A, class T>
-  concept Accumulator = std::default_initializable<A> && requires(A & a, const A& ca, T v) {
-    typename A::result_type;
-    a.add(v);
-    { ca.has_value() } -> std::convertible_to<bool>;
-    { ca.value() } -> std::convertible_to<typename A::result_type>;
-  };
-  template <class D>
-  concept AccumulatesEveryValueType = Accumulator < typename D::template accumulator<double>,
-  double > &&Accumulator<typename D::template accumulator<float>, float>&&
-               Accumulator<typename D::template accumulator<std::int64_t>, std::int64_t>;
-  template <class D>
-  concept AggregationDedup = HasDedupCategory<D> &&
-      std::same_as<typename D::category, aggregation_tag> && AccumulatesEveryValueType<D>;
+template <class A, class T>
+concept Accumulator = std::default_initializable<A> && requires(A& a, const A& ca, T v) {
+  typename A::result_type;
+  a.add(v);
+  { ca.has_value() } -> std::convertible_to<bool>;
+  { ca.value() } -> std::convertible_to<typename A::result_type>;
+};
+template <class D>
+concept AccumulatesEveryValueType = Accumulator < typename D::template accumulator<double>,
+double > &&Accumulator<typename D::template accumulator<float>, float>&&
+             Accumulator<typename D::template accumulator<std::int64_t>, std::int64_t>;
+template <class D>
+concept AggregationDedup = HasDedupCategory<D> &&
+    std::same_as<typename D::category, aggregation_tag> && AccumulatesEveryValueType<D>;
 
-  template <class D>
-  concept DedupPolicy =
-      std::copyable<D> &&(RowSelectionDedup<D> || ValueSelectionDedup<D> || AggregationDedup<D>);
+template <class D>
+concept DedupPolicy = std::copyable<D> &&
+    (RowSelectionDedup<D> || ValueSelectionDedup<D> || AggregationDedup<D>);
 
-  // --- grid --------------------------------------------------------------------------------
-  template <class F>
-  concept HasGridShape = requires(const F& f) {
-    { f.keys() } -> std::same_as<key_scope>;
-    { f.dense() } -> std::convertible_to<bool>;
-    { f.partitions() } -> std::same_as<slot_range>;
-  };
-  template <class F>
-  concept HasGridSpan = requires(const F& f, const partition_info& p, slot_range r) {
-    { f.span(p, r) } -> std::same_as<slot_range>;
-  };
-  template <class F>
-  concept GridFunction = std::copyable<F> && HasGridShape<F> && HasGridSpan<F>;
+// --- grid --------------------------------------------------------------------------------
+template <class F>
+concept HasGridShape = requires(const F& f) {
+  { f.keys() } -> std::same_as<key_scope>;
+  { f.dense() } -> std::convertible_to<bool>;
+  { f.partitions() } -> std::same_as<slot_range>;
+};
+template <class F>
+concept HasGridSpan = requires(const F& f, const partition_info& p, slot_range r) {
+  { f.span(p, r) } -> std::same_as<slot_range>;
+};
+template <class F>
+concept GridFunction = std::copyable<F> && HasGridShape<F> && HasGridSpan<F>;
 
-  template <class G>
-  concept BindsToGridFunction = requires(const G& g, const grid_context& c) {
-    { g.bind(c) } -> GridFunction;
-  };
-  template <class G>
-  concept GridPolicy = std::copyable<G> && BindsToGridFunction<G>;
+template <class G>
+concept BindsToGridFunction = requires(const G& g, const grid_context& c) {
+  { g.bind(c) } -> GridFunction;
+};
+template <class G>
+concept GridPolicy = std::copyable<G> && BindsToGridFunction<G>;
 
-  // --- fill --------------------------------------------------------------------------------
-  template <class F>
-  concept FillsEveryValueType =
-      requires(const F& f, const fill_segment<double>& d, const fill_segment<float>& s,
-               const fill_segment<std::int64_t>& i) {
-    f.fill(d);
-    f.fill(s);
-    f.fill(i);
-  };
-  template <class F>
-  concept FillFunction = std::copyable<F> && FillsEveryValueType<F>;
+// --- fill --------------------------------------------------------------------------------
+template <class F>
+concept FillsEveryValueType = requires(const F& f, const fill_segment<double>& d,
+                                       const fill_segment<float>& s,
+                                       const fill_segment<std::int64_t>& i) {
+  f.fill(d);
+  f.fill(s);
+  f.fill(i);
+};
+template <class F>
+concept FillFunction = std::copyable<F> && FillsEveryValueType<F>;
 
-  template <class F>
-  concept BindsToFillFunction = requires(const F& f, tick_period p) {
-    { f.bind(p) } -> FillFunction;
-  };
-  template <class F>
-  concept FillPolicy = std::copyable<F> && BindsToFillFunction<F>;
+template <class F>
+concept BindsToFillFunction = requires(const F& f, tick_period p) {
+  { f.bind(p) } -> FillFunction;
+};
+template <class F>
+concept FillPolicy = std::copyable<F> && BindsToFillFunction<F>;
 
 TSFILL_END_NAMESPACE

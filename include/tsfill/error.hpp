@@ -14,24 +14,24 @@
 
 TSFILL_BEGIN_NAMESPACE
 
-  class error : public std::runtime_error {
-   public:
-    explicit error(const std::string& what) : std::runtime_error("tsfill: " + what) {}
-  };
+class error : public std::runtime_error {
+ public:
+  explicit error(const std::string& what) : std::runtime_error("tsfill: " + what) {}
+};
 
-  class invalid_argument : public error {
-   public:
-    using error::error;
-  };
+class invalid_argument : public error {
+ public:
+  using error::error;
+};
 
-  // Thrown by dedup::reject. `first_row` and `second_row` are 0-based row indices of the
-  // input, so that a caller reading a file can translate them to file positions.
-  class duplicate_error : public error {
-   public:
-    duplicate_error(const std::string& what, std::size_t first, std::size_t second)
-        : error(what), first_row(first), second_row(second) {}
-    std::size_t first_row;
-    std::size_t second_row;
-  };
+// Thrown by dedup::reject. `first_row` and `second_row` are 0-based row indices of the
+// input, so that a caller reading a file can translate them to file positions.
+class duplicate_error : public error {
+ public:
+  duplicate_error(const std::string& what, std::size_t first, std::size_t second)
+      : error(what), first_row(first), second_row(second) {}
+  std::size_t first_row;
+  std::size_t second_row;
+};
 
 TSFILL_END_NAMESPACE

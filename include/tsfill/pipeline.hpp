@@ -30,86 +30,75 @@
 #include <tsfill/policies/partition.hpp>
 #include <tsfill/policies/slot.hpp>
 #include <tsfill/result.hpp>
+#include <tsfill/run_options.hpp>
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
 
-  struct run_options {
-    // NaN counts as missing (like a null) in every floating value column.
-    bool nan_is_null = false;
-    // Record, per filled cell, how many slots away its value came from
-    // (result_column::source_offsets).
-    bool source_offsets = false;
-    // Refuse grids larger than this many cells (a stray far-away timestamp otherwise makes a
-    // data-driven grid enormous).
-    std::size_t max_cells = std::size_t{1} << 32;
-  };
+template <class S = slot::fixed, class P = partition::utc_day, class D = dedup::last,
+          class G = grid::partition_span, class F = fill::forward>
+struct pipeline {
+  static_assert(detail::check_slot_policy<S>());
+  static_assert(detail::check_partition_policy<P>());
+  static_assert(detail::check_dedup_policy<D>());
+  static_assert(detail::check_grid_policy<G>());
+  static_assert(detail::check_fill_policy<F>());
 
-  template <class S = slot::fixed, class P = partition::utc_day, class D = dedup::last,
-            class G = grid::partition_span, class F = fill::forward>
-  struct pipeline {
-    static_assert(detail::check_slot_policy<S>());
-    static_assert(detail::check_partition_policy<P>());
-    static_assert(detail::check_dedup_policy<D>());
-    static_assert(detail::check_grid_policy<G>());
-    static_assert(detail::check_fill_policy<F>());
+  S slot{};
+  P partition{};
+  D dedup{};
+  G grid{};
+  F fill{};
 
-    S slot{};
-    P partition{};
-    D dedup{};
-    G grid{};
-    F fill{};
+  // Fills every value column with `fill`.
+  template <class Duration>
+  result run(const table_view<Duration>& input, const run_options& options = {}) const {
+    const std::vector<F> fills(input.values.size(), fill);
+    return run(input, std::span<const F>(fills), options);
+  }
 
-    // Fills every value column with `fill`.
-    template <class Duration>
-    result run(const table_view<Duration>& input, const run_options& options = {}) const {
-      const std::vector<F> fills(input.values.size(), fill);
-      return run(input, std::span<const F>(fills), options);
-    }
+  // Fills value column i with fills[i].
+  template <class Duration>
+  result run(const table_view<Duration>& input, std::span<const F> fills,
+             const run_options& options = {}) const {
+    input.check();
+    if (fills.size() != input.values.size())
+      throw invalid_argument("pipeline::run got " + std::to_string(fills.size()) +
+                             " fill policies for " + std::to_string(input.values.size()) +
+                             " value columns");
+    if (input.rows() >= detail::no_index)
+      throw invalid_argument("a run takes at most " + std::to_string(detail::no_index - 1) +
+                             " rows; split the input by partition");
+    const tick_period ticks = tick_period::of<Duration>();
+    run_stats stats;
+    stats.rows_in = input.rows();
+    detail::stage_clock clock(stats);
 
-    // Fills value column i with fills[i].
-    template <class Duration>
-    result run(const table_view<Duration>& input, std::span<const F> fills,
-               const run_options& options = {}) const {
-      input.check();
-      if (fills.size() != input.values.size())
-        throw invalid_argument("pipeline::run got " + std::to_string(fills.size()) +
-                               " fill policies for " + std::to_string(input.values.size()) +
-                               " value columns");
-      if (input.rows() >= detail::no_index)
-        throw invalid_argument("a run takes at most " + std::to_string(detail::no_index - 1) +
-                               " rows; split the input by partition");
-      const tick_period ticks = tick_period::of<Duration>();
-      run_stats stats;
-      stats.rows_in = input.rows();
-      detail::stage_clock clock(stats);
-
-      const auto slot_fn = slot.bind(ticks);
-      const auto part_fn = partition.bind(ticks);
-      const grid_context ctx{ticks, [&](std::int64_t t) { return slot_fn.ordinal(t); },
-                             [&](std::int64_t s) { return slot_fn.start(s); },
-                             [&](std::int64_t t) { return part_fn.id(t); },
-                             [&](std::int64_t id) { return part_fn.begin(id); }};
-      const auto grid_fn = grid.bind(ctx);
-      using fill_fn = decltype(fill.bind(ticks));
-      std::vector<fill_fn> fill_fns;
-      fill_fns.reserve(fills.size());
-      for (std::size_t c = 0; c < fills.size(); ++c) {
-        fill_fns.push_back(fills[c].bind(ticks));
-        if constexpr (requires { fill_fns.back().check_column(value_type{}, std::string{}); }) {
-          fill_fns.back().check_column(detail::output_value_type<D>(input.values[c].type()),
-                                       input.values[c].name());
-        }
+    const auto slot_fn = slot.bind(ticks);
+    const auto part_fn = partition.bind(ticks);
+    const grid_context ctx{ticks, [&](std::int64_t t) { return slot_fn.ordinal(t); },
+                           [&](std::int64_t s) { return slot_fn.start(s); },
+                           [&](std::int64_t t) { return part_fn.id(t); },
+                           [&](std::int64_t id) { return part_fn.begin(id); }};
+    const auto grid_fn = grid.bind(ctx);
+    using fill_fn = decltype(fill.bind(ticks));
+    std::vector<fill_fn> fill_fns;
+    fill_fns.reserve(fills.size());
+    for (std::size_t c = 0; c < fills.size(); ++c) {
+      fill_fns.push_back(fills[c].bind(ticks));
+      if constexpr (requires { fill_fns.back().check_column(value_type{}, std::string{}); }) {
+        fill_fns.back().check_column(detail::output_value_type<D>(input.values[c].type()),
+                                     input.values[c].name());
       }
-
-      detail::grid_plan plan =
-          detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn, options.max_cells);
-      clock.lap("grid");
-      return detail::result_builder::build(input.time, input.keys, input.values, ticks,
-                                           std::move(plan), slot_fn, dedup,
-                                           std::span<const fill_fn>(fill_fns), options.nan_is_null,
-                                           options.source_offsets, clock, std::move(stats));
     }
-  };
+
+    detail::grid_plan plan =
+        detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn, options.max_cells);
+    clock.lap("grid");
+    return detail::result_builder::build(
+        input.time, input.keys, input.values, ticks, std::move(plan), slot_fn, dedup,
+        std::span<const fill_fn>(fill_fns), options, clock, std::move(stats));
+  }
+};
 
 TSFILL_END_NAMESPACE

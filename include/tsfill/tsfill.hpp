@@ -8,6 +8,7 @@
 #include <tsfill/concepts.hpp>
 #include <tsfill/dictionary.hpp>
 #include <tsfill/error.hpp>
+#include <tsfill/memory.hpp>
 #include <tsfill/pipeline.hpp>
 #include <tsfill/policies/dedup.hpp>
 #include <tsfill/policies/fill.hpp>
@@ -15,6 +16,7 @@
 #include <tsfill/policies/partition.hpp>
 #include <tsfill/policies/slot.hpp>
 #include <tsfill/result.hpp>
+#include <tsfill/run_options.hpp>
 #include <tsfill/time.hpp>
 #include <tsfill/version.hpp>
 #include <tsfill/vocabulary.hpp>

@@ -29,10 +29,10 @@
 // hot loops. GCC and Clang provide them on every 64-bit target we support.
 #if defined(__SIZEOF_INT128__)
 TSFILL_BEGIN_NAMESPACE
-  namespace detail {
-  __extension__ using int128 = __int128;
-  __extension__ using uint128 = unsigned __int128;
-  }  // namespace detail
+namespace detail {
+__extension__ using int128 = __int128;
+__extension__ using uint128 = unsigned __int128;
+}  // namespace detail
 TSFILL_END_NAMESPACE
 #else
 #error "tsfill needs a compiler with 128-bit integers (GCC or Clang on a 64-bit target)"

@@ -32,136 +32,136 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
-  namespace dedup {
+namespace dedup {
 
-  struct last {
-    using category = row_selection_tag;
-    constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                  const dedup_candidate& candidate) const noexcept {
-      // Rows arrive in input order, so on equal times the candidate is the later row.
-      return candidate.time >= incumbent.time ? dedup_choice::replace : dedup_choice::keep;
+struct last {
+  using category = row_selection_tag;
+  constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                const dedup_candidate& candidate) const noexcept {
+    // Rows arrive in input order, so on equal times the candidate is the later row.
+    return candidate.time >= incumbent.time ? dedup_choice::replace : dedup_choice::keep;
+  }
+};
+
+struct first {
+  using category = row_selection_tag;
+  constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                const dedup_candidate& candidate) const noexcept {
+    return candidate.time < incumbent.time ? dedup_choice::replace : dedup_choice::keep;
+  }
+};
+
+struct reject {
+  using category = row_selection_tag;
+  constexpr dedup_choice choose(const dedup_candidate&, const dedup_candidate&) const noexcept {
+    return dedup_choice::reject;
+  }
+};
+
+// The same order as last / first, applied per column to the non-null values only.
+struct last_valid {
+  using category = value_selection_tag;
+  constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                const dedup_candidate& candidate) const noexcept {
+    return last{}.choose(incumbent, candidate);
+  }
+};
+
+struct first_valid {
+  using category = value_selection_tag;
+  constexpr dedup_choice choose(const dedup_candidate& incumbent,
+                                const dedup_candidate& candidate) const noexcept {
+    return first{}.choose(incumbent, candidate);
+  }
+};
+
+struct mean {
+  using category = aggregation_tag;
+  template <class T>
+  struct accumulator {
+    using result_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
+    double sum = 0;
+    std::int64_t n = 0;
+    constexpr void add(T v) noexcept {
+      sum += static_cast<double>(v);
+      ++n;
+    }
+    constexpr bool has_value() const noexcept { return n > 0; }
+    constexpr result_type value() const noexcept {
+      return static_cast<result_type>(sum / static_cast<double>(n));
     }
   };
+};
 
-  struct first {
-    using category = row_selection_tag;
-    constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                  const dedup_candidate& candidate) const noexcept {
-      return candidate.time < incumbent.time ? dedup_choice::replace : dedup_choice::keep;
-    }
-  };
-
-  struct reject {
-    using category = row_selection_tag;
-    constexpr dedup_choice choose(const dedup_candidate&, const dedup_candidate&) const noexcept {
-      return dedup_choice::reject;
-    }
-  };
-
-  // The same order as last / first, applied per column to the non-null values only.
-  struct last_valid {
-    using category = value_selection_tag;
-    constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                  const dedup_candidate& candidate) const noexcept {
-      return last{}.choose(incumbent, candidate);
-    }
-  };
-
-  struct first_valid {
-    using category = value_selection_tag;
-    constexpr dedup_choice choose(const dedup_candidate& incumbent,
-                                  const dedup_candidate& candidate) const noexcept {
-      return first{}.choose(incumbent, candidate);
-    }
-  };
-
-  struct mean {
-    using category = aggregation_tag;
-    template <class T>
-    struct accumulator {
-      using result_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
-      double sum = 0;
-      std::int64_t n = 0;
-      constexpr void add(T v) noexcept {
-        sum += static_cast<double>(v);
-        ++n;
+namespace detail_ {
+template <class T, bool Max>
+struct extremum {
+  using result_type = T;
+  T best{};
+  bool any = false;
+  constexpr void add(T v) noexcept {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (any && std::isnan(best)) return;  // NaN already won
+      if (std::isnan(v)) {
+        best = v;
+        any = true;
+        return;
       }
-      constexpr bool has_value() const noexcept { return n > 0; }
-      constexpr result_type value() const noexcept {
-        return static_cast<result_type>(sum / static_cast<double>(n));
-      }
-    };
-  };
+    }
+    if (!any || (Max ? v > best : v < best)) best = v;
+    any = true;
+  }
+  constexpr bool has_value() const noexcept { return any; }
+  constexpr T value() const noexcept { return best; }
+};
+}  // namespace detail_
 
-  namespace detail_ {
-  template <class T, bool Max>
-  struct extremum {
+struct min {
+  using category = aggregation_tag;
+  template <class T>
+  using accumulator = detail_::extremum<T, false>;
+};
+
+struct max {
+  using category = aggregation_tag;
+  template <class T>
+  using accumulator = detail_::extremum<T, true>;
+};
+
+struct sum {
+  using category = aggregation_tag;
+  template <class T>
+  struct accumulator {
     using result_type = T;
-    T best{};
+    // int64 sums wrap around on overflow like unsigned arithmetic, never UB.
+    T total{};
     bool any = false;
     constexpr void add(T v) noexcept {
-      if constexpr (std::is_floating_point_v<T>) {
-        if (any && std::isnan(best)) return;  // NaN already won
-        if (std::isnan(v)) {
-          best = v;
-          any = true;
-          return;
-        }
+      if constexpr (std::is_integral_v<T>) {
+        total = static_cast<T>(static_cast<std::uint64_t>(total) + static_cast<std::uint64_t>(v));
+      } else {
+        total += v;
       }
-      if (!any || (Max ? v > best : v < best)) best = v;
       any = true;
     }
     constexpr bool has_value() const noexcept { return any; }
-    constexpr T value() const noexcept { return best; }
+    constexpr T value() const noexcept { return total; }
   };
-  }  // namespace detail_
+};
 
-  struct min {
-    using category = aggregation_tag;
-    template <class T>
-    using accumulator = detail_::extremum<T, false>;
+struct count {
+  using category = aggregation_tag;
+  // Accumulators exist only for cells with rows, so a cell with rows always has a count
+  // (0 when all of its values are null).
+  template <class T>
+  struct accumulator {
+    using result_type = std::int64_t;
+    std::int64_t n = 0;
+    constexpr void add(T) noexcept { ++n; }
+    constexpr bool has_value() const noexcept { return true; }
+    constexpr std::int64_t value() const noexcept { return n; }
   };
+};
 
-  struct max {
-    using category = aggregation_tag;
-    template <class T>
-    using accumulator = detail_::extremum<T, true>;
-  };
-
-  struct sum {
-    using category = aggregation_tag;
-    template <class T>
-    struct accumulator {
-      using result_type = T;
-      // int64 sums wrap around on overflow like unsigned arithmetic, never UB.
-      T total{};
-      bool any = false;
-      constexpr void add(T v) noexcept {
-        if constexpr (std::is_integral_v<T>) {
-          total = static_cast<T>(static_cast<std::uint64_t>(total) + static_cast<std::uint64_t>(v));
-        } else {
-          total += v;
-        }
-        any = true;
-      }
-      constexpr bool has_value() const noexcept { return any; }
-      constexpr T value() const noexcept { return total; }
-    };
-  };
-
-  struct count {
-    using category = aggregation_tag;
-    // Accumulators exist only for cells with rows, so a cell with rows always has a count
-    // (0 when all of its values are null).
-    template <class T>
-    struct accumulator {
-      using result_type = std::int64_t;
-      std::int64_t n = 0;
-      constexpr void add(T) noexcept { ++n; }
-      constexpr bool has_value() const noexcept { return true; }
-      constexpr std::int64_t value() const noexcept { return n; }
-    };
-  };
-
-  }  // namespace dedup
+}  // namespace dedup
 TSFILL_END_NAMESPACE

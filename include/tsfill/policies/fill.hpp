@@ -42,194 +42,192 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
-  namespace fill {
+namespace fill {
 
-  // A bound built-in fill: a method plus limits in ticks.
-  class gap_function {
+// A bound built-in fill: a method plus limits in ticks.
+class gap_function {
+ public:
+  gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0)
+      : method_(method), limits_(limits), constant_(constant) {}
+
+  template <class T>
+  void fill(const fill_segment<T>& seg) const {
+    if (limits_.unlimited() && seg.source_offset == nullptr) {
+      if (method_ == detail::gap_method::forward)
+        return detail::scalar::forward_fill(seg.original, seg.filled, seg.status, seg.size);
+      if (method_ == detail::gap_method::backward)
+        return detail::scalar::backward_fill(seg.original, seg.filled, seg.status, seg.size);
+    }
+    detail::fill_gaps(seg, method_, limits_, static_cast<T>(constant_));
+  }
+
+  // A constant must be representable in the column's type.
+  void check_column(value_type type, const std::string& column) const {
+    if (method_ != detail::gap_method::constant || type != value_type::int64) return;
+    if (!(std::trunc(constant_) == constant_ && constant_ >= -9.2233720368547758e18 &&
+          constant_ < 9.2233720368547758e18))
+      throw invalid_argument("fill::constant::value " + std::to_string(constant_) +
+                             " is not an integer, but column '" + column + "' is int64");
+  }
+
+ private:
+  detail::gap_method method_;
+  detail::gap_limits limits_;
+  double constant_;
+};
+
+namespace detail_ {
+inline detail::gap_limits bind_limits(const char* policy, std::optional<std::int64_t> limit,
+                                      const std::optional<exact_duration>& max_age, limit_area area,
+                                      bool all_or_nothing, axis by, tick_period p) {
+  detail::gap_limits lim;
+  lim.area = area;
+  lim.all_or_nothing = all_or_nothing;
+  lim.by = by;
+  if (limit) {
+    if (*limit <= 0)
+      throw invalid_argument(std::string(policy) + "::limit must be positive, got " +
+                             std::to_string(*limit));
+    lim.limit = *limit;
+  }
+  if (max_age) {
+    const std::string what = std::string(policy) + "::max_age";
+    const std::int64_t t = max_age->ticks_or_throw(p, what.c_str());
+    if (t <= 0) throw invalid_argument(what + " must be positive, got " + max_age->to_string());
+    lim.max_age = t;
+  }
+  if (all_or_nothing && !limit && !max_age)
+    throw invalid_argument(std::string(policy) +
+                           "::all_or_nothing needs a limit or a max_age to judge gaps by");
+  return lim;
+}
+}  // namespace detail_
+
+struct forward {
+  std::optional<std::int64_t> limit{};
+  std::optional<exact_duration> max_age{};
+  limit_area area = limit_area::all;
+  bool all_or_nothing = false;
+
+  gap_function bind(tick_period p) const {
+    return {detail::gap_method::forward, detail_::bind_limits("fill::forward", limit, max_age, area,
+                                                              all_or_nothing, axis::slot, p)};
+  }
+};
+
+struct backward {
+  std::optional<std::int64_t> limit{};
+  std::optional<exact_duration> max_age{};
+  limit_area area = limit_area::all;
+  bool all_or_nothing = false;
+
+  gap_function bind(tick_period p) const {
+    return {detail::gap_method::backward,
+            detail_::bind_limits("fill::backward", limit, max_age, area, all_or_nothing, axis::slot,
+                                 p)};
+  }
+};
+
+struct linear {
+  axis by = axis::slot;
+  std::optional<std::int64_t> limit{};
+  std::optional<exact_duration> max_age{};
+  limit_area area = limit_area::all;
+  bool all_or_nothing = false;
+
+  gap_function bind(tick_period p) const {
+    if (area == limit_area::outside)
+      throw invalid_argument(
+          "fill::linear::area = outside fills nothing: linear interpolation never "
+          "extrapolates past the first or last observation");
+    return {detail::gap_method::linear,
+            detail_::bind_limits("fill::linear", limit, max_age, area, all_or_nothing, by, p)};
+  }
+};
+
+struct nearest {
+  axis by = axis::slot;
+  std::optional<std::int64_t> limit{};
+  std::optional<exact_duration> max_age{};
+  limit_area area = limit_area::all;
+  bool all_or_nothing = false;
+
+  gap_function bind(tick_period p) const {
+    return {detail::gap_method::nearest,
+            detail_::bind_limits("fill::nearest", limit, max_age, area, all_or_nothing, by, p)};
+  }
+};
+
+struct constant {
+  double value = 0;
+  std::optional<std::int64_t> limit{};
+  limit_area area = limit_area::all;
+  bool all_or_nothing = false;
+
+  gap_function bind(tick_period p) const {
+    // NaN and infinity are legitimate constants for floating columns; check_column
+    // rejects them (and fractions) for int64 columns.
+    return {detail::gap_method::constant,
+            detail_::bind_limits("fill::constant", limit, std::nullopt, area, all_or_nothing,
+                                 axis::slot, p),
+            value};
+  }
+};
+
+// No fill: the filled column is the original.
+class none_function {
+ public:
+  template <class T>
+  void fill(const fill_segment<T>& seg) const noexcept {
+    for (std::size_t i = 0; i < seg.size; ++i) {
+      seg.filled[i] = seg.original[i];
+      if (seg.source_offset != nullptr) seg.source_offset[i] = 0;
+    }
+  }
+};
+
+struct none {
+  constexpr none_function bind(tick_period) const noexcept { return {}; }
+};
+
+// Any built-in fill, chosen at run time.
+class any {
+ public:
+  using alternatives = std::variant<forward, backward, linear, nearest, constant, none>;
+
+  any() = default;
+  template <class F>
+  requires std::is_constructible_v<alternatives, F> any(F f)
+      : v_(std::move(f)) {}  // NOLINT: implicit, so `fill::any x = fill::linear{};`
+
+  const alternatives& get() const noexcept { return v_; }
+
+  class function {
    public:
-    gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0)
-        : method_(method), limits_(limits), constant_(constant) {}
-
+    explicit function(std::variant<gap_function, none_function> f) : f_(std::move(f)) {}
     template <class T>
     void fill(const fill_segment<T>& seg) const {
-      if (limits_.unlimited() && seg.source_offset == nullptr) {
-        if (method_ == detail::gap_method::forward)
-          return detail::scalar::forward_fill(seg.original, seg.filled, seg.status, seg.size);
-        if (method_ == detail::gap_method::backward)
-          return detail::scalar::backward_fill(seg.original, seg.filled, seg.status, seg.size);
-      }
-      detail::fill_gaps(seg, method_, limits_, static_cast<T>(constant_));
+      std::visit([&](const auto& f) { f.fill(seg); }, f_);
     }
-
-    // A constant must be representable in the column's type.
     void check_column(value_type type, const std::string& column) const {
-      if (method_ != detail::gap_method::constant || type != value_type::int64) return;
-      if (!(std::trunc(constant_) == constant_ && constant_ >= -9.2233720368547758e18 &&
-            constant_ < 9.2233720368547758e18))
-        throw invalid_argument("fill::constant::value " + std::to_string(constant_) +
-                               " is not an integer, but column '" + column + "' is int64");
+      if (const auto* g = std::get_if<gap_function>(&f_)) g->check_column(type, column);
     }
 
    private:
-    detail::gap_method method_;
-    detail::gap_limits limits_;
-    double constant_;
+    std::variant<gap_function, none_function> f_;
   };
 
-  namespace detail_ {
-  inline detail::gap_limits bind_limits(const char* policy, std::optional<std::int64_t> limit,
-                                        const std::optional<exact_duration>& max_age,
-                                        limit_area area, bool all_or_nothing, axis by,
-                                        tick_period p) {
-    detail::gap_limits lim;
-    lim.area = area;
-    lim.all_or_nothing = all_or_nothing;
-    lim.by = by;
-    if (limit) {
-      if (*limit <= 0)
-        throw invalid_argument(std::string(policy) + "::limit must be positive, got " +
-                               std::to_string(*limit));
-      lim.limit = *limit;
-    }
-    if (max_age) {
-      const std::string what = std::string(policy) + "::max_age";
-      const std::int64_t t = max_age->ticks_or_throw(p, what.c_str());
-      if (t <= 0) throw invalid_argument(what + " must be positive, got " + max_age->to_string());
-      lim.max_age = t;
-    }
-    if (all_or_nothing && !limit && !max_age)
-      throw invalid_argument(std::string(policy) +
-                             "::all_or_nothing needs a limit or a max_age to judge gaps by");
-    return lim;
+  function bind(tick_period p) const {
+    return std::visit(
+        [&](const auto& policy) {
+          return function(std::variant<gap_function, none_function>(policy.bind(p)));
+        },
+        v_);
   }
-  }  // namespace detail_
 
-  struct forward {
-    std::optional<std::int64_t> limit{};
-    std::optional<exact_duration> max_age{};
-    limit_area area = limit_area::all;
-    bool all_or_nothing = false;
+ private:
+  alternatives v_{forward{}};
+};
 
-    gap_function bind(tick_period p) const {
-      return {detail::gap_method::forward,
-              detail_::bind_limits("fill::forward", limit, max_age, area, all_or_nothing,
-                                   axis::slot, p)};
-    }
-  };
-
-  struct backward {
-    std::optional<std::int64_t> limit{};
-    std::optional<exact_duration> max_age{};
-    limit_area area = limit_area::all;
-    bool all_or_nothing = false;
-
-    gap_function bind(tick_period p) const {
-      return {detail::gap_method::backward,
-              detail_::bind_limits("fill::backward", limit, max_age, area, all_or_nothing,
-                                   axis::slot, p)};
-    }
-  };
-
-  struct linear {
-    axis by = axis::slot;
-    std::optional<std::int64_t> limit{};
-    std::optional<exact_duration> max_age{};
-    limit_area area = limit_area::all;
-    bool all_or_nothing = false;
-
-    gap_function bind(tick_period p) const {
-      if (area == limit_area::outside)
-        throw invalid_argument(
-            "fill::linear::area = outside fills nothing: linear interpolation never "
-            "extrapolates past the first or last observation");
-      return {detail::gap_method::linear,
-              detail_::bind_limits("fill::linear", limit, max_age, area, all_or_nothing, by, p)};
-    }
-  };
-
-  struct nearest {
-    axis by = axis::slot;
-    std::optional<std::int64_t> limit{};
-    std::optional<exact_duration> max_age{};
-    limit_area area = limit_area::all;
-    bool all_or_nothing = false;
-
-    gap_function bind(tick_period p) const {
-      return {detail::gap_method::nearest,
-              detail_::bind_limits("fill::nearest", limit, max_age, area, all_or_nothing, by, p)};
-    }
-  };
-
-  struct constant {
-    double value = 0;
-    std::optional<std::int64_t> limit{};
-    limit_area area = limit_area::all;
-    bool all_or_nothing = false;
-
-    gap_function bind(tick_period p) const {
-      // NaN and infinity are legitimate constants for floating columns; check_column
-      // rejects them (and fractions) for int64 columns.
-      return {detail::gap_method::constant,
-              detail_::bind_limits("fill::constant", limit, std::nullopt, area, all_or_nothing,
-                                   axis::slot, p),
-              value};
-    }
-  };
-
-  // No fill: the filled column is the original.
-  class none_function {
-   public:
-    template <class T>
-    void fill(const fill_segment<T>& seg) const noexcept {
-      for (std::size_t i = 0; i < seg.size; ++i) {
-        seg.filled[i] = seg.original[i];
-        if (seg.source_offset != nullptr) seg.source_offset[i] = 0;
-      }
-    }
-  };
-
-  struct none {
-    constexpr none_function bind(tick_period) const noexcept { return {}; }
-  };
-
-  // Any built-in fill, chosen at run time.
-  class any {
-   public:
-    using alternatives = std::variant<forward, backward, linear, nearest, constant, none>;
-
-    any() = default;
-    template <class F>
-    requires std::is_constructible_v<alternatives, F> any(F f)
-        : v_(std::move(f)) {}  // NOLINT: implicit, so `fill::any x = fill::linear{};`
-
-    const alternatives& get() const noexcept { return v_; }
-
-    class function {
-     public:
-      explicit function(std::variant<gap_function, none_function> f) : f_(std::move(f)) {}
-      template <class T>
-      void fill(const fill_segment<T>& seg) const {
-        std::visit([&](const auto& f) { f.fill(seg); }, f_);
-      }
-      void check_column(value_type type, const std::string& column) const {
-        if (const auto* g = std::get_if<gap_function>(&f_)) g->check_column(type, column);
-      }
-
-     private:
-      std::variant<gap_function, none_function> f_;
-    };
-
-    function bind(tick_period p) const {
-      return std::visit(
-          [&](const auto& policy) {
-            return function(std::variant<gap_function, none_function>(policy.bind(p)));
-          },
-          v_);
-    }
-
-   private:
-    alternatives v_{forward{}};
-  };
-
-  }  // namespace fill
+}  // namespace fill
 TSFILL_END_NAMESPACE

@@ -12,38 +12,38 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
-  namespace detail::scalar {
+namespace detail::scalar {
 
-  // status: in observed/missing, out observed/forward/missing.
-  template <class T>
-  inline void forward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
-                           cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
-    T carry = null_placeholder<T>();
-    bool have = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool valid = status[i] == cell_status::observed;
-      carry = valid ? original[i] : carry;
-      have = have || valid;
-      filled[i] = carry;
-      status[i] =
-          valid ? cell_status::observed : (have ? cell_status::forward : cell_status::missing);
-    }
+// status: in observed/missing, out observed/forward/missing.
+template <class T>
+inline void forward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
+                         cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
+  T carry = null_placeholder<T>();
+  bool have = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool valid = status[i] == cell_status::observed;
+    carry = valid ? original[i] : carry;
+    have = have || valid;
+    filled[i] = carry;
+    status[i] =
+        valid ? cell_status::observed : (have ? cell_status::forward : cell_status::missing);
   }
+}
 
-  template <class T>
-  inline void backward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
-                            cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
-    T carry = null_placeholder<T>();
-    bool have = false;
-    for (std::size_t i = n; i-- > 0;) {
-      const bool valid = status[i] == cell_status::observed;
-      carry = valid ? original[i] : carry;
-      have = have || valid;
-      filled[i] = carry;
-      status[i] =
-          valid ? cell_status::observed : (have ? cell_status::backward : cell_status::missing);
-    }
+template <class T>
+inline void backward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
+                          cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
+  T carry = null_placeholder<T>();
+  bool have = false;
+  for (std::size_t i = n; i-- > 0;) {
+    const bool valid = status[i] == cell_status::observed;
+    carry = valid ? original[i] : carry;
+    have = have || valid;
+    filled[i] = carry;
+    status[i] =
+        valid ? cell_status::observed : (have ? cell_status::backward : cell_status::missing);
   }
+}
 
-  }  // namespace detail::scalar
+}  // namespace detail::scalar
 TSFILL_END_NAMESPACE

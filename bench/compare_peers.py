@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""The reference pipeline through tsfill and through each peer's idiomatic code, on the same
+generated data, in one run (research/performance.md, section 5).
+
+Pipeline: slot = floor(ts, 30 min); per (ticker, tenor, slot) keep the latest row (its nulls
+included); grid = every key x every 30-minute slot of every day; left join; forward fill
+v0..v3 within (ticker, tenor, day). Each engine runs in its own process (so thread settings
+apply cleanly), sequentially, at 1 thread and at its default thread count, with a warm-up
+and REPS timed repetitions; loading and parsing are not timed. Every engine's output must
+have the same row count, non-null count and checksum, or the script fails.
+
+Prints one line per engine and variant with the median seconds, then, last,
+`tsfill speedup vs best peer: N.Nx` (best peer: the fastest engine at its best thread
+count; tsfill at its best thread count).
+
+usage: compare_peers.py [--days 200] [--reps 3] [--shuffled] [--engines tsfill,polars,...]
+                        [--runner build/release/bench/tsfill_pipeline_runner] [--data DIR]
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import workload  # noqa: E402
+
+VALUES = ["v0", "v1", "v2", "v3"]
+
+
+# --- the peers' idiomatic pipelines ----------------------------------------------------------
+
+def bounds(ts):
+    lo = int(ts.min()) // workload.DAY_NS * workload.DAY_NS
+    hi = (int(ts.max()) // workload.DAY_NS + 1) * workload.DAY_NS
+    return lo, hi
+
+
+def polars_engine(data, threads):
+    import numpy as np
+    import polars as pl
+    lo, hi = bounds(data["ts"])
+    raw = pl.DataFrame({"ts": pl.Series(data["ts"]).cast(pl.Datetime("ns")), "ticker": data["ticker"],
+                        "tenor": data["tenor"]})
+    raw = raw.with_columns([pl.Series(v, data[v]).scatter(np.flatnonzero(data["valid" + v[1:]] == 0), None)
+                            for v in VALUES])
+    slots = pl.DataFrame({"slot": pl.datetime_range(pl.lit(lo).cast(pl.Datetime("ns")),
+                                                    pl.lit(hi).cast(pl.Datetime("ns")), "30m", closed="left",
+                                                    time_unit="ns", eager=True)})
+
+    def run():
+        obs = (raw.lazy().with_columns(slot=pl.col("ts").dt.truncate("30m")).sort("ts")
+               .group_by("ticker", "tenor", "slot").agg(pl.col(VALUES).last()))  # last row, nulls kept
+        keys = raw.lazy().select("ticker", "tenor").unique()
+        return (keys.join(slots.lazy(), how="cross").join(obs, on=["ticker", "tenor", "slot"], how="left")
+                .sort("ticker", "tenor", "slot")
+                .with_columns(pl.col(VALUES).forward_fill().over("ticker", "tenor", pl.col("slot").dt.date()))
+                .collect())
+
+    def checksum(out):
+        cols = [out[v].to_numpy(allow_copy=True) for v in VALUES]
+        return summarize(out.height, cols)
+    return run, checksum, pl.__version__
+
+
+def duckdb_engine(data, threads):
+    import duckdb
+    import pyarrow as pa
+    lo, hi = bounds(data["ts"])
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    table = arrow_table(data)
+    con.register("raw_arrow", table)
+    con.execute("CREATE TABLE raw AS SELECT * FROM raw_arrow")
+    last = ", ".join(f"arg_max_null({v}, ts) AS {v}" for v in VALUES)  # latest row even if NULL
+    fills = ", ".join(f"last_value(o.{v} IGNORE NULLS) OVER w AS {v}" for v in VALUES)
+    lo_ts = f"make_timestamp_ns({lo})"
+    hi_ts = f"make_timestamp_ns({hi})"
+    sql = f"""
+    CREATE OR REPLACE TEMP TABLE out AS
+    WITH obs AS (SELECT ticker, tenor, time_bucket(INTERVAL 30 MINUTE, ts) AS slot, {last}
+                 FROM raw GROUP BY ALL),
+    keys AS (SELECT DISTINCT ticker, tenor FROM raw),
+    slots AS (SELECT range AS slot FROM range({lo_ts}, {hi_ts}, INTERVAL 30 MINUTE)),
+    grid AS (SELECT * FROM keys CROSS JOIN slots)
+    SELECT g.ticker, g.tenor, g.slot, {fills}
+    FROM grid g LEFT JOIN obs o USING (ticker, tenor, slot)
+    WINDOW w AS (PARTITION BY g.ticker, g.tenor, time_bucket(INTERVAL 1 DAY, g.slot) ORDER BY g.slot
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"""
+
+    def run():
+        con.execute(sql)
+        return con
+
+    def checksum(_):
+        t = con.execute("SELECT * FROM out").to_arrow_table()
+        cols = [t.column(v).to_numpy(zero_copy_only=False) for v in VALUES]
+        return summarize(t.num_rows, cols)
+    return run, checksum, duckdb.__version__
+
+
+def pandas_engine(data, threads):
+    import numpy as np
+    import pandas as pd
+    lo, hi = bounds(data["ts"])
+    raw = pd.DataFrame({"ts": pd.to_datetime(data["ts"], unit="ns"), "ticker": data["ticker"],
+                        "tenor": data["tenor"]})
+    for v in VALUES:
+        raw[v] = np.where(data["valid" + v[1:]] == 1, data[v], np.nan)  # pandas: NaN is its null
+    slots = pd.DataFrame({"slot": pd.date_range(pd.Timestamp(lo, unit="ns"), pd.Timestamp(hi, unit="ns"),
+                                                freq="30min", inclusive="left")})
+
+    def run():
+        df = raw.assign(slot=raw["ts"].dt.floor("30min"))
+        obs = df.sort_values("ts", kind="stable").drop_duplicates(["ticker", "tenor", "slot"], keep="last")
+        keys = raw[["ticker", "tenor"]].drop_duplicates()
+        out = (keys.merge(slots, how="cross")
+               .merge(obs[["ticker", "tenor", "slot", *VALUES]], how="left", on=["ticker", "tenor", "slot"])
+               .sort_values(["ticker", "tenor", "slot"], kind="stable", ignore_index=True))
+        out[VALUES] = out.groupby(["ticker", "tenor", out["slot"].dt.normalize()], sort=False)[VALUES].ffill()
+        return out
+
+    def checksum(out):
+        return summarize(len(out), [out[v].to_numpy() for v in VALUES])
+    return run, checksum, pd.__version__
+
+
+def pyarrow_engine(data, threads):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    pa.set_cpu_count(threads)
+    use_threads = threads > 1
+    lo, hi = bounds(data["ts"])
+    table = arrow_table(data)
+    slots = np.arange(lo, hi, 30 * 60 * 10**9, dtype=np.int64)
+    opts = pc.ScalarAggregateOptions(skip_nulls=False)  # "last" skips nulls by default
+
+    def run():
+        t = table.append_column("slot", pc.floor_temporal(table["ts"], multiple=30, unit="minute"))
+        t = t.sort_by([("ts", "ascending")])
+        # "last" is an ordered aggregation: it needs use_threads=False.
+        obs = t.group_by(["ticker", "tenor", "slot"], use_threads=False).aggregate(
+            [(v, "last", opts) for v in VALUES])
+        obs = obs.rename_columns([*(f"{v}" for v in VALUES), "ticker", "tenor", "slot"]
+                                 if obs.column_names[0] != "ticker" else ["ticker", "tenor", "slot", *VALUES])
+        keys = t.select(["ticker", "tenor"]).group_by(["ticker", "tenor"], use_threads=use_threads).aggregate([])
+        k, s = keys.num_rows, len(slots)
+        grid = pa.table({"ticker": np.repeat(keys["ticker"].to_numpy(), s),
+                         "tenor": np.repeat(keys["tenor"].to_numpy(), s),
+                         "slot": pa.array(np.tile(slots, k), pa.timestamp("ns"))})
+        g = grid.join(obs, keys=["ticker", "tenor", "slot"], join_type="left outer", use_threads=use_threads)
+        g = g.sort_by([("ticker", "ascending"), ("tenor", "ascending"), ("slot", "ascending")])
+        part = pc.add(pc.multiply(pc.cast(g["ticker"], pa.int64()), 1 << 40),
+                      pc.add(pc.multiply(pc.cast(g["tenor"], pa.int64()), 1 << 32),
+                             pc.divide(pc.cast(g["slot"], pa.int64()), 86_400 * 10**9)))  # (key, day)
+        for v in VALUES:
+            col = g[v]
+            filled = pc.fill_null_forward(col)
+            src = pc.fill_null_forward(pc.if_else(pc.is_valid(col), part, pa.scalar(None, pa.int64())))
+            g = g.set_column(g.schema.get_field_index(v), v,
+                             pc.if_else(pc.equal(src, part), filled, pa.scalar(None, pa.float64())))
+        return g
+
+    def checksum(out):
+        return summarize(out.num_rows, [out[v].to_numpy(zero_copy_only=False) for v in VALUES])
+    return run, checksum, pa.__version__
+
+
+def arrow_table(data):
+    import pyarrow as pa
+    cols = {"ts": pa.array(data["ts"], pa.timestamp("ns")), "ticker": data["ticker"], "tenor": data["tenor"]}
+    for v in VALUES:
+        cols[v] = pa.array(data[v], mask=data["valid" + v[1:]] == 0)
+    return pa.table(cols)
+
+
+def summarize(rows, cols):
+    import numpy as np
+    nonnull = 0
+    total = 0.0
+    for c in cols:
+        c = np.asarray(c, dtype=np.float64)
+        ok = ~np.isnan(c)
+        nonnull += int(ok.sum())
+        total += math.fsum(c[ok])
+    return {"rows": int(rows), "nonnull": nonnull, "sum": total}
+
+
+ENGINES = {"polars": polars_engine, "duckdb": duckdb_engine, "pandas": pandas_engine, "pyarrow": pyarrow_engine}
+
+
+def worker(engine, threads, data_dir, reps, warmup):
+    """Runs one engine in this process and prints one JSON line."""
+    data, _ = workload.read(data_dir)
+    run, checksum, version = ENGINES[engine](data, threads)
+    times = []
+    out = None
+    for r in range(warmup + reps):
+        t0 = time.perf_counter()
+        out = run()
+        t1 = time.perf_counter()
+        if r >= warmup:
+            times.append(t1 - t0)
+    result = {"engine": engine, "version": version, "threads": threads, "seconds": times,
+              "median": statistics.median(times)}
+    result.update(checksum(out))
+    print(json.dumps(result))
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+def run_variant(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed:\n{p.stderr}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--days", type=int, default=200)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--shuffled", action="store_true")
+    ap.add_argument("--engines", default="tsfill,polars,duckdb,pandas,pyarrow")
+    ap.add_argument("--runner", default=str(HERE.parent / "build" / "release" / "bench" / "tsfill_pipeline_runner"))
+    ap.add_argument("--data", default=None, help="workload directory (default: build/bench-data/...)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    data_dir = args.data or str(HERE.parent / "build" / "bench-data" /
+                                f"days{args.days}{'-shuffled' if args.shuffled else ''}")
+    if args.worker:
+        return worker(args.worker, args.threads, data_dir, args.reps, args.warmup)
+
+    workload.ensure(data_dir, args.days, args.shuffled)
+    default_threads = os.cpu_count() or 1
+    results = []
+    for engine in args.engines.split(","):
+        for threads in sorted({1, default_threads}):
+            if engine == "pandas" and threads > 1:
+                continue  # pandas runs on one thread
+            if engine == "tsfill":
+                r = run_variant([args.runner, data_dir, "--threads", str(threads), "--reps", str(args.reps),
+                                 "--warmup", str(args.warmup)])
+                r["version"] = "this build"
+            else:
+                env = dict(os.environ, POLARS_MAX_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+                r = run_variant([sys.executable, __file__, "--worker", engine, "--threads", str(threads),
+                                 "--data", data_dir, "--reps", str(args.reps), "--warmup", str(args.warmup)], env)
+            results.append(r)
+            extra = f"  peak RSS {r['peak_rss_mb']:.0f} MB (input {r['input_mb']:.0f} + output {r['output_mb']:.0f} MB)" \
+                if "peak_rss_mb" in r else ""
+            print(f"{r['engine']:<8} {r['version']:<11} threads={r['threads']}  median {r['median']:8.3f} s  "
+                  f"(reps {', '.join('%.3f' % s for s in r['seconds'])})  rows {r['rows']}  "
+                  f"non-null {r['nonnull']}  sum {r['sum']:.6f}{extra}", flush=True)
+    # The same answer from everyone, or nothing counts.
+    ref = results[0]
+    for r in results[1:]:
+        if (r["rows"], r["nonnull"]) != (ref["rows"], ref["nonnull"]) or \
+                abs(r["sum"] - ref["sum"]) > 1e-9 * max(1.0, abs(ref["sum"])):
+            raise SystemExit(f"MISMATCH: {r['engine']} threads={r['threads']} gives rows {r['rows']} non-null "
+                             f"{r['nonnull']} sum {r['sum']!r}; {ref['engine']} gives {ref['rows']} {ref['nonnull']} "
+                             f"{ref['sum']!r}")
+    tsfill_best = min((r["median"] for r in results if r["engine"] == "tsfill"), default=None)
+    peers = [r for r in results if r["engine"] != "tsfill"]
+    if tsfill_best is None or not peers:
+        return
+    best = min(peers, key=lambda r: r["median"])
+    one = {r["engine"]: r["median"] for r in peers if r["threads"] == 1}
+    t1 = min(r["median"] for r in results if r["engine"] == "tsfill" and r["threads"] == 1)
+    for engine, secs in sorted(one.items()):
+        print(f"tsfill (1 thread) vs {engine} (1 thread): {secs / t1:.1f}x")
+    print(f"best peer: {best['engine']} threads={best['threads']} median {best['median']:.3f} s")
+    print(f"tsfill speedup vs best peer: {best['median'] / tsfill_best:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+// IWYU pragma: private, include <tsfill/pipeline.hpp>
+// Stage 1 of a run: index every row. Its key becomes a dense key index (in key order), its
+// time a slot ordinal, and its (partition, key) a dense group index (in output order).
+// Instantiated on the slot and partition functions only.
+//
+// Speed: the slot and partition of fixed-width slots in fixed-length partitions are two
+// multiply-shift divisions per row (fast_divide.hpp); partitions and groups use direct
+// tables whenever their id ranges are small (the usual case: days x keys), so no row is
+// hashed or sorted.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <tsfill/columns.hpp>
+#include <tsfill/concepts.hpp>
+#include <tsfill/detail/buffer.hpp>
+#include <tsfill/detail/config.hpp>
+#include <tsfill/detail/dense_rank.hpp>
+#include <tsfill/detail/fast_divide.hpp>
+#include <tsfill/error.hpp>
+#include <tsfill/policies/partition.hpp>
+#include <tsfill/vocabulary.hpp>
+
+TSFILL_BEGIN_NAMESPACE
+namespace detail {
+
+// Slot functions whose slot k starts at anchor() + k * width(), and partition functions of
+// a fixed length: both get the division-free per-row path.
+template <class F>
+concept ArithmeticSlotFunction = UniformSlotFunction<F> && requires(const F& f) {
+  { f.anchor() } -> std::same_as<std::int64_t>;
+};
+template <class F>
+concept FixedLengthPartitionFunction = PartitionFunction<F> && requires(const F& f) {
+  { f.length() } -> std::same_as<std::int64_t>;
+};
+
+struct row_index {
+  encoded_keys keys;
+  buffer<std::int64_t> ord;     // per row: slot ordinal
+  buffer<std::uint32_t> group;  // per row: (partition, key) group
+  // Per group, groups sorted by (partition, key). Absent combinations may appear (with an
+  // empty data range) when the direct table is used.
+  std::vector<std::int64_t> group_pid;
+  std::vector<std::uint32_t> group_key;
+  std::vector<slot_range> group_data;
+  bool time_sorted = true;  // the time column is non-decreasing
+};
+
+// Slot ordinal and partition id of every row: ord[i] = ordinal, put_pid(i, id).
+template <SlotFunction SF, PartitionFunction PF, class PutPid>
+void slot_and_partition(std::span<const std::int64_t> time, const SF& sf, const PF& pf,
+                        std::int64_t t_min, std::int64_t t_max, std::int64_t* TSFILL_RESTRICT ord,
+                        PutPid&& put_pid) {
+  const std::size_t n = time.size();
+  const std::int64_t* TSFILL_RESTRICT t = time.data();
+  if constexpr (ArithmeticSlotFunction<SF>) {
+    // Slots relative to the first row's slot: u = t - base >= 0, ordinal = ord0 + u / width.
+    const std::int64_t ord0 = sf.ordinal(t_min);
+    const std::int64_t base = sf.start(ord0);
+    const auto ubase = static_cast<std::uint64_t>(base);
+    const bool fits = static_cast<std::uint64_t>(t_max) - ubase < (std::uint64_t{1} << 63);
+    if (fits) {
+      const fast_divider by_width(static_cast<std::uint64_t>(sf.width()));
+      const auto width = static_cast<std::uint64_t>(sf.width());
+      if constexpr (FixedLengthPartitionFunction<PF>) {
+        // Partition of the slot start: pid0 + (start - pbase) / length.
+        const std::int64_t pid0 = pf.id(base);
+        const std::int64_t pbase = pf.begin(pid0);
+        const auto offset = static_cast<std::uint64_t>(base - pbase);
+        if (offset + (static_cast<std::uint64_t>(t_max) - ubase) < (std::uint64_t{1} << 63)) {
+          const fast_divider by_length(static_cast<std::uint64_t>(pf.length()));
+          for (std::size_t i = 0; i < n; ++i) {
+            const std::uint64_t q = by_width.divide(static_cast<std::uint64_t>(t[i]) - ubase);
+            ord[i] = ord0 + static_cast<std::int64_t>(q);
+            put_pid(i, pid0 + static_cast<std::int64_t>(by_length.divide(offset + q * width)));
+          }
+          return;
+        }
+      } else if constexpr (std::is_same_v<PF, partition::none_function>) {
+        for (std::size_t i = 0; i < n; ++i) {
+          ord[i] = ord0 + static_cast<std::int64_t>(
+                              by_width.divide(static_cast<std::uint64_t>(t[i]) - ubase));
+          put_pid(i, std::int64_t{0});
+        }
+        return;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        ord[i] = ord0 + static_cast<std::int64_t>(
+                            by_width.divide(static_cast<std::uint64_t>(t[i]) - ubase));
+        put_pid(i, pf.id(sf.start(ord[i])));
+      }
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    ord[i] = sf.ordinal(t[i]);
+    put_pid(i, pf.id(sf.start(ord[i])));
+  }
+}
+
+template <SlotFunction SF, PartitionFunction PF>
+row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
+                     const SF& sf, const PF& pf) {
+  const std::size_t n = time.size();
+  row_index ix;
+  ix.keys = encode_keys(key_cols, n);
+  if (n == 0) return ix;
+  const std::size_t key_count = ix.keys.count;
+
+  std::int64_t t_min = time[0], t_max = time[0];
+  bool sorted = true;
+  for (std::size_t i = 1; i < n; ++i) {
+    t_min = time[i] < t_min ? time[i] : t_min;
+    t_max = time[i] > t_max ? time[i] : t_max;
+    sorted = sorted && time[i] >= time[i - 1];
+  }
+  ix.time_sorted = sorted;
+  if constexpr (requires { sf.check_range(t_min, t_max); }) sf.check_range(t_min, t_max);
+
+  // Partitions: ids are monotone in time, so their extremes are those of the extreme times.
+  // A small id range (days) gets a direct table; otherwise the ids are ranked.
+  const std::int64_t p_min = pf.id(sf.start(sf.ordinal(t_min)));
+  const std::int64_t p_max = pf.id(sf.start(sf.ordinal(t_max)));
+  const std::uint64_t p_span =
+      static_cast<std::uint64_t>(p_max) - static_cast<std::uint64_t>(p_min);
+  ix.ord = buffer<std::int64_t>(n);
+  buffer<std::uint32_t> part(n);  // dense partition index per row; becomes the group index
+  std::vector<std::int64_t> data_pids;
+  if (p_span < std::max<std::uint64_t>(4 * n, 1U << 16)) {
+    std::uint32_t* TSFILL_RESTRICT rel = part.data();
+    slot_and_partition(
+        time, sf, pf, t_min, t_max, ix.ord.data(),
+        [&](std::size_t i, std::int64_t pid) { rel[i] = static_cast<std::uint32_t>(pid - p_min); });
+    std::vector<std::uint32_t> rank(static_cast<std::size_t>(p_span) + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) rank[rel[i]] = 1;
+    std::uint32_t next = 0;
+    for (std::size_t p = 0; p < rank.size(); ++p) {
+      if (!rank[p]) continue;
+      data_pids.push_back(p_min + static_cast<std::int64_t>(p));
+      rank[p] = next++;
+    }
+    for (std::size_t i = 0; i < n; ++i) rel[i] = rank[rel[i]];
+  } else {
+    std::vector<std::uint64_t> codes(n);
+    slot_and_partition(
+        time, sf, pf, t_min, t_max, ix.ord.data(), [&](std::size_t i, std::int64_t pid) {
+          codes[i] = static_cast<std::uint64_t>(pid) - static_cast<std::uint64_t>(p_min);
+        });
+    const ranking r = dense_rank(codes.data(), n, p_span);
+    for (std::uint32_t rep : r.representative)
+      data_pids.push_back(p_min + static_cast<std::int64_t>(codes[rep]));
+    std::copy(r.rank.begin(), r.rank.end(), part.data());
+  }
+  const std::size_t parts = data_pids.size();
+
+  // Groups = (partition, key), in output order: a direct table when partitions x keys is
+  // small (computed in place of the partition index), otherwise a ranking of the present
+  // combinations.
+  const std::uint64_t combos = static_cast<std::uint64_t>(parts) * key_count;
+  const std::uint32_t* TSFILL_RESTRICT key = ix.keys.index.data();
+  if (combos <= std::max<std::uint64_t>(8 * n, 1U << 20)) {
+    std::uint32_t* TSFILL_RESTRICT g = part.data();
+    const auto k = static_cast<std::uint32_t>(key_count);
+    for (std::size_t i = 0; i < n; ++i) g[i] = g[i] * k + key[i];
+    ix.group = std::move(part);
+    ix.group_pid.resize(static_cast<std::size_t>(combos));
+    ix.group_key.resize(static_cast<std::size_t>(combos));
+    for (std::size_t p = 0; p < parts; ++p) {
+      for (std::size_t j = 0; j < key_count; ++j) {
+        ix.group_pid[p * key_count + j] = data_pids[p];
+        ix.group_key[p * key_count + j] = static_cast<std::uint32_t>(j);
+      }
+    }
+  } else {
+    std::vector<std::uint64_t> codes(n);
+    for (std::size_t i = 0; i < n; ++i)
+      codes[i] = static_cast<std::uint64_t>(part[i]) * key_count + key[i];
+    const ranking r = dense_rank(codes.data(), n, combos - 1);
+    for (std::uint32_t rep : r.representative) {
+      ix.group_pid.push_back(data_pids[part[rep]]);
+      ix.group_key.push_back(key[rep]);
+    }
+    ix.group = buffer<std::uint32_t>(n);
+    std::copy(r.rank.begin(), r.rank.end(), ix.group.data());
+  }
+  ix.keys.index = {};  // the group carries the key from here on
+  ix.group_data.assign(ix.group_pid.size(), slot_range{});
+  for (std::size_t i = 0; i < n; ++i) ix.group_data[ix.group[i]].include(ix.ord[i]);
+  return ix;
+}
+
+}  // namespace detail
+TSFILL_END_NAMESPACE
