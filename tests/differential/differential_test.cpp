@@ -2,6 +2,7 @@
 // (tests/reference/reference.hpp) on generated cases covering every combination of
 // partition, dedup, grid and fill policy, over double, float and int64 columns. Seeds are
 // fixed; a failing case is shrunk (rows removed while it still fails) and printed.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -40,6 +41,8 @@ struct generated_case {
   std::vector<std::optional<i64>> i64v;
   ref::fill_spec fills[3];
   bool source_offsets = true;
+  unsigned threads = 1;
+  int isa = -1;  // force an instruction set (0 scalar, 1 avx2, 2 avx512), -1 the best
 };
 
 const char* name(ref::dedup d) {
@@ -61,7 +64,8 @@ std::string describe(const generated_case& c) {
   o << "slot width " << c.cfg.slot_width << "s anchor " << c.cfg.slot_anchor << "s, partition "
     << (c.cfg.partition_by_day ? "utc_day offset " + std::to_string(c.cfg.day_offset) + "s"
                                : std::string("none"))
-    << ", dedup " << name(c.cfg.d) << ", grid " << name(c.cfg.g);
+    << ", dedup " << name(c.cfg.d) << ", grid " << name(c.cfg.g) << ", threads " << c.threads
+    << ", isa " << c.isa;
   if (c.cfg.g == ref::grid::range) o << " [" << c.cfg.range_start << ", " << c.cfg.range_end << ")";
   o << ", nan_is_null " << c.cfg.nan_is_null << ", source_offsets " << c.source_offsets << "\n";
   const char* col[] = {"f64", "f32", "i64"};
@@ -201,6 +205,11 @@ std::variant<tsfill::result, std::string> run_real(const generated_case& c) {
   tsfill::run_options opt;
   opt.nan_is_null = c.cfg.nan_is_null;
   opt.source_offsets = c.source_offsets;
+  opt.threads = c.threads;
+  tsfill::detail::force_isa(c.isa);
+  struct restore_isa {
+    ~restore_isa() { tsfill::detail::force_isa(-1); }
+  } restore;
   std::variant<tsfill::result, std::string> out = std::string("not run");
   with_dedup(c.cfg.d, [&](auto dedup) {
     with_grid(c.cfg, [&](auto grid) {
@@ -429,6 +438,25 @@ struct generator {
                                       : uniform(-1000, 1000));
       }
     }
+    // A third of the cases come sorted by time (stably, so ties keep their input order):
+    // the pipeline's "rows grouped by partition" and "last write wins" paths.
+    if (chance(0.33)) {
+      std::vector<std::size_t> order(c.t.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return c.t[a] < c.t[b]; });
+      generated_case s = c;
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        s.t[i] = c.t[order[i]];
+        for (std::size_t j = 0; j < c.keys.size(); ++j) s.keys[j][i] = c.keys[j][order[i]];
+        s.f64[i] = c.f64[order[i]];
+        s.f32[i] = c.f32[order[i]];
+        s.i64v[i] = c.i64v[order[i]];
+      }
+      c = std::move(s);
+    }
+    c.threads = chance(0.5) ? 2U : 1U;
+    c.isa = static_cast<int>(uniform(0, 2));
     if (c.cfg.g == ref::grid::range) {
       c.cfg.range_start = base + uniform(-day / 2, span / 2);
       c.cfg.range_end = c.cfg.range_start + uniform(1, span + day);
@@ -464,7 +492,10 @@ generated_case shrink(generated_case c) {
   return c;
 }
 
-void run_cases(std::uint64_t seed, std::size_t count, i64 max_rows = 24) {
+// `per_combination`: also require every combination to have filled a cell (that needs many
+// cases per combination; large dense cases leave few gaps).
+void run_cases(std::uint64_t seed, std::size_t count, i64 max_rows = 24,
+               bool per_combination = true) {
   generator g(seed, max_rows);
   coverage cov;
   std::size_t failures = 0;
@@ -484,7 +515,7 @@ void run_cases(std::uint64_t seed, std::size_t count, i64 max_rows = 24) {
   // fill::none never fills).
   EXPECT_GT(cov.cases_with_cells, count * 8 / 10);
   EXPECT_GT(cov.rejected, count / 100);
-  for (std::size_t combo = 0; combo < 480; ++combo) {
+  for (std::size_t combo = 0; per_combination && combo < 480; ++combo) {
     const auto m = static_cast<ref::method>(combo % 6);
     const auto d = static_cast<ref::dedup>((combo / 24) % 10);
     const auto gr = static_cast<ref::grid>((combo / 6) % 4);
@@ -509,7 +540,7 @@ TEST(differential, seed_2) {
 }
 // Larger cases (up to 120 rows, wide key values): 10 per combination.
 TEST(differential, seed_3_larger_cases) {
-  run_cases(3, 4800, 120);
+  run_cases(3, 4800, 120, false);
 }
 
 }  // namespace

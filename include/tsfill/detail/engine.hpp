@@ -90,8 +90,17 @@ value_type output_value_type(value_type in) {
 // then only says which cells hold rows).
 struct scatter_result {
   std::vector<std::uint32_t> winner;  // per cell, no_index when empty
+  buffer<std::uint32_t> cell_of_row;  // per row, no_cell outside the grid
   std::size_t outside = 0;
   std::size_t duplicates = 0;
+  // Rows come grouped by partition (true for time-ordered input); then partition_rows
+  // holds each such partition's id and row range, in row order.
+  bool partition_sorted = true;
+  struct rows_of_partition {
+    std::int64_t pid;
+    std::size_t begin, end;
+  };
+  std::vector<rows_of_partition> partition_rows;
 };
 
 template <DedupPolicy D>
@@ -100,12 +109,24 @@ scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
                             const std::vector<key_column>& key_cols) {
   scatter_result s;
   s.winner.assign(plan.cells, no_index);
+  s.cell_of_row = buffer<std::uint32_t>(time.size());
   std::uint32_t* TSFILL_RESTRICT winner = s.winner.data();
+  std::uint32_t* TSFILL_RESTRICT cell_of_row = s.cell_of_row.data();
   // On time-sorted input every later row is at least as late: "last" always replaces and
   // "first" always keeps, with no look at the incumbent's time.
   const bool sorted = plan.rows.time_sorted;
   for (std::size_t i = 0; i < time.size(); ++i) {
+    // Runs of rows of one partition.
+    const std::int64_t pid = plan.rows.group_pid[plan.rows.group[i]];
+    if (s.partition_rows.empty() || s.partition_rows.back().pid != pid) {
+      if (!s.partition_rows.empty()) {
+        s.partition_sorted = s.partition_sorted && pid > s.partition_rows.back().pid;
+        s.partition_rows.back().end = i;
+      }
+      s.partition_rows.push_back({pid, i, i});
+    }
     const std::uint32_t c = plan.cell_of(i);
+    cell_of_row[i] = c;
     if (c == no_cell) {
       ++s.outside;
       continue;
@@ -136,7 +157,41 @@ scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
       }
     }
   }
+  if (!s.partition_rows.empty()) s.partition_rows.back().end = time.size();
+  if (!s.partition_sorted) s.partition_rows.clear();
   return s;
+}
+
+// Original values and status of cells [c_begin, c_end) of one column, by walking the rows
+// [r_begin, r_end) that fall there, in input order: sequential reads, and writes into a
+// window of cells small enough to stay in cache (the gather below reads rows at random).
+// With `last_wins` (dedup::last on time-sorted rows) every row overwrites its cell, so the
+// final write is the winner's; otherwise only the winning row writes.
+template <class T, bool LastWins>
+void scatter_values(const value_column& col, bool nan_is_null,
+                    const std::uint32_t* TSFILL_RESTRICT winner,
+                    const std::uint32_t* TSFILL_RESTRICT cell_of_row, std::size_t c_begin,
+                    std::size_t c_end, std::size_t r_begin, std::size_t r_end,
+                    T* TSFILL_RESTRICT out, cell_status* TSFILL_RESTRICT status) {
+  for (std::size_t c = c_begin; c < c_end; ++c) {
+    out[c] = null_placeholder<T>();
+    status[c] = cell_status::missing;
+  }
+  const T* TSFILL_RESTRICT v = col.values<T>().data();
+  const std::uint8_t* bits = col.has_validity() ? col.validity().data() : nullptr;
+  const std::size_t bit0 = col.validity_offset();
+  for (std::size_t i = r_begin; i < r_end; ++i) {
+    const std::uint32_t c = cell_of_row[i];
+    if (c == no_cell) continue;
+    if constexpr (!LastWins) {
+      if (winner[c] != i) continue;
+    }
+    const T x = v[i];
+    bool ok = bits ? bit_is_set(bits, bit0 + i) : true;
+    if constexpr (std::is_floating_point_v<T>) ok = ok && !(nan_is_null && x != x);
+    out[c] = ok ? x : null_placeholder<T>();
+    status[c] = ok ? cell_status::observed : cell_status::missing;
+  }
 }
 
 // Original values and observed/missing status of cells [begin, end) of one column, from the
@@ -237,21 +292,41 @@ class stage_clock {
   std::chrono::steady_clock::time_point t0_;
 };
 
-// Chunks of whole segments of about `target` cells each, as [first, last) segment ranges:
-// the unit of parallel work (a fill never spans two chunks).
-inline std::vector<std::pair<std::size_t, std::size_t>> segment_chunks(
-    std::span<const segment> segments, std::size_t target) {
-  std::vector<std::pair<std::size_t, std::size_t>> chunks;
+// The unit of parallel work: whole segments (a fill never spans two chunks) of about
+// `target` cells, and, when rows come grouped by partition, whole partitions with the range
+// of their rows.
+struct work_chunk {
+  std::size_t seg_first, seg_last;
+  std::size_t row_begin = 0, row_end = 0;
+};
+
+inline std::vector<work_chunk> make_chunks(std::span<const segment> segments,
+                                           const scatter_result& scattered, bool by_partition,
+                                           std::size_t target) {
+  std::vector<work_chunk> chunks;
   std::size_t first = 0, cells = 0;
   for (std::size_t s = 0; s < segments.size(); ++s) {
     cells += segments[s].size;
-    if (cells >= target) {
-      chunks.emplace_back(first, s + 1);
+    const bool partition_ends =
+        s + 1 == segments.size() || segments[s + 1].partition != segments[s].partition;
+    if (cells >= target && (!by_partition || partition_ends)) {
+      chunks.push_back({first, s + 1});
       first = s + 1;
       cells = 0;
     }
   }
-  if (first < segments.size()) chunks.emplace_back(first, segments.size());
+  if (first < segments.size()) chunks.push_back({first, segments.size()});
+  if (by_partition) {
+    // Rows of the chunk's partitions; partitions without rows (explicit ranges) have none.
+    const auto& rows = scattered.partition_rows;
+    std::size_t p = 0;
+    for (work_chunk& ch : chunks) {
+      while (p < rows.size() && rows[p].pid < segments[ch.seg_first].partition) ++p;
+      ch.row_begin = ch.row_end = p < rows.size() ? rows[p].begin : 0;
+      while (p < rows.size() && rows[p].pid <= segments[ch.seg_last - 1].partition)
+        ch.row_end = rows[p++].end;
+    }
+  }
   return chunks;
 }
 
@@ -339,10 +414,13 @@ struct result_builder {
     r.segments_ = std::move(plan.segments);
     const std::span<const segment> segments = r.segments_;
 
-    // Per chunk of segments, in parallel: gather (row selection), slot times, fill.
-    const auto chunks = segment_chunks(segments, 1U << 15);
+    // Per chunk, in parallel: original values (row selection), slot times, fill. Rows grouped
+    // by partition are walked in order (scatter_values); otherwise cells read their rows.
+    const bool by_rows = RowSelectionDedup<D> && scattered.partition_sorted;
+    const bool last_wins = std::is_same_v<D, tsfill::dedup::last> && plan.rows.time_sorted;
+    const auto chunks = make_chunks(segments, scattered, by_rows, 1U << 15);
     parallel_for(chunks.size(), threads, [&](std::size_t k) {
-      const auto [s_first, s_last] = chunks[k];
+      const std::size_t s_first = chunks[k].seg_first, s_last = chunks[k].seg_last;
       const std::size_t c_begin = segments[s_first].offset;
       const std::size_t c_end = segments[s_last - 1].offset + segments[s_last - 1].size;
       for (std::size_t s = s_first; s < s_last; ++s) {
@@ -360,8 +438,18 @@ struct result_builder {
         auto run = [&](auto* tag) {
           using R = std::remove_pointer_t<decltype(tag)>;
           if constexpr (RowSelectionDedup<D>) {
-            gather_rows<R>(value_cols[c], options.nan_is_null, scattered.winner.data(), c_begin,
-                           c_end, static_cast<R*>(rc.original_), rc.status_);
+            R* orig = static_cast<R*>(rc.original_);
+            const std::uint32_t* winner = scattered.winner.data();
+            const std::uint32_t* cells_of = scattered.cell_of_row.data();
+            const bool nan_null = options.nan_is_null;
+            if (by_rows && last_wins)
+              scatter_values<R, true>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                      chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
+            else if (by_rows)
+              scatter_values<R, false>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                       chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
+            else
+              gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, rc.status_);
           }
           const R* original = static_cast<const R*>(rc.original_);
           R* filled = static_cast<R*>(rc.filled_);

@@ -48,15 +48,16 @@ namespace fill {
 class gap_function {
  public:
   gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0)
-      : method_(method), limits_(limits), constant_(constant) {}
+      : method_(method), limits_(limits), constant_(constant), isa_(detail::active_isa()) {}
 
   template <class T>
   void fill(const fill_segment<T>& seg) const {
+    // Without limits or source offsets, LOCF and NOCB are the branch-free SIMD kernels.
     if (limits_.unlimited() && seg.source_offset == nullptr) {
       if (method_ == detail::gap_method::forward)
-        return detail::scalar::forward_fill(seg.original, seg.filled, seg.status, seg.size);
+        return detail::forward_fill_status(isa_, seg.original, seg.filled, seg.status, seg.size);
       if (method_ == detail::gap_method::backward)
-        return detail::scalar::backward_fill(seg.original, seg.filled, seg.status, seg.size);
+        return detail::backward_fill_status(isa_, seg.original, seg.filled, seg.status, seg.size);
     }
     detail::fill_gaps(seg, method_, limits_, static_cast<T>(constant_));
   }
@@ -74,6 +75,7 @@ class gap_function {
   detail::gap_method method_;
   detail::gap_limits limits_;
   double constant_;
+  detail::isa isa_;  // chosen once, when the policy is bound
 };
 
 namespace detail_ {

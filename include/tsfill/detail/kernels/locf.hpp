@@ -1,49 +1,82 @@
-// IWYU pragma: private, include <tsfill/policies/fill.hpp>
-// Forward and backward fill of one segment without limits: the hot path of the reference
-// scenario. Branch-free scalar loops (a select per cell, no data-dependent branch), so the
-// speed does not depend on the null rate. These are the scalar reference kernels; SIMD
-// variants must give identical output.
+// IWYU pragma: private, include <tsfill/pipeline.hpp>
+// Forward / backward fill kernels, dispatched to the instruction set chosen once (isa.hpp):
+// AVX-512, AVX2 or scalar. All give identical output; tests/unit/kernels_test.cpp checks
+// every form against the scalar reference.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
-#include <tsfill/columns.hpp>
 #include <tsfill/detail/config.hpp>
-#include <tsfill/vocabulary.hpp>
+#include <tsfill/detail/kernels/isa.hpp>
+#include <tsfill/detail/kernels/locf_avx2.hpp>
+#include <tsfill/detail/kernels/locf_avx512.hpp>
+#include <tsfill/detail/kernels/locf_scalar.hpp>
 
 TSFILL_BEGIN_NAMESPACE
-namespace detail::scalar {
+namespace detail {
 
-// status: in observed/missing, out observed/forward/missing.
-template <class T>
-inline void forward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
-                         cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
-  T carry = null_placeholder<T>();
-  bool have = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool valid = status[i] == cell_status::observed;
-    carry = valid ? original[i] : carry;
-    have = have || valid;
-    filled[i] = carry;
-    status[i] =
-        valid ? cell_status::observed : (have ? cell_status::forward : cell_status::missing);
+#if TSFILL_X86_SIMD
+#define TSFILL_DISPATCH(isa_value, name, ...) \
+  switch (isa_value) {                        \
+    case isa::avx512:                         \
+      return avx512::name(__VA_ARGS__);       \
+    case isa::avx2:                           \
+      return avx2::name(__VA_ARGS__);         \
+    case isa::scalar:                         \
+      break;                                  \
   }
+#else
+#define TSFILL_DISPATCH(isa_value, name, ...) (void)(isa_value);
+#endif
+
+// Pipeline segments: status bytes in (observed / missing) and out.
+template <class T>
+void forward_fill_status(isa i, const T* original, T* filled, cell_status* status, std::size_t n) {
+  fill_state<T> st;
+  TSFILL_DISPATCH(i, forward_fill_status, original, filled, status, n, st)
+  scalar::forward_fill_status(original, filled, status, n, st);
 }
 
 template <class T>
-inline void backward_fill(const T* TSFILL_RESTRICT original, T* TSFILL_RESTRICT filled,
-                          cell_status* TSFILL_RESTRICT status, std::size_t n) noexcept {
-  T carry = null_placeholder<T>();
-  bool have = false;
-  for (std::size_t i = n; i-- > 0;) {
-    const bool valid = status[i] == cell_status::observed;
-    carry = valid ? original[i] : carry;
-    have = have || valid;
-    filled[i] = carry;
-    status[i] =
-        valid ? cell_status::observed : (have ? cell_status::backward : cell_status::missing);
-  }
+void backward_fill_status(isa i, const T* original, T* filled, cell_status* status, std::size_t n) {
+  fill_state<T> st;
+  TSFILL_DISPATCH(i, backward_fill_status, original, filled, status, n, st)
+  scalar::backward_fill_status(original, filled, status, n, st);
 }
 
-}  // namespace detail::scalar
+// Whole columns with an Arrow bitmap (bit offset bit0) in and a bitmap (at bit 0) out.
+template <class T>
+void forward_fill_bitmap(isa i, const T* in, const std::uint8_t* valid, std::size_t bit0,
+                         std::size_t n, T* out, std::uint8_t* out_valid, fill_state<T>& st) {
+  TSFILL_DISPATCH(i, forward_fill_bitmap, in, valid, bit0, n, out, out_valid, st)
+  scalar::forward_fill_bitmap(in, valid, bit0, n, out, out_valid, 0, st);
+}
+
+template <class T>
+void backward_fill_bitmap(isa i, const T* in, const std::uint8_t* valid, std::size_t bit0,
+                          std::size_t n, T* out, std::uint8_t* out_valid, fill_state<T>& st) {
+  TSFILL_DISPATCH(i, backward_fill_bitmap, in, valid, bit0, n, out, out_valid, st)
+  scalar::backward_fill_bitmap(in, valid, bit0, n, out, out_valid, 0, st);
+}
+
+// Whole floating columns with NaN as missing; the validity bitmap out may be null.
+template <class T>
+void forward_fill_nan(isa i, const T* in, std::size_t n, T* out, std::uint8_t* out_valid,
+                      fill_state<T>& st) {
+  TSFILL_DISPATCH(i, forward_fill_nan, in, n, out, out_valid, st)
+  scalar::forward_fill_nan(in, n, out, out_valid, 0, st);
+}
+
+template <class T>
+void backward_fill_nan(isa i, const T* in, std::size_t n, T* out, std::uint8_t* out_valid,
+                       fill_state<T>& st) {
+  TSFILL_DISPATCH(i, backward_fill_nan, in, n, out, out_valid, st)
+  scalar::backward_fill_nan(in, n, out, out_valid, 0, st);
+}
+
+#undef TSFILL_DISPATCH
+
+}  // namespace detail
 TSFILL_END_NAMESPACE
