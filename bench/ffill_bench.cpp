@@ -70,6 +70,37 @@ void BM_fill(benchmark::State& state) {
                  std::to_string(null_pct) + "%");
 }
 
+// Linear interpolation over a bitmap (reads values and validity, writes values and validity).
+template <class T>
+void BM_linear(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const int null_pct = static_cast<int>(state.range(1));
+  std::vector<T> in(n);
+  for (std::size_t i = 0; i < n; ++i) in[i] = static_cast<T>(i % 1000);
+  const std::vector<std::uint8_t> bits = tsfill_bench::random_bitmap(n, null_pct);
+  std::vector<T> out(n), check(n);
+  std::vector<std::uint8_t> out_bits((n + 7) / 8), check_bits((n + 7) / 8);
+  tsfill::detail::linear_fill_bitmap(in.data(), bits.data(), 0, n, out.data(), out_bits.data());
+  if (n <= (1U << 22)) {  // the reference searches neighbours per element: check moderate sizes
+    tsfill::detail::scalar::linear_fill_bitmap(in.data(), bits.data(), 0, n, check.data(),
+                                               check_bits.data());
+    if (out_bits != check_bits) return state.SkipWithError("validity differs from the reference");
+    for (std::size_t i = 0; i < n; ++i)
+      if (tsfill::detail::bit_at(out_bits.data(), i) && out[i] != check[i])
+        return state.SkipWithError("values differ from the reference");
+  }
+  for (auto _ : state) {
+    tsfill::detail::linear_fill_bitmap(in.data(), bits.data(), 0, n, out.data(), out_bits.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  tsfill_bench::set_processed(state, n, n * sizeof(T) * 2);
+  tsfill_bench::report_vs_memcpy(state, out.data(), in.data(), n * sizeof(T), [&] {
+    tsfill::detail::linear_fill_bitmap(in.data(), bits.data(), 0, n, out.data(), out_bits.data());
+  });
+  state.SetLabel("nulls " + std::to_string(null_pct) + "%");
+}
+
 // memcpy itself, for the same sizes (bytes/s comparable with the kernels').
 void BM_memcpy(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -125,6 +156,16 @@ BENCHMARK(BM_fill<double, true, true>)
 BENCHMARK(BM_fill<double, false, true>)
     ->Name("bfill_nan/double")
     ->Apply(ten_percent)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void linear_args(benchmark::internal::Benchmark* b) {
+  for (const auto n : tsfill_bench::sizes())
+    for (const int pct : {10, 50}) b->Args({n, pct});
+}
+BENCHMARK(BM_linear<double>)
+    ->Name("linear_bitmap/double")
+    ->Apply(linear_args)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -23,6 +23,7 @@
 #include <tsfill/detail/diagnostics.hpp>
 #include <tsfill/detail/engine.hpp>
 #include <tsfill/detail/grid_plan.hpp>
+#include <tsfill/detail/kernels/linear.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/policies/dedup.hpp>
 #include <tsfill/policies/fill.hpp>

@@ -46,6 +46,10 @@ void reference(const std::vector<T>& in, const std::vector<bool>& valid, bool fo
   }
 }
 
+bool bit(const std::vector<std::uint8_t>& bits, std::size_t k) {
+  return ((static_cast<unsigned>(bits[k / 8]) >> (k % 8)) & 1U) != 0;
+}
+
 template <class T>
 bool same(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -159,7 +163,7 @@ void check_bitmap_kernels(isa i) {
             tsfill::detail::backward_fill_bitmap(i, in.data(), bits.data(), bit0, n, out.data(),
                                                  out_bits.data(), st);
           for (std::size_t k = 0; k < n; ++k) {
-            ASSERT_EQ(((out_bits[k / 8] >> (k % 8)) & 1U) != 0, static_cast<bool>(have[k]))
+            ASSERT_EQ(bit(out_bits, k), static_cast<bool>(have[k]))
                 << tsfill::detail::to_string(i) << " n=" << n << " bit0=" << bit0 << " k=" << k;
             if (have[k]) {
               ASSERT_TRUE(same(out[k], want[k]))
@@ -167,7 +171,8 @@ void check_bitmap_kernels(isa i) {
             }
           }
           if (n % 8) {
-            ASSERT_EQ(out_bits[n / 8] >> (n % 8), 0) << "padding bits must be 0";
+            ASSERT_EQ(static_cast<unsigned>(out_bits[n / 8]) >> (n % 8), 0U)
+                << "padding bits must be 0";
           }
           ASSERT_EQ(out[n], T{42}) << "wrote past the end";
           ASSERT_EQ(out_bits[(n + 7) / 8], 0xA5) << "wrote past the end of the bitmap";
@@ -201,7 +206,7 @@ void check_nan_kernels(isa i) {
         for (std::size_t k = 0; k < n; ++k) {
           ASSERT_TRUE(same(out[k], want[k]))
               << tsfill::detail::to_string(i) << " n=" << n << " k=" << k;
-          ASSERT_EQ(((out_bits[k / 8] >> (k % 8)) & 1U) != 0, static_cast<bool>(have[k]));
+          ASSERT_EQ(bit(out_bits, k), static_cast<bool>(have[k]));
         }
         ASSERT_EQ(out[n], T{42});
         ASSERT_EQ(out_bits[(n + 7) / 8], 0xA5);
@@ -262,6 +267,53 @@ TEST(kernels, state_carries_across_pieces) {
     EXPECT_EQ(whole_bits, piece_bits);
     EXPECT_EQ(a.have, b.have);
   }
+}
+
+template <class T>
+void check_linear() {
+  std::mt19937 rng(17);
+  for (const std::size_t n : sizes) {
+    for (const pattern p : patterns) {
+      for (std::size_t bit0 = 0; bit0 < 8; bit0 += 3) {
+        std::vector<T> in;
+        std::vector<bool> valid;
+        make_input(rng, n, p, 0.4, in, valid);
+        std::vector<std::uint8_t> bits((bit0 + n + 7) / 8, 0);
+        for (std::size_t k = 0; k < n; ++k)
+          if (valid[k])
+            bits[(bit0 + k) / 8] =
+                static_cast<std::uint8_t>(bits[(bit0 + k) / 8] | 1U << ((bit0 + k) % 8));
+        std::vector<T> fast(n + 1, T{42}), ref(n + 1, T{42});
+        std::vector<std::uint8_t> fast_bits((n + 7) / 8 + 1, 0xA5), ref_bits((n + 7) / 8 + 1, 0xA5);
+        tsfill::detail::linear_fill_bitmap(in.data(), bits.data(), bit0, n, fast.data(),
+                                           fast_bits.data());
+        tsfill::detail::scalar::linear_fill_bitmap(in.data(), bits.data(), bit0, n, ref.data(),
+                                                   ref_bits.data());
+        ASSERT_EQ(fast_bits, ref_bits) << "n=" << n << " bit0=" << bit0;
+        for (std::size_t k = 0; k < n; ++k) {
+          if (bit(ref_bits, k)) {
+            ASSERT_TRUE(same(fast[k], ref[k])) << "n=" << n << " k=" << k;
+          }
+        }
+        ASSERT_EQ(fast[n], T{42});
+      }
+    }
+  }
+}
+
+TEST(kernels, linear_matches_the_reference) {
+  check_linear<double>();
+  check_linear<float>();
+  check_linear<std::int64_t>();
+  // By hand: 0 _ _ 3 _ 5 _  ->  _ 1 2 3 4 5 _ (the edges stay missing).
+  const std::vector<double> in = {0, 9, 9, 3, 9, 5, 9};
+  const std::vector<std::uint8_t> bits = {0b0101001};
+  std::vector<double> out(7);
+  std::vector<std::uint8_t> out_bits(1);
+  tsfill::detail::linear_fill_bitmap(in.data(), bits.data(), 0, 7, out.data(), out_bits.data());
+  EXPECT_EQ(out_bits[0], 0b0111111);
+  EXPECT_EQ(std::vector<double>(out.begin(), out.begin() + 6),
+            (std::vector<double>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(kernels, divider_is_exact) {
