@@ -95,10 +95,19 @@ struct pipeline {
 
     detail::grid_plan plan =
         detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn, options.max_cells);
+    // Input not grouped by partition was reordered: the later stages read the moved copies.
+    std::span<const std::int64_t> time = input.time;
+    const std::vector<value_column>* values = &input.values;
+    detail::reordered_values moved;
+    if (plan.rows.reordered()) {
+      moved = detail::reorder_values(input.values, plan.rows.dest);
+      time = plan.rows.time.span();
+      values = &moved.columns;
+    }
     clock.lap("grid");
-    return detail::result_builder::build(
-        input.time, input.keys, input.values, ticks, std::move(plan), slot_fn, dedup,
-        std::span<const fill_fn>(fill_fns), options, clock, std::move(stats));
+    return detail::result_builder::build(time, input.keys, *values, ticks, std::move(plan), slot_fn,
+                                         dedup, std::span<const fill_fn>(fill_fns), options, clock,
+                                         std::move(stats));
   }
 };
 

@@ -68,6 +68,8 @@ value_type output_value_type(value_type in) {
   return in;
 }
 
+// `first` and `second` are rows as the stages see them (reordered, if the input was); the
+// error names input rows.
 [[noreturn]] inline void throw_duplicate(const grid_plan& plan,
                                          const std::vector<key_column>& key_cols,
                                          std::span<const std::int64_t> time, std::size_t first,
@@ -77,12 +79,57 @@ value_type output_value_type(value_type in) {
     key += (j ? ", " : "") + key_cols[j].name() + "=" +
            std::to_string(plan.rows.keys.values[j][plan.rows.group_key[plan.rows.group[second]]]);
   }
+  const std::int64_t t1 = time[first], t2 = time[second];
+  first = plan.rows.input_row(first);
+  second = plan.rows.input_row(second);
   throw duplicate_error("dedup::reject: rows " + std::to_string(first) + " and " +
                             std::to_string(second) + " (0-based) fall into the same slot" +
                             (key.empty() ? "" : " for key " + key) + " (times " +
-                            std::to_string(time[first]) + " and " + std::to_string(time[second]) +
-                            " ticks)",
+                            std::to_string(t1) + " and " + std::to_string(t2) + " ticks)",
                         first, second);
+}
+
+// Value columns moved into the order of reordered rows (row_index::dest): owning storage,
+// and value_column views of it for the stages that follow.
+struct reordered_values {
+  std::vector<buffer<double>> f64;
+  std::vector<buffer<float>> f32;
+  std::vector<buffer<std::int64_t>> i64;
+  std::vector<buffer<std::uint8_t>> bits;
+  std::vector<value_column> columns;
+};
+
+inline reordered_values reorder_values(const std::vector<value_column>& cols,
+                                       const buffer<std::uint32_t>& dest) {
+  reordered_values out;
+  const std::size_t n = dest.size();
+  for (const value_column& col : cols) {
+    std::span<const std::uint8_t> validity;
+    if (col.has_validity()) {
+      buffer<std::uint8_t> b((n + 7) / 8);
+      std::fill(b.begin(), b.end(), std::uint8_t{0});
+      const std::uint8_t* in = col.validity().data();
+      const std::size_t bit0 = col.validity_offset();
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t k = dest[i];
+        b[k >> 3] =
+            static_cast<std::uint8_t>(b[k >> 3] | (bit_is_set(in, bit0 + i) ? 1U << (k & 7U) : 0U));
+      }
+      validity = b.span();
+      out.bits.push_back(std::move(b));
+    }
+    std::visit(
+        [&](auto s) {
+          using T = typename decltype(s)::value_type;
+          buffer<T> v = reorder(s.data(), dest);
+          out.columns.emplace_back(col.name(), std::span<const T>(v.data(), n), validity);
+          if constexpr (std::is_same_v<T, double>) out.f64.push_back(std::move(v));
+          if constexpr (std::is_same_v<T, float>) out.f32.push_back(std::move(v));
+          if constexpr (std::is_same_v<T, std::int64_t>) out.i64.push_back(std::move(v));
+        },
+        col.data());
+  }
+  return out;
 }
 
 // One pass over the rows: the cell of each row, rows outside the grid, duplicates, and for

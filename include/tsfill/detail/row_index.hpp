@@ -50,7 +50,31 @@ struct row_index {
   std::vector<std::uint32_t> group_key;
   std::vector<slot_range> group_data;
   bool time_sorted = true;  // the time column is non-decreasing
+  // Rows that did not come grouped by partition are moved into partition order (stably)
+  // before anything else reads them: dest[i] is the new position of input row i, and `time`
+  // holds the times in the new order. Both are empty when the input was in order.
+  buffer<std::uint32_t> dest;
+  buffer<std::int64_t> time;
+  bool reordered() const noexcept { return !dest.empty(); }
+  // The input row of (possibly reordered) row r.
+  std::size_t input_row(std::size_t r) const noexcept {
+    if (!reordered()) return r;
+    for (std::size_t i = 0; i < dest.size(); ++i)
+      if (dest[i] == r) return i;
+    return r;
+  }
 };
+
+// Moves `in` into partition order: out[dest[i]] = in[i]. Reads in order and appends to one
+// stream per partition, so it runs at about memcpy speed (no random reads).
+template <class T>
+buffer<T> reorder(const T* in, const buffer<std::uint32_t>& dest) {
+  buffer<T> out(dest.size());
+  const std::uint32_t* TSFILL_RESTRICT d = dest.data();
+  T* TSFILL_RESTRICT o = out.data();
+  for (std::size_t i = 0; i < dest.size(); ++i) o[d[i]] = in[i];
+  return out;
+}
 
 // Slot ordinal and partition id of every row: ord[i] = ordinal, put_pid(i, id).
 template <SlotFunction SF, PartitionFunction PF, class PutPid>
@@ -158,6 +182,23 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     std::copy(r.rank.begin(), r.rank.end(), part.data());
   }
   const std::size_t parts = data_pids.size();
+
+  // Rows not grouped by partition: a stable counting sort by partition, so that every
+  // later pass reads each partition's rows together (in input order within it).
+  bool grouped = true;
+  for (std::size_t i = 1; i < n && grouped; ++i) grouped = part[i] >= part[i - 1];
+  if (!grouped) {
+    std::vector<std::uint32_t> next(parts + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) ++next[part[i] + 1];
+    for (std::size_t p = 0; p < parts; ++p) next[p + 1] += next[p];
+    ix.dest = buffer<std::uint32_t>(n);
+    for (std::size_t i = 0; i < n; ++i) ix.dest[i] = next[part[i]]++;
+    ix.time = reorder(time.data(), ix.dest);
+    ix.ord = reorder(ix.ord.data(), ix.dest);
+    part = reorder(part.data(), ix.dest);
+    buffer<std::uint32_t> keys = reorder(ix.keys.index.data(), ix.dest);
+    std::copy(keys.begin(), keys.end(), ix.keys.index.begin());
+  }
 
   // Groups = (partition, key), in output order: a direct table when partitions x keys is
   // small (computed in place of the partition index), otherwise a ranking of the present
