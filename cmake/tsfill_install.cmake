@@ -14,6 +14,11 @@ if(TARGET tsfill_eigen)
   install(EXPORT tsfillEigenTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
 endif()
 
+if(TARGET tsfill_calendar)
+  install(TARGETS tsfill_calendar EXPORT tsfillCalendarTargets FILE_SET HEADERS)
+  install(EXPORT tsfillCalendarTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
+endif()
+
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/tsfillConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/tsfillConfig.cmake" INSTALL_DESTINATION "${TSFILL_CMAKE_DIR}")

@@ -114,6 +114,15 @@ struct grid_context {
 // every cell of `filled` (observed cells keep their value), updates `status` of the cells it
 // fills, and, when `source_offset` is not null, stores for each forward/backward-filled cell how
 // many slots away its value came from (positive: from an earlier slot).
+// The last observation of a key in an earlier partition, offered to fills that carry values
+// into a partition (fill::forward{.carry_in = true}).
+template <class T>
+struct carried_value {
+  T value;
+  std::int64_t time;     // its slot's start, in ticks
+  std::int64_t ordinal;  // its slot's ordinal
+};
+
 template <class T>
 struct fill_segment {
   const T* original;
@@ -124,6 +133,9 @@ struct fill_segment {
   const std::int64_t* slot_ordinal;  // null on dense grids: cell i is slot first_ordinal + i
   std::int64_t first_ordinal;
   std::size_t size;
+  // Only for fills that ask for it (see FillFunction's carries_in): the key's last
+  // observation before this partition, or null.
+  const carried_value<T>* carry_in = nullptr;
 
   constexpr std::int64_t ordinal(std::size_t i) const noexcept {
     return slot_ordinal != nullptr ? slot_ordinal[i] : first_ordinal + static_cast<std::int64_t>(i);

@@ -75,7 +75,7 @@ std::string describe(const generated_case& c) {
     if (f.limit) o << " limit " << *f.limit;
     if (f.max_age) o << " max_age " << *f.max_age << "s";
     o << " area " << static_cast<int>(f.a) << (f.all_or_nothing ? " all_or_nothing" : "")
-      << (f.by_time ? " by time" : "")
+      << (f.by_time ? " by time" : "") << (f.carry_in ? " carry_in" : "")
       << (f.m == ref::method::constant ? " value " + std::to_string(f.constant) : "") << "\n";
   }
   o << "  rows (t | keys | f64 f32 i64):\n";
@@ -98,7 +98,7 @@ tsfill::fill::any to_policy(const ref::fill_spec& f) {
   const tsfill::axis by = f.by_time ? tsfill::axis::time : tsfill::axis::slot;
   switch (f.m) {
     case ref::method::forward:
-      return tsfill::fill::forward{f.limit, age, area, f.all_or_nothing};
+      return tsfill::fill::forward{f.limit, age, area, f.all_or_nothing, f.carry_in};
     case ref::method::backward:
       return tsfill::fill::backward{f.limit, age, area, f.all_or_nothing};
     case ref::method::linear:
@@ -387,6 +387,7 @@ struct generator {
     f.all_or_nothing = (f.limit || f.max_age) && chance(0.4);
     f.by_time = chance(0.5);
     f.constant = static_cast<double>(uniform(-5, 5));
+    f.carry_in = m == ref::method::forward && chance(0.4);
     return f;
   }
 

@@ -8,6 +8,9 @@
 #ifdef TSFILL_CONSUMER_EIGEN
 #include <tsfill/eigen.hpp>
 #endif
+#ifdef TSFILL_CONSUMER_CALENDAR
+#include <tsfill/calendar.hpp>
+#endif
 
 int main() {
   using namespace std::chrono_literals;
@@ -21,6 +24,11 @@ int main() {
               TSFILL_VERSION_PATCH, gold.rows());
 #ifdef TSFILL_CONSUMER_EIGEN
   if (tsfill::eigen::filled_matrix<double>(gold)(1, 0) != 0.25) return 1;
+#endif
+#ifdef TSFILL_CONSUMER_CALENDAR
+  if (!tsfill::calendar::trading_calendar::nyse().session(
+          std::chrono::sys_days{std::chrono::days{19'724}}))
+    return 1;  // 2024-01-02 is a session
 #endif
   return gold.rows() == 3 && gold.value(0).filled<double>()[1] == 0.25 ? 0 : 1;
 }

@@ -34,6 +34,7 @@ struct fill_spec {
   bool all_or_nothing = false;
   bool by_time = false;  // linear / nearest axis
   double constant = 0;
+  bool carry_in = false;  // forward: the key's last observation in earlier partitions
 };
 
 struct config {
@@ -190,9 +191,11 @@ T lerp(T y0, T y1, i64 x0, i64 x, i64 x1) {
   }
 }
 
-// Fills the cells of one (partition, key) run, cell by cell.
+// Fills the cells of one (partition, key) run, cell by cell. `earlier` is the key's last
+// observation in an earlier partition (value, slot start), for forward fills with carry_in.
 template <class T>
-void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width) {
+void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
+              const std::optional<std::pair<T, i64>>& earlier = std::nullopt) {
   const std::size_t n = cells.size();
   auto ord = [&](std::size_t i) { return floor_div(cells[i]->slot, slot_width); };
   auto observed = [&](std::size_t i) { return cells[i]->st == status::observed; };
@@ -215,7 +218,8 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width) 
         next = j;
         break;
       }
-    const bool inside = prev && next;
+    const bool carried = !prev && earlier && f.m == method::forward && f.carry_in;
+    const bool inside = (prev || carried) && next;
     if (f.a == area::inside && !inside) return {};
     if (f.a == area::outside && inside) return {};
     const i64 lim = f.limit.value_or(std::numeric_limits<i64>::max());
@@ -231,6 +235,12 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width) 
       case method::none:
         return {};
       case method::forward:
+        if (carried) {
+          const i64 dslots = ord(i) - floor_div(earlier->second, slot_width);
+          const i64 dtime = cells[i]->slot - earlier->second;
+          if (dslots > lim || dtime > age) return {};
+          return {true, earlier->first, status::forward, dslots};
+        }
         return prev ? carry(*prev, status::forward) : decision{};
       case method::backward:
         return next ? carry(*next, status::backward) : decision{};
@@ -314,6 +324,7 @@ std::vector<cell<R>> run(const config& c, const std::vector<row<T>>& rows, const
   }
 
   std::vector<cell<R>> out;
+  std::map<key_t, std::pair<R, i64>> latest;  // per key: its last observation so far (value, slot)
   for (const i64 p : partitions) {
     // Keys in scope and their slots.
     std::map<key_t, std::set<i64>> slots_of_key;
@@ -350,7 +361,16 @@ std::vector<cell<R>> run(const config& c, const std::vector<row<T>>& rows, const
       }
       std::vector<cell<R>*> run_cells;
       for (std::size_t i = first; i < out.size(); ++i) run_cells.push_back(&out[i]);
-      fill_run(run_cells, f, c.slot_width);
+      const auto seen = latest.find(key);
+      fill_run(
+          run_cells, f, c.slot_width,
+          seen == latest.end() ? std::nullopt : std::optional<std::pair<R, i64>>(seen->second));
+      for (std::size_t i = out.size(); i-- > first;) {
+        if (out[i].st == status::observed) {
+          latest[key] = {*out[i].original, out[i].slot};
+          break;
+        }
+      }
     }
   }
   return out;

@@ -377,6 +377,61 @@ inline std::vector<work_chunk> make_chunks(std::span<const segment> segments,
   return chunks;
 }
 
+// Calls f(static_cast<T*>(nullptr)) for the C++ type of a value_type.
+template <class F>
+void with_value_type(value_type t, F&& f) {
+  switch (t) {
+    case value_type::float64:
+      return f(static_cast<double*>(nullptr));
+    case value_type::float32:
+      return f(static_cast<float*>(nullptr));
+    case value_type::int64:
+      return f(static_cast<std::int64_t*>(nullptr));
+  }
+}
+
+// Per segment of one column: the last observation of the segment's key in earlier
+// segments (earlier partitions), for fills that carry values in.
+struct carry_table {
+  std::vector<carried_value<double>> f64;
+  std::vector<carried_value<float>> f32;
+  std::vector<carried_value<std::int64_t>> i64;
+  std::vector<bool> has;
+
+  template <class T>
+  std::vector<carried_value<T>>& of() {
+    if constexpr (std::is_same_v<T, double>) return f64;
+    if constexpr (std::is_same_v<T, float>) return f32;
+    if constexpr (std::is_same_v<T, std::int64_t>) return i64;
+  }
+
+  template <class T>
+  void compute(std::span<const segment> segments, const T* original, const cell_status* status,
+               const std::int64_t* slot_time, const std::int64_t* cell_ordinals, std::size_t keys) {
+    std::vector<carried_value<T>>& out = of<T>();
+    out.assign(segments.size(), carried_value<T>{});
+    has.assign(segments.size(), false);
+    std::vector<carried_value<T>> latest(keys);
+    std::vector<bool> seen(keys, false);
+    for (std::size_t s = 0; s < segments.size(); ++s) {  // in output order: partition by partition
+      const segment& seg = segments[s];
+      if (seen[seg.key]) {
+        out[s] = latest[seg.key];
+        has[s] = true;
+      }
+      for (std::size_t i = seg.offset + seg.size; i-- > seg.offset;) {
+        if (status[i] != cell_status::observed) continue;
+        const std::int64_t ord = cell_ordinals
+                                     ? cell_ordinals[i]
+                                     : seg.first_slot + static_cast<std::int64_t>(i - seg.offset);
+        latest[seg.key] = {original[i], slot_time[i], ord};
+        seen[seg.key] = true;
+        break;
+      }
+    }
+  }
+};
+
 struct result_builder {
   template <SlotFunction SF, DedupPolicy D, FillFunction FF>
   static result build(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
@@ -466,7 +521,7 @@ struct result_builder {
     const bool by_rows = RowSelectionDedup<D> && scattered.partition_sorted;
     const bool last_wins = std::is_same_v<D, tsfill::dedup::last> && plan.rows.time_sorted;
     const auto chunks = make_chunks(segments, scattered, by_rows, 1U << 15);
-    parallel_for(chunks.size(), threads, [&](std::size_t k) {
+    auto place = [&](std::size_t k) {
       const std::size_t s_first = chunks[k].seg_first, s_last = chunks[k].seg_last;
       const std::size_t c_begin = segments[s_first].offset;
       const std::size_t c_end = segments[s_last - 1].offset + segments[s_last - 1].size;
@@ -480,11 +535,11 @@ struct result_builder {
           for (std::size_t i = 0; i < segments[s].size; ++i) out[i] = sf.start(o[i]);
         }
       }
-      for (std::size_t c = 0; c < ncol; ++c) {
-        result_column& rc = r.columns_[c];
-        auto run = [&](auto* tag) {
-          using R = std::remove_pointer_t<decltype(tag)>;
-          if constexpr (RowSelectionDedup<D>) {
+      if constexpr (RowSelectionDedup<D>) {
+        for (std::size_t c = 0; c < ncol; ++c) {
+          result_column& rc = r.columns_[c];
+          with_value_type(rc.type_, [&](auto* tag) {
+            using R = std::remove_pointer_t<decltype(tag)>;
             R* orig = static_cast<R*>(rc.original_);
             const std::uint32_t* winner = scattered.winner.data();
             const std::uint32_t* cells_of = scattered.cell_of_row.data();
@@ -497,32 +552,68 @@ struct result_builder {
                                        chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
             else
               gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, rc.status_);
-          }
-          const R* original = static_cast<const R*>(rc.original_);
-          R* filled = static_cast<R*>(rc.filled_);
-          for (std::size_t s = s_first; s < s_last; ++s) {
-            const segment& seg = segments[s];
-            fills[c].fill(
-                fill_segment<R>{original + seg.offset, filled + seg.offset, rc.status_ + seg.offset,
-                                rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
-                                r.slot_time_.data() + seg.offset,
-                                plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
-                                seg.first_slot, seg.size});
-          }
-        };
-        switch (rc.type_) {
-          case value_type::float64:
-            run(static_cast<double*>(nullptr));
-            break;
-          case value_type::float32:
-            run(static_cast<float*>(nullptr));
-            break;
-          case value_type::int64:
-            run(static_cast<std::int64_t*>(nullptr));
-            break;
+          });
         }
       }
-    });
+    };
+
+    // Fills that carry values in from earlier partitions get, per segment, the key's last
+    // observation before it; that needs every chunk placed first.
+    std::vector<bool> carries(ncol, false);
+    bool any_carry = false;
+    if constexpr (requires(const FF& f) {
+                    { f.carries_in() } -> std::convertible_to<bool>;
+                  }) {
+      for (std::size_t c = 0; c < ncol; ++c) {
+        carries[c] = fills[c].carries_in();
+        any_carry = any_carry || carries[c];
+      }
+    }
+    std::vector<carry_table> carry(ncol);
+
+    auto fill_chunk = [&](std::size_t k) {
+      for (std::size_t c = 0; c < ncol; ++c) {
+        result_column& rc = r.columns_[c];
+        with_value_type(rc.type_, [&](auto* tag) {
+          using R = std::remove_pointer_t<decltype(tag)>;
+          const R* original = static_cast<const R*>(rc.original_);
+          R* filled = static_cast<R*>(rc.filled_);
+          const auto& carried = carry[c].of<R>();
+          for (std::size_t s = chunks[k].seg_first; s < chunks[k].seg_last; ++s) {
+            const segment& seg = segments[s];
+            fill_segment<R> fs{original + seg.offset,
+                               filled + seg.offset,
+                               rc.status_ + seg.offset,
+                               rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
+                               r.slot_time_.data() + seg.offset,
+                               plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
+                               seg.first_slot,
+                               seg.size};
+            if (carries[c] && carry[c].has[s]) fs.carry_in = &carried[s];
+            fills[c].fill(fs);
+          }
+        });
+      }
+    };
+    if (!any_carry) {
+      parallel_for(chunks.size(), threads, [&](std::size_t k) {
+        place(k);
+        fill_chunk(k);
+      });
+    } else {
+      parallel_for(chunks.size(), threads, place);
+      for (std::size_t c = 0; c < ncol; ++c) {
+        if (!carries[c]) continue;
+        with_value_type(r.columns_[c].type_, [&](auto* tag) {
+          using R = std::remove_pointer_t<decltype(tag)>;
+          carry[c].compute<R>(segments, static_cast<const R*>(r.columns_[c].original_),
+                              r.columns_[c].status_, r.slot_time_.data(),
+                              plan.dense ? nullptr : plan.cell_ordinals.data(),
+                              plan.rows.keys.count);
+        });
+      }
+      parallel_for(chunks.size(), threads, fill_chunk);
+    }
     clock.lap("fill");
 
     // Validity bitmaps and statistics, in parallel over byte-aligned ranges.

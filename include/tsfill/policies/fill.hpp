@@ -47,15 +47,28 @@ namespace fill {
 // A bound built-in fill: a method plus limits in ticks.
 class gap_function {
  public:
-  gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0)
-      : method_(method), limits_(limits), constant_(constant), isa_(detail::active_isa()) {}
+  gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0,
+               bool carry_in = false)
+      : method_(method),
+        limits_(limits),
+        constant_(constant),
+        isa_(detail::active_isa()),
+        carry_in_(carry_in) {}
+
+  // Whether this fill takes a key's last observation from earlier partitions
+  // (fill_segment::carry_in).
+  bool carries_in() const noexcept { return carry_in_; }
 
   template <class T>
   void fill(const fill_segment<T>& seg) const {
     // Without limits or source offsets, LOCF and NOCB are the branch-free SIMD kernels.
     if (limits_.unlimited() && seg.source_offset == nullptr) {
-      if (method_ == detail::gap_method::forward)
-        return detail::forward_fill_status(isa_, seg.original, seg.filled, seg.status, seg.size);
+      if (method_ == detail::gap_method::forward) {
+        detail::fill_state<T> st;
+        if (seg.carry_in) st = {seg.carry_in->value, true};
+        return detail::forward_fill_status(isa_, seg.original, seg.filled, seg.status, seg.size,
+                                           st);
+      }
       if (method_ == detail::gap_method::backward)
         return detail::backward_fill_status(isa_, seg.original, seg.filled, seg.status, seg.size);
     }
@@ -76,6 +89,7 @@ class gap_function {
   detail::gap_limits limits_;
   double constant_;
   detail::isa isa_;  // chosen once, when the policy is bound
+  bool carry_in_;
 };
 
 namespace detail_ {
@@ -110,10 +124,16 @@ struct forward {
   std::optional<exact_duration> max_age{};
   limit_area area = limit_area::all;
   bool all_or_nothing = false;
+  // Carry a key's last observation from earlier partitions into the leading gap of the next
+  // (subject to limit and max_age; a carried value makes the gap an inside one). Off by
+  // default: nothing crosses a partition.
+  bool carry_in = false;
 
   gap_function bind(tick_period p) const {
-    return {detail::gap_method::forward, detail_::bind_limits("fill::forward", limit, max_age, area,
-                                                              all_or_nothing, axis::slot, p)};
+    return {
+        detail::gap_method::forward,
+        detail_::bind_limits("fill::forward", limit, max_age, area, all_or_nothing, axis::slot, p),
+        0, carry_in};
   }
 };
 
@@ -213,6 +233,10 @@ class any {
     }
     void check_column(value_type type, const std::string& column) const {
       if (const auto* g = std::get_if<gap_function>(&f_)) g->check_column(type, column);
+    }
+    bool carries_in() const noexcept {
+      const auto* g = std::get_if<gap_function>(&f_);
+      return g && g->carries_in();
     }
 
    private:

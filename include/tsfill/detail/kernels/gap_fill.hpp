@@ -95,9 +95,11 @@ class gap_filler {
     return lim_.by == axis::slot ? s_.ordinal(i) : s_.slot_time[i];
   }
 
-  // One missing run [a, b]; prev = a-1 and next = b+1 are observed when they exist.
+  // One missing run [a, b]; prev = a-1 and next = b+1 are observed when they exist. A
+  // leading run may have a value carried in from an earlier partition instead of a prev
+  // (only forward fills are handed one).
   void fill_run(std::size_t a, std::size_t b) const {
-    const bool has_prev = a > 0;
+    const bool has_prev = a > 0 || s_.carry_in != nullptr;
     const bool has_next = b + 1 < s_.size;
     const bool inside = has_prev && has_next;
     const bool area_ok = lim_.area == limit_area::all ||
@@ -141,10 +143,20 @@ class gap_filler {
     return {ok, s_.original[src], st, static_cast<std::int32_t>(slots)};
   }
 
+  // The value carried into the partition, for cell i of a leading run.
+  choice carried(std::size_t i) const {
+    const carried_value<T>& c = *s_.carry_in;
+    const std::int64_t slots = s_.ordinal(i) - c.ordinal;
+    const std::int64_t age = s_.slot_time[i] - c.time;
+    const bool ok = slots <= lim_.limit && age <= lim_.max_age;
+    return {ok, c.value, cell_status::forward, static_cast<std::int32_t>(slots)};
+  }
+
   choice decide(std::size_t i, std::size_t a, std::size_t b, bool has_prev, bool has_next) const {
     const choice none{false, null_placeholder<T>(), cell_status::missing, 0};
     switch (method_) {
       case gap_method::forward:
+        if (a == 0 && has_prev) return carried(i);
         return has_prev ? from(i, a - 1, cell_status::forward) : none;
       case gap_method::backward:
         return has_next ? from(i, b + 1, cell_status::backward) : none;

@@ -32,9 +32,10 @@ namespace detail {
 #endif
 
 // Pipeline segments: status bytes in (observed / missing) and out.
+// `st` starts the fill with a carried value (fill::forward{.carry_in = true}).
 template <class T>
-void forward_fill_status(isa i, const T* original, T* filled, cell_status* status, std::size_t n) {
-  fill_state<T> st;
+void forward_fill_status(isa i, const T* original, T* filled, cell_status* status, std::size_t n,
+                         fill_state<T> st = {}) {
   TSFILL_DISPATCH(i, forward_fill_status, original, filled, status, n, st)
   scalar::forward_fill_status(original, filled, status, n, st);
 }
