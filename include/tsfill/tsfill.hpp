@@ -18,5 +18,6 @@
 #include <tsfill/result.hpp>
 #include <tsfill/run_options.hpp>
 #include <tsfill/time.hpp>
+#include <tsfill/validate.hpp>
 #include <tsfill/version.hpp>
 #include <tsfill/vocabulary.hpp>

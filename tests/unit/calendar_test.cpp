@@ -181,6 +181,39 @@ TEST(calendar, session_grid_slots_holidays_and_rows_outside) {
   EXPECT_EQ(keep.run(t.view()).segments()[0].size, 16U);  // 08:00-16:00
 }
 
+TEST(calendar, session_grids_are_uniform_with_the_expected_slot_counts) {
+  const tsfill::time_zone ny("America/New_York");
+  auto at = [&](year_month_day d, hours h) {
+    return ny.to_utc(day_of(d) * 86'400 + h.count() * 3600) * s_ns;
+  };
+  // Two keys on a normal day and an early close; key 2 only seen late on July 3.
+  owned_table<> t(
+      {at(2024y / July / 2, 10h), at(2024y / July / 2, 15h), at(2024y / July / 3, 12h)});
+  t.key("k", {1, 2, 2}).value<double>("v", {1, 2, 3});
+  const tsfill::grid::session grid{tsfill::calendar::trading_calendar::nyse(), ny};
+  const tsfill::slot::local slot{30min, ny};
+  const tsfill::pipeline<tsfill::slot::local, tsfill::partition::local_day, tsfill::dedup::last,
+                         tsfill::grid::session>
+      job{.slot = slot, .partition = {ny}, .grid = grid};
+  const tsfill::result r = job.run(t.view());
+  const auto expected = grid.expected_slots(slot);
+  EXPECT_EQ(expected(day_of(2024y / July / 2)), 13U);
+  EXPECT_EQ(expected(day_of(2024y / July / 3)), 7U);
+  EXPECT_EQ(expected(day_of(2024y / July / 4)), std::nullopt);  // a holiday: no session
+  const tsfill::uniformity_report report = tsfill::check_uniform(r, expected);
+  EXPECT_EQ(report.partitions, 2U);
+  EXPECT_TRUE(report.uniform());
+  // The same rows with one session hour shorter than promised: the check lists both dates.
+  const auto wrong = [&](std::int64_t day) -> std::optional<std::size_t> {
+    return *expected(day) + 1;
+  };
+  const tsfill::uniformity_report bad = tsfill::check_uniform(r, wrong);
+  ASSERT_EQ(bad.problems.size(), 2U);
+  EXPECT_EQ(bad.problems[0].partition, day_of(2024y / July / 2));
+  EXPECT_EQ(bad.problems[0].min_slots, 13U);
+  EXPECT_EQ(bad.problems[0].expected, 14U);
+}
+
 TEST(calendar, errors_name_the_problem) {
   EXPECT_THROW(tsfill::time_zone("Mars/Olympus"), tsfill::invalid_argument);
   owned_table<> t({0});

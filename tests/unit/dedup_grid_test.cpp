@@ -114,6 +114,23 @@ TEST(grid, key_span_gives_each_key_its_own_range) {
   EXPECT_EQ(span.run(t.view()).segments()[1].size, 3U);  // partition_span: uniform
 }
 
+TEST(grid, check_uniform_lists_the_partitions_whose_keys_differ) {
+  owned_table<> t({min_ns(0), min_ns(120), min_ns(60), min_ns(1440 + 60), min_ns(1440 + 120)});
+  t.key("k", {1, 1, 2, 1, 2}).value<double>("v", {1.0, 2.0, 3.0, 4.0, 5.0});
+  const tsfill::pipeline span{.slot = tsfill::slot::fixed{1h}};
+  const tsfill::uniformity_report good = tsfill::check_uniform(span.run(t.view()));
+  EXPECT_EQ(good.partitions, 2U);
+  EXPECT_TRUE(good.uniform());
+  const tsfill::pipeline own{.slot = tsfill::slot::fixed{1h}, .grid = tsfill::grid::key_span{}};
+  const tsfill::uniformity_report bad = tsfill::check_uniform(own.run(t.view()));
+  ASSERT_EQ(bad.problems.size(), 1U);  // day 0: 3 slots for key 1, 1 for key 2; day 1 has 1 and 1
+  EXPECT_EQ(bad.problems[0].partition, 0);
+  EXPECT_EQ(bad.problems[0].keys, 2U);
+  EXPECT_EQ(bad.problems[0].min_slots, 1U);
+  EXPECT_EQ(bad.problems[0].max_slots, 3U);
+  EXPECT_TRUE(tsfill::check_uniform(tsfill::result{}).uniform());  // empty: nothing to list
+}
+
 TEST(grid, observed_keeps_only_observed_slots) {
   owned_table<> t({min_ns(0), min_ns(120), min_ns(300)});
   t.value<double>("v", {1.0, std::nullopt, 5.0});

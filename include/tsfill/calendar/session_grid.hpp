@@ -11,7 +11,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -87,6 +89,27 @@ struct session {
             zone.name() + "})");
     }
     return {std::make_shared<const calendar::trading_calendar>(calendar), ctx, zone, keys, outside};
+  }
+
+  // The slot count this grid promises each local date under `slot` (for check_uniform): the
+  // session's slots, or nothing when there is no session or rows outside it widen the day.
+  template <class Slot>
+  std::function<std::optional<std::size_t>(std::int64_t)> expected_slots(
+      const Slot& slot, tick_period ticks = tick_period::of<std::chrono::nanoseconds>()) const {
+    auto slot_fn = std::make_shared<const decltype(slot.bind(ticks))>(slot.bind(ticks));
+    auto part_fn = std::make_shared<const decltype(partition::local_day{zone}.bind(ticks))>(
+        partition::local_day{zone}.bind(ticks));
+    const grid_context ctx{ticks, [slot_fn](std::int64_t t) { return slot_fn->ordinal(t); },
+                           [slot_fn](std::int64_t s) { return slot_fn->start(s); },
+                           [part_fn](std::int64_t t) { return part_fn->id(t); },
+                           [part_fn](std::int64_t id) { return part_fn->begin(id); }};
+    const auto fn = std::make_shared<const session_function>(bind(ctx));
+    const bool widened = outside == outside_session::keep;
+    return [fn, widened](std::int64_t day) -> std::optional<std::size_t> {
+      const slot_range r = fn->session_slots(day);
+      if (widened || r.empty()) return std::nullopt;
+      return static_cast<std::size_t>(r.size());
+    };
   }
 };
 
