@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli_error.hpp"
+#include "job_dispatch.hpp"
 
 namespace tsfill_cli {
 namespace {
@@ -17,7 +18,7 @@ tsfill::fill::any make_fill(const job_options& o, const fill_spec& f) {
   const tsfill::axis by = f.by_time ? tsfill::axis::time : tsfill::axis::slot;
   switch (f.method) {
     case fill_method::forward:
-      return tsfill::fill::forward{o.limit, age, area, o.all_or_nothing};
+      return tsfill::fill::forward{o.limit, age, area, o.all_or_nothing, o.carry_in};
     case fill_method::backward:
       return tsfill::fill::backward{o.limit, age, area, o.all_or_nothing};
     case fill_method::linear:
@@ -30,40 +31,6 @@ tsfill::fill::any make_fill(const job_options& o, const fill_spec& f) {
       return tsfill::fill::none{};
   }
   return {};
-}
-
-template <class F>
-void with_dedup(const std::string& d, F&& f) {
-  namespace dd = tsfill::dedup;
-  if (d == "last") return f(dd::last{});
-  if (d == "first") return f(dd::first{});
-  if (d == "last-valid") return f(dd::last_valid{});
-  if (d == "first-valid") return f(dd::first_valid{});
-  if (d == "mean") return f(dd::mean{});
-  if (d == "min") return f(dd::min{});
-  if (d == "max") return f(dd::max{});
-  if (d == "sum") return f(dd::sum{});
-  if (d == "count") return f(dd::count{});
-  if (d == "reject") return f(dd::reject{});
-  throw flag_error("--dedup", "unknown dedup '" + d + "'");
-}
-
-template <class F>
-void with_grid(const job_options& o, F&& f) {
-  switch (o.grid) {
-    case grid_kind::partition:
-      return f(tsfill::grid::partition_span{});
-    case grid_kind::key:
-      return f(tsfill::grid::key_span{});
-    case grid_kind::observed:
-      return f(tsfill::grid::observed{});
-    case grid_kind::range:
-      return f(tsfill::grid::range{tsfill::instant(tsfill::exact_duration(ns(o.range_start_ns))),
-                                   tsfill::instant(tsfill::exact_duration(ns(o.range_end_ns)))});
-    case grid_kind::session:
-      break;
-  }
-  throw flag_error("--grid", "session grids are not supported by this build");
 }
 
 template <class F>
@@ -94,20 +61,22 @@ std::vector<tsfill::fill::any> column_fills(const job_options& o, const loaded_t
   return fills;
 }
 
-tsfill::result run_job(const job_options& o, const loaded_table& t) {
+job_result run_job(const job_options& o, const loaded_table& t) {
   const tsfill::table_view<> input = t.view();
   const std::vector<tsfill::fill::any> fills = column_fills(o, t);
   tsfill::run_options run;
   run.nan_is_null = o.nan_is_null;
-  std::optional<tsfill::result> out;
+  std::optional<job_result> out;
   try {
+    if (o.zoned()) return run_zoned_job(o, t, fills, run);
+    // UTC days and fixed slots: the fast path.
     with_partition(o, [&](auto partition) {
       with_dedup(o.dedup, [&](auto dedup) {
-        with_grid(o, [&](auto grid) {
+        with_data_grid(o, [&](auto grid) {
           const tsfill::pipeline<tsfill::slot::fixed, decltype(partition), decltype(dedup),
                                  decltype(grid), tsfill::fill::any>
               job{tsfill::slot::fixed{ns(o.slot_ns)}, partition, dedup, grid, tsfill::fill::any{}};
-          out = job.run(input, std::span<const tsfill::fill::any>(fills), run);
+          out = job_result{job.run(input, std::span<const tsfill::fill::any>(fills), run), {}};
         });
       });
     });

@@ -36,13 +36,24 @@ job flags:
   --values PAT[,PAT...]     value columns, names or globs like 'vol*'
                             (default: every numeric non-key column)
   --where COL=VALUE         keep only matching rows (repeatable; one column: any value)
-  --slot DUR                slot width: 30min, 1h, 15s, 1d ... (default 30min)
+  --slot DUR                slot width: 30min, 1h, 15s, 1d ... (default 30min), or a
+                            calendar period: 1w, 1mo, 1q, 1y
+  --week-start DAY          first day of a 1w slot: mon (default) ... sun
+  --tz ZONE                 days and slots in local time of an IANA zone (e.g.
+                            America/New_York); slot_ts is written with its UTC offset
   --partition day|none      grids and fills never cross a partition (default day)
   --dedup last|first|last-valid|first-valid|mean|min|max|sum|count|reject (default last)
-  --grid partition|key|observed|range:START/END   (default partition)
+  --grid partition|key|observed|range:START/END|session:HH:MM-HH:MM   (default partition)
+                            session: each day's slots from open to close (local time)
+  --calendar nyse|weekdays|FILE   which days have a session, and their hours: weekdays
+                            only; NYSE holidays and early closes; a CSV of exceptions
+                            (date,open,close or date,closed). Repeatable; default every day
+  --keep-outside-session    widen a day's session to rows outside it (default: drop them)
   --fill forward|backward|linear[:time]|nearest[:time]|constant:V|none (default forward);
                             --fill COL=METHOD sets one column's fill (COL may be a glob)
   --limit N  --max-age DUR  --limit-area inside|outside|all  --all-or-nothing
+  --carry-in                forward fill carries a key's last value into the next
+                            partition's leading gap (within --limit and --max-age)
   --suffix S                filled columns are written as COL+S (default _bf)
   --null-values LIST        tokens read as null (default: empty, NA, null, NULL)
   --nan-is-null             NaN counts as missing (default: NaN is a value)
@@ -62,7 +73,8 @@ int run_fill(int argc, char** argv) {
   const output_target target = output_target_of(o);  // refuse an existing output early
   const loaded_table table = load_inputs(o);
   const auto t1 = std::chrono::steady_clock::now();
-  const tsfill::result r = run_job(o, table);
+  const job_result job = run_job(o, table);
+  const tsfill::result& r = job.result;
   const auto t2 = std::chrono::steady_clock::now();
   write_output(o, target, table, r);
   const auto t3 = std::chrono::steady_clock::now();
@@ -71,7 +83,7 @@ int run_fill(int argc, char** argv) {
     stages.emplace_back("read", std::chrono::duration<double>(t1 - t0).count());
     for (const auto& s : r.stats().stage_seconds) stages.push_back(s);
     stages.emplace_back("write", std::chrono::duration<double>(t3 - t2).count());
-    print_stats(table, r, stages);
+    print_stats(o, table, r, stages, job.expected_slots);
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <fnmatch.h>
 
+#include "calendar_options.hpp"
 #include "cli_error.hpp"
 #include "timefmt.hpp"
 
@@ -46,6 +47,31 @@ std::int64_t parse_instant_flag(const std::string& flag, const std::string& v) {
   const auto t = parse_timestamp(v, &why);
   if (!t) throw flag_error(flag, "cannot read '" + v + "' as a timestamp: " + why);
   return *t;
+}
+
+// --slot 1w|1mo|1q|1y (and week, month, quarter, year), or none when `v` is a duration.
+std::optional<calendar_slot> parse_calendar_slot(const std::string& v) {
+  if (v == "1w" || v == "week") return calendar_slot::week;
+  if (v == "1mo" || v == "month") return calendar_slot::month;
+  if (v == "1q" || v == "quarter") return calendar_slot::quarter;
+  if (v == "1y" || v == "year") return calendar_slot::year;
+  const std::size_t digits = v.find_first_not_of("0123456789");
+  if (digits != 0 && digits != std::string::npos) {
+    const std::string unit = v.substr(digits);
+    if (unit == "w" || unit == "mo" || unit == "q" || unit == "y")
+      throw flag_error("--slot", "calendar slots come one at a time (1w, 1mo, 1q, 1y), got '" + v +
+                                     "'; for two-week slots use 14d");
+  }
+  return std::nullopt;
+}
+
+int parse_weekday(const std::string& flag, const std::string& v) {
+  static const char* names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  static const char* long_names[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                     "thursday", "friday", "saturday"};
+  for (int d = 0; d < 7; ++d)
+    if (v == names[d] || v == long_names[d]) return d;
+  throw flag_error(flag, "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got '" + v + "'");
 }
 
 }  // namespace
@@ -96,6 +122,7 @@ job_options parse_job_options(int argc, char** argv, int first,
                               std::vector<std::pair<std::string, std::string>>* extra) {
   job_options o;
   bool have_limit_area = false;
+  bool have_week_start = false;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
@@ -132,7 +159,29 @@ job_options parse_job_options(int argc, char** argv, int first,
         throw flag_error(arg, "expected COL=VALUE, got '" + w + "'");
       o.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
     } else if (arg == "--slot") {
-      o.slot_ns = parse_duration_flag(arg, take());
+      const std::string v = take();
+      if (const auto unit = parse_calendar_slot(v)) {
+        o.slot_unit = *unit;
+      } else {
+        o.slot_unit = calendar_slot::none;
+        o.slot_ns = parse_duration_flag(arg, v);
+      }
+    } else if (arg == "--week-start") {
+      o.week_start = parse_weekday(arg, take());
+      have_week_start = true;
+    } else if (arg == "--tz") {
+      o.tz = take();
+      if (o.tz.empty()) throw flag_error(arg, "needs a zone name, e.g. America/New_York");
+    } else if (arg == "--calendar") {
+      o.calendars.push_back(take());
+      if (o.calendars.back().empty())
+        throw flag_error(arg, "expected nyse, weekdays or a calendar file");
+    } else if (arg == "--keep-outside-session") {
+      flag_only();
+      o.keep_outside_session = true;
+    } else if (arg == "--carry-in") {
+      flag_only();
+      o.carry_in = true;
     } else if (arg == "--partition") {
       const std::string v = take();
       if (v == "day")
@@ -170,11 +219,13 @@ job_options parse_job_options(int argc, char** argv, int first,
         if (o.range_end_ns <= o.range_start_ns)
           throw flag_error(arg, "the range must end after it starts");
       } else if (v.rfind("session:", 0) == 0) {
-        throw flag_error(
-            arg, "session grids need --tz and a calendar, which this build does not support yet");
+        o.grid = grid_kind::session;
+        o.session = v.substr(8);
       } else {
         throw flag_error(arg,
-                         "expected partition, key, observed or range:START/END, got '" + v + "'");
+                         "expected partition, key, observed, range:START/END or "
+                         "session:HH:MM-HH:MM, got '" +
+                             v + "'");
       }
     } else if (arg == "--fill") {
       const std::string v = take();
@@ -274,6 +325,26 @@ job_options parse_job_options(int argc, char** argv, int first,
   if (only_none && (o.limit || o.max_age_ns || o.all_or_nothing || have_limit_area))
     throw flag_error("--fill",
                      "none takes no --limit, --max-age, --limit-area or --all-or-nothing");
+  if (o.carry_in) {
+    if (!methods_in_use([](const fill_spec& f) { return f.method == fill_method::forward; }))
+      throw flag_error("--carry-in", "carries forward-filled values; it needs --fill forward");
+    if (!o.partition_by_day)
+      throw flag_error("--carry-in", "has nothing to carry across with --partition none");
+  }
+  if (have_week_start && o.slot_unit != calendar_slot::week)
+    throw flag_error("--week-start", "applies to weekly slots only (--slot 1w)");
+  if (o.grid == grid_kind::session && !o.partition_by_day)
+    throw flag_error("--grid",
+                     "a session grid gives each day its session: it needs --partition day");
+  if (o.grid != grid_kind::session) {
+    if (!o.calendars.empty())
+      throw flag_error("--calendar", "needs a session grid, e.g. --grid session:09:30-16:00");
+    if (o.keep_outside_session)
+      throw flag_error("--keep-outside-session", "needs a session grid (--grid session:...)");
+  }
+  // Zones and calendars are checked now (names, hours, calendar files), before any input is
+  // read, so a typo costs nothing.
+  if (o.zoned()) o.zone = check_calendar_options(o);
   for (const std::string& k : o.keys) {
     if (k.empty()) throw flag_error("--keys", "has an empty column name");
     if (k == o.time_column) throw flag_error("--keys", "'" + k + "' is also the --time column");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +14,10 @@ namespace tsfill_cli {
 enum class fill_method { forward, backward, linear, nearest, constant, none };
 enum class grid_kind { partition, key, range, observed, session };
 enum class area_kind { all, inside, outside };
+enum class calendar_slot { none, week, month, quarter, year };  // --slot 1w|1mo|1q|1y
+
+// The UTC offsets of a time zone (--tz), for writing local times; see zone.hpp.
+struct clock_zone;
 
 struct fill_spec {
   fill_method method = fill_method::forward;
@@ -28,7 +33,14 @@ struct job_options {
   std::vector<std::string> value_patterns;  // empty: every numeric non-key column
   std::vector<std::pair<std::string, std::string>> where;
   std::int64_t slot_ns = 30LL * 60 * 1'000'000'000;
+  calendar_slot slot_unit = calendar_slot::none;  // a calendar slot instead of slot_ns
+  int week_start = 1;                             // --week-start, 0 = Sunday ... 6 = Saturday
   bool partition_by_day = true;
+  std::string tz;                          // --tz: local days and local slots in this zone
+  std::shared_ptr<const clock_zone> zone;  // loaded from tz (null without --tz)
+  std::string session;                     // --grid session:HH:MM-HH:MM
+  std::vector<std::string> calendars;      // --calendar nyse|weekdays|FILE (repeatable)
+  bool keep_outside_session = false;
   std::string dedup = "last";
   grid_kind grid = grid_kind::partition;
   std::int64_t range_start_ns = 0, range_end_ns = 0;
@@ -38,6 +50,7 @@ struct job_options {
   std::optional<std::int64_t> max_age_ns;
   area_kind area = area_kind::all;
   bool all_or_nothing = false;
+  bool carry_in = false;  // forward fill carries the previous partition's last value in
   std::string suffix = "_bf";
   std::vector<std::string> null_values = {"", "NA", "null", "NULL"};
   bool nan_is_null = false;
@@ -49,6 +62,11 @@ struct job_options {
   std::string partition_name = "partition_date";
   bool overwrite = false;
   bool progress = true;
+
+  // Time zones or calendars in play: the job needs the calendar component.
+  bool zoned() const {
+    return !tz.empty() || slot_unit != calendar_slot::none || grid == grid_kind::session;
+  }
 };
 
 // Parses the arguments after the subcommand. `extra` receives flags this parser does not

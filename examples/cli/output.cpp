@@ -49,10 +49,29 @@ void append_number(std::string& out, T v) {
   out.append(buf, r.ptr);
 }
 
-// Formats slot times quickly: the date part is cached per day.
+// Formats slot times quickly: the date part is cached per day. With a zone (--tz), local
+// time followed by its offset, "YYYY-MM-DD HH:MM:SS+HH:MM"; the zone interval is cached.
 class timestamp_writer {
  public:
+  explicit timestamp_writer(const clock_zone* zone) : zone_(zone) {}
+
   void append(std::string& out, std::int64_t ns) {
+    if (zone_ == nullptr) return append_wall(out, ns);
+    if (ns < interval_begin_ || ns >= interval_end_) {
+      const std::size_t i = zone_->interval_at(ns);
+      interval_begin_ = zone_->begin_ns[i];
+      interval_end_ = i + 1 < zone_->begin_ns.size() ? zone_->begin_ns[i + 1] : INT64_MAX;
+      offset_s_ = zone_->offset_s[i];
+      suffix_.clear();
+      append_offset(suffix_, offset_s_);
+    }
+    if (ns % 1'000'000'000 != 0) return append_timestamp(out, ns, offset_s_, true);
+    append_wall(out, ns + std::int64_t{offset_s_} * 1'000'000'000);
+    out.append(suffix_);
+  }
+
+ private:
+  void append_wall(std::string& out, std::int64_t ns) {
     constexpr std::int64_t day_ns = 86'400'000'000'000;
     std::int64_t day = ns / day_ns, rem = ns % day_ns;
     if (rem < 0) {
@@ -73,7 +92,10 @@ class timestamp_writer {
     out.append(two, sizeof two);
   }
 
- private:
+  const clock_zone* zone_;
+  std::int64_t interval_begin_ = 0, interval_end_ = 0;  // empty: the first call looks up
+  std::int32_t offset_s_ = 0;
+  std::string suffix_;
   std::int64_t day_ = INT64_MIN;
   std::string date_;
 };
@@ -210,7 +232,7 @@ void append_csv(std::string& out, const job_options& o, const output_layout& l,
     }
     out.push_back('\n');
   }
-  timestamp_writer ts;
+  timestamp_writer ts(o.zone.get());
   std::string partition_text;
   std::int64_t partition_of_text = INT64_MIN;
   for (std::size_t si = first; si < last; ++si) {

@@ -375,7 +375,7 @@ void read_parquet(const job_options& o, const std::string& path, loaded_table& t
   }
 }
 
-void write_parquet(const std::string& path, const job_options&, const output_layout& layout,
+void write_parquet(const std::string& path, const job_options& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first,
                    std::size_t last) {
   arrow::MemoryPool* pool = arrow::default_memory_pool();
@@ -417,10 +417,11 @@ void write_parquet(const std::string& path, const job_options&, const output_lay
     }
   }
   {
-    arrow::TimestampBuilder b(arrow::timestamp(arrow::TimeUnit::NANO, "UTC"), pool);
+    // UTC instants; with --tz the type carries the zone, so readers show local times.
+    const auto type = arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name : "UTC");
+    arrow::TimestampBuilder b(type, pool);
     check(b.AppendValues(r.slot_times().data() + begin, static_cast<std::int64_t>(rows)), path);
-    finish(b, arrow::field(layout.names[name++], arrow::timestamp(arrow::TimeUnit::NANO, "UTC"),
-                           false));
+    finish(b, arrow::field(layout.names[name++], type, false));
   }
   std::vector<std::uint8_t> valid(rows);
   for (const bool filled : {false, true}) {
@@ -456,7 +457,9 @@ void write_parquet(const std::string& path, const job_options&, const output_lay
   auto out = check(arrow::io::FileOutputStream::Open(path), path);
   const auto props =
       parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
-  check(parquet::arrow::WriteTable(*table, pool, out, 1 << 20, props), path);
+  // The Arrow schema goes into the file too, so readers get the zone of slot_ts back.
+  const auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  check(parquet::arrow::WriteTable(*table, pool, out, 1 << 20, props, arrow_props), path);
   check(out->Close(), path);
 }
 

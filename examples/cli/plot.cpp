@@ -26,6 +26,7 @@ struct plot_flags {
   std::vector<std::pair<std::string, std::string>> key;  // column = value
   std::string value;
   std::optional<std::int64_t> from_ns, to_ns;  // inclusive slot range
+  std::optional<std::int64_t> day;             // --day: a local date with --tz, else UTC
   std::string title;
 };
 
@@ -48,8 +49,7 @@ plot_flags read_plot_flags(const std::vector<std::pair<std::string, std::string>
     } else if (flag == "--day") {
       const auto d = parse_date(v);
       if (!d) throw flag_error(flag, "expected YYYY-MM-DD, got '" + v + "'");
-      p.from_ns = *d * 86'400'000'000'000;
-      p.to_ns = *p.from_ns + 86'400'000'000'000 - 1;
+      p.day = *d;
     } else if (flag == "--from" || flag == "--to") {
       std::string why;
       const auto t = parse_timestamp(v, &why);
@@ -93,7 +93,15 @@ int run_plot(int argc, char** argv) {
   if (!p.value.empty() && o.value_patterns.empty()) o.value_patterns = {p.value};
 
   const loaded_table t = load_inputs(o);
-  const tsfill::result r = run_job(o, t);
+  const tsfill::result r = run_job(o, t).result;
+  // Times are drawn on the wall clock of --tz (UTC without it).
+  auto wall_ns = [&](std::int64_t ts) {
+    return o.zone ? ts + std::int64_t{o.zone->offset_at(ts)} * 1'000'000'000 : ts;
+  };
+  auto day_of = [](std::int64_t ns) {
+    const std::int64_t d = 86'400'000'000'000;
+    return ns / d - (ns % d < 0 ? 1 : 0);
+  };
 
   // The key's index among the distinct keys.
   std::optional<std::uint32_t> key;
@@ -143,11 +151,13 @@ int run_plot(int argc, char** argv) {
     for (std::size_t i = s.offset; i < s.offset + s.size; ++i) {
       const std::int64_t ts = r.slot_times()[i];
       if ((p.from_ns && ts < *p.from_ns) || (p.to_ns && ts > *p.to_ns)) continue;
-      pts.push_back({ts, value_at(false, i), value_at(true, i), c.status()[i]});
+      if (p.day && day_of(wall_ns(ts)) != *p.day) continue;
+      pts.push_back({wall_ns(ts), value_at(false, i), value_at(true, i), c.status()[i]});
     }
     if (first_point > 0 && pts.size() > first_point) {
       breaks.push_back(first_point);
-      break_times.push_back(s.partition * 86'400'000'000'000);  // partitions are UTC days
+      // Partitions are days: on the wall clock each starts at midnight.
+      break_times.push_back(s.partition * 86'400'000'000'000);
     }
   }
   if (pts.empty()) throw flag_error("--day", "the key has no slots in the chosen window");
@@ -207,7 +217,7 @@ int run_plot(int argc, char** argv) {
         "set terminal %s size 1000,420 font 'sans,10'\n"
         "set output %s\n"
         "set title %s\n"
-        "set xdata time\nset timefmt '%%s'\nset format x \"%s\"\n"
+        "set xdata time\nset timefmt '%%s'\nset format x \"%s\"\nset xlabel %s\n"
         "set grid lc rgb '#dddddd'\nset key outside top center horizontal\n"
         "set yrange [%.17g:%.17g]\n%s"
         "d = %s\n"
@@ -222,8 +232,10 @@ int run_plot(int argc, char** argv) {
         "  d using 1:(%.17g*is($4,0)) with points pt 2 ps 1.2 lc rgb '#d62728' title 'missing'\n",
         svg ? "svg dynamic background '#ffffff'" : "pngcairo",
         quoted_for_gnuplot(image_path).c_str(), quoted_for_gnuplot(title).c_str(),
-        one_day ? "%H:%M" : "%m-%d\\n%H:%M", missing_y - pad, hi + pad, partition_lines.c_str(),
-        quoted_for_gnuplot(data_path).c_str(), missing_y);
+        one_day ? "%H:%M" : "%m-%d\\n%H:%M",
+        quoted_for_gnuplot(o.zone ? "local time (" + o.zone->name + ")" : "UTC").c_str(),
+        missing_y - pad, hi + pad, partition_lines.c_str(), quoted_for_gnuplot(data_path).c_str(),
+        missing_y);
     std::fclose(f);
   }
   const char* gnuplot = std::getenv("TSFILL_GNUPLOT");

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "timefmt.hpp"
+
 namespace tsfill_cli {
 namespace {
 
@@ -16,10 +18,38 @@ void line(const char* label, std::size_t n) {
   std::fprintf(stderr, "  %-28s %15s\n", label, grouped(n).c_str());
 }
 
+// "uniform slots: yes ..." or the partitions whose keys differ (or miss the expected count).
+void print_uniformity(const job_options& o, const tsfill::result& r,
+                      const expected_slots_fn& expected) {
+  const tsfill::uniformity_report u = tsfill::check_uniform(r, expected);
+  const char* what =
+      expected ? "every key has the session's slot count" : "every key has as many slots";
+  if (u.uniform()) {
+    std::fprintf(stderr, "  uniform slots: yes, %s in all %s partitions\n", what,
+                 grouped(u.partitions).c_str());
+    return;
+  }
+  std::fprintf(stderr, "  uniform slots: NO, %s of %s partitions differ:\n",
+               grouped(u.problems.size()).c_str(), grouped(u.partitions).c_str());
+  constexpr std::size_t shown = 10;
+  for (std::size_t i = 0; i < u.problems.size() && i < shown; ++i) {
+    const tsfill::partition_shape& p = u.problems[i];
+    std::string line = "    " + (o.partition_by_day ? format_date(p.partition) : "all rows") +
+                       ": " + std::to_string(p.keys) + " keys with " + std::to_string(p.min_slots);
+    if (p.max_slots != p.min_slots) line += " to " + std::to_string(p.max_slots);
+    line += " slots";
+    if (p.expected) line += ", expected " + std::to_string(*p.expected);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (u.problems.size() > shown)
+    std::fprintf(stderr, "    ... and %zu more\n", u.problems.size() - shown);
+}
+
 }  // namespace
 
-void print_stats(const loaded_table& t, const tsfill::result& r,
-                 const std::vector<std::pair<std::string, double>>& stage_seconds) {
+void print_stats(const job_options& o, const loaded_table& t, const tsfill::result& r,
+                 const std::vector<std::pair<std::string, double>>& stage_seconds,
+                 const expected_slots_fn& expected) {
   const tsfill::run_stats& s = r.stats();
   std::fprintf(stderr, "tsfill stats\n");
   line("rows read", t.rows_read);
@@ -29,6 +59,7 @@ void print_stats(const loaded_table& t, const tsfill::result& r,
   line("partitions", s.partitions);
   line("keys", s.keys);
   line("grid cells (output rows)", s.cells);
+  print_uniformity(o, r, expected);
   tsfill::column_stats total;
   for (const tsfill::result_column& c : r.values())
     for (int k = 0; k < tsfill::cell_status_count; ++k)

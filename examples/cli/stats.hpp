@@ -7,11 +7,15 @@
 
 #include <tsfill/tsfill.hpp>
 
+#include "job.hpp"
+#include "options.hpp"
 #include "table.hpp"
 
 namespace tsfill_cli {
 
-void print_stats(const loaded_table& t, const tsfill::result& r,
-                 const std::vector<std::pair<std::string, double>>& stage_seconds);
+// `expected` (a session grid's slot counts) makes the uniformity line check them too.
+void print_stats(const job_options& o, const loaded_table& t, const tsfill::result& r,
+                 const std::vector<std::pair<std::string, double>>& stage_seconds,
+                 const expected_slots_fn& expected = {});
 
 }  // namespace tsfill_cli

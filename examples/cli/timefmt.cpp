@@ -1,5 +1,6 @@
 #include "timefmt.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -90,16 +91,20 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why
   if (s[p] != '+' && s[p] != '-') return fail(why, "unexpected text after the time");
   const int sign = s[p] == '-' ? -1 : 1;
   ++p;
-  int oh = 0, om = 0;
+  int oh = 0, om = 0, os = 0;
   if (!digits(s, p, 2, oh)) return fail(why, "expected +HH:MM offset");
   p += 2;
   if (p < s.size() && s[p] == ':') ++p;
   if (p < s.size()) {
-    if (!digits(s, p, 2, om) || p + 2 != s.size()) return fail(why, "expected +HH:MM offset");
+    if (!digits(s, p, 2, om)) return fail(why, "expected +HH:MM offset");
+    p += 2;
+    // Seconds: local mean time offsets before time zones, e.g. -04:56:02 in New York.
+    if (p < s.size() && (s[p] != ':' || !digits(s, p + 1, 2, os) || p + 3 != s.size()))
+      return fail(why, "expected +HH:MM or +HH:MM:SS offset");
   }
-  if (oh > 23 || om > 59) return fail(why, "offset out of range");
+  if (oh > 23 || om > 59 || os > 59) return fail(why, "offset out of range");
   // Local time minus the offset is UTC.
-  return ns - sign * (static_cast<std::int64_t>(oh) * 3600 + om * 60) * ns_per_s;
+  return ns - sign * (static_cast<std::int64_t>(oh) * 3600 + om * 60 + os) * ns_per_s;
 }
 
 std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit) {
@@ -123,6 +128,16 @@ std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view uni
   std::int64_t out = 0;
   if (__builtin_mul_overflow(v, scale, &out)) return std::nullopt;
   return out;
+}
+
+void append_offset(std::string& out, std::int32_t seconds) {
+  const std::int32_t a = seconds < 0 ? -seconds : seconds;
+  char buf[16];
+  const int n = a % 60 == 0 ? std::snprintf(buf, sizeof buf, "%c%02d:%02d", seconds < 0 ? '-' : '+',
+                                            a / 3600, a / 60 % 60)
+                            : std::snprintf(buf, sizeof buf, "%c%02d:%02d:%02d",
+                                            seconds < 0 ? '-' : '+', a / 3600, a / 60 % 60, a % 60);
+  out.append(buf, static_cast<std::size_t>(n));
 }
 
 void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_seconds,
@@ -153,10 +168,7 @@ void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_sec
     out.append(buf, static_cast<std::size_t>(n));
   }
   if (with_offset) {
-    const std::int32_t a = offset_seconds < 0 ? -offset_seconds : offset_seconds;
-    n = std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_seconds < 0 ? '-' : '+', a / 3600,
-                      a / 60 % 60);
-    out.append(buf, static_cast<std::size_t>(n));
+    append_offset(out, offset_seconds);
   }
 }
 
@@ -164,6 +176,12 @@ std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds, bool 
   std::string s;
   append_timestamp(s, ns, offset_seconds, with_offset);
   return s;
+}
+
+std::size_t clock_zone::interval_at(std::int64_t ns) const {
+  return static_cast<std::size_t>(std::upper_bound(begin_ns.begin() + 1, begin_ns.end(), ns) -
+                                  begin_ns.begin()) -
+         1;
 }
 
 std::string format_date(std::int64_t day) {

@@ -6,12 +6,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tsfill_cli {
 
 // Parses "YYYY-MM-DD", or "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]" optionally followed by
-// "Z" or a "+HH:MM" / "+HHMM" / "+HH" offset (converted to UTC). Up to 9 fraction digits.
-// Returns nullopt (with `why` set) when the text is not such a timestamp or is out of the
+// "Z" or a "+HH:MM" / "+HHMM" / "+HH" / "+HH:MM:SS" offset (converted to UTC). Up to 9 fraction
+// digits. Returns nullopt (with `why` set) when the text is not such a timestamp or is out of the
 // nanosecond range (years 1678-2261).
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
 
@@ -20,10 +21,22 @@ std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view uni
 
 // "YYYY-MM-DD HH:MM:SS", with ".fff" / ".ffffff" / ".fffffffff" only when not whole
 // seconds. `offset_seconds` shifts to local time and appends "+HH:MM" when `with_offset`.
+// "+HH:MM", or "+HH:MM:SS" for an offset that is not whole minutes (local mean time).
+void append_offset(std::string& out, std::int32_t seconds);
 std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds = 0,
                              bool with_offset = false);
 void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_seconds = 0,
                       bool with_offset = false);
+
+// A time zone's UTC offsets, for writing local times (--tz): interval i runs from begin_ns[i]
+// (INT64_MIN for the first) to begin_ns[i + 1] with offset_s[i] seconds east of UTC.
+struct clock_zone {
+  std::string name;
+  std::vector<std::int64_t> begin_ns;
+  std::vector<std::int32_t> offset_s;
+  std::size_t interval_at(std::int64_t ns) const;
+  std::int32_t offset_at(std::int64_t ns) const { return offset_s[interval_at(ns)]; }
+};
 
 // "YYYY-MM-DD" of a day number (days since 1970-01-01).
 std::string format_date(std::int64_t day);

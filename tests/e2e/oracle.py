@@ -1,14 +1,19 @@
 """An independent, deliberately plain implementation of `tsfill fill` in pure Python.
 
 It reads the same CSV input, applies the documented rules (slot floor, partition by the
-slot's UTC day, dedup, grid, fill with its options) row by row with dicts and lists, and
+slot's day, dedup, grid, fill with its options) row by row with dicts and lists, and
 returns the output rows. The end-to-end tests compare tsfill's output with it cell by cell.
-It shares no code with the C++ library or the command line.
+It shares no code with the C++ library or the command line. Time zones come from the
+standard library's zoneinfo: local slot boundaries are enumerated one by one (every local
+wall time that is a multiple of the slot, at each instant it occurs, or where the clock jumps
+past it), and NYSE sessions come from published holiday tables, not from rules.
 """
+import bisect
 import csv
 import datetime as dt
 import fnmatch
 import math
+from zoneinfo import ZoneInfo
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 NS = 1_000_000_000
@@ -57,11 +62,181 @@ def floor_div(a, b):
     return a // b  # Python's // already rounds toward negative infinity
 
 
+NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+SECOND = dt.timedelta(seconds=1)
+
+# NYSE full-day holidays and 13:00 early closes, as published by the exchange.
+NYSE_HOLIDAYS = {
+    2013: ["2013-01-01", "2013-01-21", "2013-02-18", "2013-03-29", "2013-05-27", "2013-07-04",
+           "2013-09-02", "2013-11-28", "2013-12-25"],
+    2024: ["2024-01-01", "2024-01-15", "2024-02-19", "2024-03-29", "2024-05-27", "2024-06-19",
+           "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25"],
+}
+NYSE_EARLY_CLOSES = {
+    2013: ["2013-07-03", "2013-11-29", "2013-12-24"],
+    2024: ["2024-07-03", "2024-11-29", "2024-12-24"],
+}
+
+
+class Clock:
+    """Slot boundaries, days and time text: fixed UTC slots, or slots and days in a zone.
+
+    slot: ("fixed", ns) or one of "week", "month", "quarter", "year". With a zone (or a
+    calendar unit), the boundaries are enumerated over the data's span by prepare().
+    """
+
+    def __init__(self, slot_ns=1800 * NS, unit=None, tz=None, week_start=0):
+        self.slot_ns = slot_ns
+        self.unit = unit
+        self.tz = tz
+        self.zone = ZoneInfo(tz) if tz else dt.timezone.utc
+        self.week_start = week_start  # 0 = Monday, as datetime.weekday()
+        self.utc_fixed = unit is None and tz is None
+        self.bounds = []
+
+    # --- local wall clock, in whole seconds since local 1970-01-01 00:00 --------------
+    def wall(self, u):
+        """Local wall-clock seconds of UTC second u."""
+        local = dt.datetime.fromtimestamp(u, self.zone).replace(tzinfo=None)
+        return (local - NAIVE_EPOCH) // SECOND
+
+    def instants(self, w):
+        """The UTC seconds at which the wall clock reads w: one, two (a repeated hour), or,
+        when w is skipped, the single instant the clock jumps past it."""
+        naive = NAIVE_EPOCH + dt.timedelta(seconds=w)
+        found = set()
+        for fold in (0, 1):
+            u = (naive.replace(tzinfo=self.zone, fold=fold) - EPOCH) // SECOND
+            if self.wall(u) == w:
+                found.add(u)
+        if found:
+            return sorted(found)
+        a = (naive.replace(tzinfo=self.zone, fold=1) - EPOCH) // SECOND
+        b = (naive.replace(tzinfo=self.zone, fold=0) - EPOCH) // SECOND
+        lo, hi = min(a, b), max(a, b)
+        while lo < hi:  # the first instant whose wall time is past w
+            mid = (lo + hi) // 2
+            if self.wall(mid) > w:
+                hi = mid
+            else:
+                lo = mid + 1
+        return [lo]
+
+    def earliest(self, w):
+        return self.instants(w)[0]
+
+    # --- slots ---------------------------------------------------------------------------
+    def prepare(self, lo_ns, hi_ns):
+        """Enumerates every boundary from two days before lo_ns to two days after hi_ns."""
+        if self.utc_fixed:
+            return
+        lo_s, hi_s = lo_ns // NS - 2 * 86400, hi_ns // NS + 2 * 86400
+        w_lo, w_hi = self.wall(lo_s) - 2 * 86400, self.wall(hi_s) + 2 * 86400
+        found = set()
+        if self.unit is None:  # fixed local width: every multiple, at each instant
+            width = self.slot_ns // NS
+            for k in range(w_lo // width - 1, w_hi // width + 2):
+                found.update(self.instants(k * width))
+        elif self.unit == "week":  # local midnights that start a week, at each instant
+            for d in range(w_lo // 86400 - 7, w_hi // 86400 + 8):
+                if (NAIVE_EPOCH + dt.timedelta(days=d)).weekday() == self.week_start:
+                    found.update(self.instants(d * 86400))
+        else:  # the first local day of a month, quarter or year
+            step = {"month": 1, "quarter": 3, "year": 12}[self.unit]
+            first = NAIVE_EPOCH + dt.timedelta(seconds=w_lo)
+            last = NAIVE_EPOCH + dt.timedelta(seconds=w_hi)
+            for y in range(first.year - 1, last.year + 2):
+                for m in range(1, 13, step):
+                    found.add(self.earliest((dt.datetime(y, m, 1) - NAIVE_EPOCH) // SECOND))
+        self.bounds = [u * NS for u in sorted(found)]
+
+    def slot_of(self, t):
+        if self.utc_fixed:
+            return floor_div(t, self.slot_ns) * self.slot_ns
+        return self.bounds[bisect.bisect_right(self.bounds, t) - 1]
+
+    def ordinal(self, s):
+        if self.utc_fixed:
+            return s // self.slot_ns
+        return bisect.bisect_left(self.bounds, s)
+
+    def slots_between(self, a, b):
+        """Slot starts s with a <= s <= b (a and b slot starts)."""
+        if self.utc_fixed:
+            return list(range(a, b + self.slot_ns, self.slot_ns))
+        return self.bounds[bisect.bisect_left(self.bounds, a):bisect.bisect_right(self.bounds, b)]
+
+    def slots_starting_in(self, a, b):
+        """Slot starts s with a <= s < b (any instants)."""
+        if self.utc_fixed:
+            s = -(-a // self.slot_ns) * self.slot_ns
+            return list(range(s, b, self.slot_ns))
+        return self.bounds[bisect.bisect_left(self.bounds, a):bisect.bisect_left(self.bounds, b)]
+
+    # --- days and text -------------------------------------------------------------------
+    def day_of(self, t):
+        if self.tz is None:
+            return floor_div(t, DAY_NS)
+        return self.wall(floor_div(t, NS)) // 86400
+
+    def day_start(self, day, minutes=0):
+        """UTC ns of local wall time `minutes` after the start of `day` (earliest instant)."""
+        if self.tz is None:
+            return (day * 86400 + minutes * 60) * NS
+        return self.earliest(day * 86400 + minutes * 60) * NS
+
+    def fmt(self, ns):
+        if self.tz is None:
+            return fmt_time(ns)
+        u = floor_div(ns, NS)
+        local = dt.datetime.fromtimestamp(u, self.zone)
+        off = local.utcoffset() // SECOND
+        sign, off = ("-", -off) if off < 0 else ("+", off)
+        text = local.strftime("%Y-%m-%d %H:%M:%S") + "%s%02d:%02d" % (sign, off // 3600, off // 60 % 60)
+        return text + (":%02d" % (off % 60) if off % 60 else "")
+
+
+def session_hours(day, session, calendars):
+    """(open, close) minutes of local date `day` (days since 1970-01-01), or None: --grid
+    session's hours every day; weekdays and nyse drop weekends; nyse drops its holidays and
+    closes early; a calendar file's lines win over everything."""
+    def minutes(hhmm):
+        return int(hhmm[:2]) * 60 + int(hhmm[3:])
+    open_, close = (minutes(x) for x in session.split("-"))
+    date = (EPOCH + dt.timedelta(days=day)).date()
+    text = date.isoformat()
+    exception = False
+    for c in calendars:
+        if c in ("nyse", "weekdays"):
+            continue
+        with open(c) as f:
+            for line in f:  # the last line for a date wins
+                line = line.strip()
+                if not line or line.startswith("#") or line.startswith("date,"):
+                    continue
+                parts = (line.split(",") + ["", ""])[:3]
+                if parts[0] == text:
+                    exception = None if parts[1] == "closed" else (minutes(parts[1]), minutes(parts[2]))
+    if exception is not False:
+        return exception
+    if ("nyse" in calendars or "weekdays" in calendars) and date.weekday() >= 5:
+        return None
+    if "nyse" in calendars:
+        if date.year not in NYSE_HOLIDAYS:
+            raise ValueError(f"the oracle has no NYSE table for {date.year}")
+        if text in NYSE_HOLIDAYS[date.year]:
+            return None
+        if text in NYSE_EARLY_CLOSES[date.year]:
+            return open_, min(close, 13 * 60)
+    return open_, close
+
+
 def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * NS,
         partition_by_day=True, dedup="last", grid="partition", range_ns=None,
         fill="forward", fill_for=(), limit=None, max_age_ns=None, area="all",
         all_or_nothing=False, null_values=("", "NA", "null", "NULL"), nan_is_null=False,
-        time_unit=None, delimiter=","):
+        time_unit=None, delimiter=",", tz=None, slot_unit=None, week_start=0, session=None,
+        calendars=(), keep_outside=False, carry_in=False):
     """Returns (header, rows) of the output table, values as floats or None."""
     rows = []  # (t, key tuple of strings, {col: float|None}, input index)
     header = None
@@ -113,11 +288,34 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
     def usable(v):
         return v is not None and not (nan_is_null and math.isnan(v))
 
-    # Cells: (partition, key, slot) -> rows, in input order.
+    clock = Clock(slot_ns, slot_unit, tz, week_start)
+    if rows:
+        times = [r[0] for r in rows] + (list(range_ns) if range_ns else [])
+        clock.prepare(min(times), max(times))
+
+    def part_of(slot):
+        return clock.day_of(slot) if partition_by_day else 0
+
+    # Cells: (partition, key, slot) -> rows, in input order. A session grid drops the rows
+    # whose slot is not a session slot (unless kept), but their keys still count as seen.
     cells = {}
+    seen = {}  # partition -> keys with rows in it
+    day_session = {}  # partition -> session slot starts (session grid)
     for t, key, vals, i in rows:
-        slot = floor_div(t, slot_ns) * slot_ns
-        part = floor_div(slot, DAY_NS) if partition_by_day else 0
+        slot = clock.slot_of(t)
+        part = part_of(slot)
+        if session is not None:
+            if part not in day_session:
+                hours = session_hours(part, session, calendars)
+                day_session[part] = [] if hours is None else clock.slots_starting_in(
+                    clock.day_start(part, hours[0]), clock.day_start(part, hours[1]))
+            if not day_session[part]:
+                continue  # no session that day: no partition at all
+            seen.setdefault(part, set()).add(key)
+            if not keep_outside and slot not in day_session[part]:
+                continue
+        else:
+            seen.setdefault(part, set()).add(key)
         cells.setdefault((part, key, slot), []).append((t, i, vals))
 
     def dedup_cell(rs, col):
@@ -156,24 +354,26 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
         raise ValueError(dedup)
 
     # Grid.
-    partitions = sorted({p for p, _, _ in cells})
+    partitions = sorted({p for p, _, _ in cells} | set(seen))
     all_keys = sorted({k for _, k, _ in cells}, key=lambda k: tuple(f(w) for f, w in zip(key_fns, k)))
     range_slots = []
     if grid == "range":
-        s = -(-range_ns[0] // slot_ns) * slot_ns
-        while s < range_ns[1]:
-            range_slots.append(s)
-            s += slot_ns
-        partitions = sorted(set(partitions) | {floor_div(s, DAY_NS) if partition_by_day else 0
-                                               for s in range_slots})
+        range_slots = clock.slots_starting_in(*range_ns)
+        partitions = sorted(set(partitions) | {part_of(s) for s in range_slots})
     out = []
+    last_seen = {}  # (key, column) -> (value, slot) of the latest observation so far (carry-in)
     for p in partitions:
         in_p = [(k, s) for (q, k, s) in cells if q == p]
         per_key = {}
         if grid == "range":
             for k in all_keys:
-                per_key[k] = [s for s in range_slots
-                              if (floor_div(s, DAY_NS) if partition_by_day else 0) == p]
+                per_key[k] = [s for s in range_slots if part_of(s) == p]
+        elif session is not None:
+            span = day_session[p]
+            if keep_outside and in_p:
+                span = clock.slots_between(min([span[0]] + [s for _, s in in_p]),
+                                           max([span[-1]] + [s for _, s in in_p]))
+            per_key = {k: span for k in seen[p]}
         else:
             for k, s in in_p:
                 per_key.setdefault(k, set()).add(s)
@@ -182,7 +382,7 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
             for k in per_key:
                 ks = per_key[k]
                 a, b = (lo, hi) if grid == "partition" else (min(ks), max(ks))
-                per_key[k] = sorted(ks) if grid == "observed" else list(range(a, b + slot_ns, slot_ns))
+                per_key[k] = sorted(ks) if grid == "observed" else clock.slots_between(a, b)
         for k in sorted(per_key, key=lambda k: tuple(f(w) for f, w in zip(key_fns, k))):
             slots = per_key[k]
             if not slots:
@@ -195,10 +395,14 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
                     if fnmatch.fnmatchcase(c, pat):
                         method = m
                         break
-                cols[c] = (orig, fill_run(orig, slots, slot_ns, method, limit, max_age_ns, area,
-                                          all_or_nothing))
+                earlier = last_seen.get((k, c)) if carry_in and method == "forward" else None
+                cols[c] = (orig, fill_run(orig, slots, clock, method, limit, max_age_ns, area,
+                                          all_or_nothing, earlier))
+                observed = [i for i, v in enumerate(orig) if v is not None]
+                if observed:
+                    last_seen[(k, c)] = (orig[observed[-1]], slots[observed[-1]])
             for i, s in enumerate(slots):
-                row = ([fmt_date(p)] if partition_by_day else []) + list(k) + [fmt_time(s)]
+                row = ([fmt_date(p)] if partition_by_day else []) + list(k) + [clock.fmt(s)]
                 row += [cols[c][0][i] for c in value_cols] + [cols[c][1][i] for c in value_cols]
                 out.append(row)
     names = ([ "partition_date"] if partition_by_day else []) + list(keys) + ["slot_ts"]
@@ -206,10 +410,11 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
     return names, out
 
 
-def fill_run(orig, slots, slot_ns, method, limit, max_age_ns, area, all_or_nothing):
-    """Fills one (partition, key) run, one cell at a time."""
+def fill_run(orig, slots, clock, method, limit, max_age_ns, area, all_or_nothing, earlier=None):
+    """Fills one (partition, key) run, one cell at a time. `earlier` (value, slot start) is
+    the key's latest observation in an earlier partition, for forward fills with carry-in."""
     n = len(orig)
-    ords = [s // slot_ns for s in slots]
+    ords = [clock.ordinal(s) for s in slots]
     kind, _, arg = method.partition(":")
     by_time = arg == "time"
     lim = limit if limit is not None else math.inf
@@ -221,7 +426,8 @@ def fill_run(orig, slots, slot_ns, method, limit, max_age_ns, area, all_or_nothi
     def decide(i):
         prev = next((j for j in range(i - 1, -1, -1) if orig[j] is not None), None)
         nxt = next((j for j in range(i + 1, n) if orig[j] is not None), None)
-        inside = prev is not None and nxt is not None
+        carried = prev is None and earlier is not None
+        inside = (prev is not None or carried) and nxt is not None
         if (area == "inside" and not inside) or (area == "outside" and inside):
             return None
 
@@ -230,6 +436,11 @@ def fill_run(orig, slots, slot_ns, method, limit, max_age_ns, area, all_or_nothi
                 return None
             return orig[j]
         if kind == "forward":
+            if carried:
+                value, slot = earlier
+                if ords[i] - clock.ordinal(slot) > lim or slots[i] - slot > age:
+                    return None
+                return value
             return carry(prev) if prev is not None else None
         if kind == "backward":
             return carry(nxt) if nxt is not None else None

@@ -59,7 +59,7 @@ def test_unterminated_quote(tsfill, tmp_path):
     (["--slot", "0min"], "--slot: must be positive"),
     (["--partition", "week"], "--partition: expected day or none, got 'week'"),
     (["--dedup", "latest"], "--dedup: unknown dedup 'latest'"),
-    (["--grid", "sessions"], "--grid: expected partition, key, observed or range:START/END"),
+    (["--grid", "sessions"], "--grid: expected partition, key, observed, range:START/END or session:HH:MM-HH:MM"),
     (["--grid", "range:2024-01-02/2024-01-01"], "--grid: the range must end after it starts"),
     (["--fill", "spline"], "--fill: unknown fill 'spline'"),
     (["--fill", "constant:x"], "--fill: cannot read the constant 'x' as a number"),

@@ -1,7 +1,9 @@
 // The calendar component: local slots and days across every DST transition of 2013 and
 // 2024 in New York and London, calendar slots, NYSE sessions, session grids.
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -86,6 +88,90 @@ TEST(calendar, the_repeated_hour_keeps_both_instances_in_order) {
                      est = utc_ns(sys_days{2024y / November / 3} + 6h);
   EXPECT_NE(std::find(slots.begin(), slots.end(), edt), slots.end());
   EXPECT_NE(std::find(slots.begin(), slots.end(), est), slots.end());
+}
+
+TEST(calendar, a_skipped_boundary_starts_its_slot_when_the_clock_jumps) {
+  // 40-minute slots in New York on 2024-03-10: 01:20 EST, then 02:00 and 02:40 are skipped;
+  // their slot starts at 03:00 EDT (07:00 UTC), then 03:20 EDT as usual.
+  const tsfill::time_zone ny("America/New_York");
+  const auto s = day_slots(ny, 2024y / March / 10, 40min);
+  ASSERT_EQ(s.size(), 35U);  // 00:00, 00:40, 01:20, 03:00, then 03:20 ... 23:20
+  EXPECT_EQ(s[2], utc_ns(sys_days{2024y / March / 10} + 6h + 20min));
+  EXPECT_EQ(s[3], utc_ns(sys_days{2024y / March / 10} + 7h));
+  EXPECT_EQ(s[4], utc_ns(sys_days{2024y / March / 10} + 7h + 20min));
+  // Havana skipped midnight on 2013-03-10 (00:00 CST -> 01:00 CDT): the local day still has
+  // its daily slot, from 01:00 CDT (05:00 UTC), 23 hours long.
+  const tsfill::time_zone havana("America/Havana");
+  const auto day = tsfill::slot::local{24h, havana}.bind(tsfill::tick_period::of<nanoseconds>());
+  const std::int64_t noon = utc_ns(sys_days{2013y / March / 10} + 16h);
+  const std::int64_t o = day.ordinal(noon);
+  EXPECT_EQ(day.start(o), utc_ns(sys_days{2013y / March / 10} + 5h));
+  EXPECT_EQ(day.start(o + 1) - day.start(o), 23 * 3600 * s_ns);
+  EXPECT_EQ(day.start(o) - day.start(o - 1), 24 * 3600 * s_ns);
+  EXPECT_EQ(day.ordinal(day.start(o) - 1), o - 1);
+  const auto part =
+      tsfill::partition::local_day{havana}.bind(tsfill::tick_period::of<nanoseconds>());
+  EXPECT_EQ(part.begin(day_of(2013y / March / 10)), day.start(o));
+}
+
+// Every local slot boundary near UTC second t, by brute force: each local multiple's
+// instants (two in a repeated hour, the jump's end in a skipped one).
+std::vector<std::int64_t> boundaries_near(const tsfill::time_zone& z, std::int64_t t,
+                                          std::int64_t width, std::int64_t origin) {
+  const auto iv = z.intervals();
+  std::vector<std::int64_t> out;
+  const std::int64_t k0 = tsfill::detail::floor_div(t - 2 * 86'400 - origin, width) - 1;
+  const std::int64_t k1 = tsfill::detail::floor_div(t + 2 * 86'400 - origin, width) + 1;
+  for (std::int64_t k = k0; k <= k1; ++k) {
+    const std::int64_t wall = origin + k * width;
+    bool found = false;
+    for (std::size_t i = 0; i < iv.size(); ++i) {
+      const std::int64_t u = wall - iv[i].offset;
+      const std::int64_t end = i + 1 < iv.size() ? iv[i + 1].begin : INT64_MAX;
+      if ((i == 0 || u >= iv[i].begin) && u < end) out.push_back(u), found = true;
+    }
+    if (!found) out.push_back(z.to_utc(wall));  // skipped: where the jump ends
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+TEST(calendar, local_slots_match_a_brute_force_enumeration_near_every_kind_of_transition) {
+  // Zones with forward and backward jumps of an hour, half an hour (Lord Howe), midnight
+  // jumps (Havana), a skipped calendar day (Apia, 2011-12-30) and odd offsets (Kathmandu).
+  const char* zones[] = {"America/New_York",    "Europe/London", "America/Havana",
+                         "Australia/Lord_Howe", "Pacific/Apia",  "Asia/Kathmandu"};
+  const std::int64_t widths[] = {900, 1800, 2400, 2700, 3600, 5400, 7 * 3600, 86'400, 2 * 86'400};
+  std::mt19937_64 rng(7);
+  int checked = 0;
+  for (const char* name : zones) {
+    const tsfill::time_zone z(name);
+    const auto iv = z.intervals();
+    // Transitions between 1970 and 2030.
+    std::vector<std::int64_t> jumps;
+    for (std::size_t i = 1; i < iv.size(); ++i)
+      if (iv[i].begin > 0 && iv[i].begin < 1'893'456'000) jumps.push_back(iv[i].begin);
+    ASSERT_FALSE(jumps.empty()) << name;
+    for (int c = 0; c < 400; ++c) {
+      const std::int64_t width = widths[rng() % std::size(widths)];
+      const std::int64_t origin = (rng() % 4 == 0) ? static_cast<std::int64_t>(rng() % 3600) : 0;
+      const std::int64_t t =
+          jumps[rng() % jumps.size()] + static_cast<std::int64_t>(rng() % (6 * 3600)) - 3 * 3600;
+      const auto f = tsfill::slot::local{seconds(width), z, seconds(origin)}.bind(
+          tsfill::tick_period::of<seconds>());
+      const std::vector<std::int64_t> b = boundaries_near(z, t, width, origin);
+      const auto after = std::upper_bound(b.begin(), b.end(), t);
+      ASSERT_TRUE(after != b.begin() && after != b.end());
+      const std::int64_t o = f.ordinal(t);
+      ASSERT_EQ(f.start(o), *(after - 1))
+          << name << " width " << width << " origin " << origin << " t " << t;
+      ASSERT_EQ(f.start(o + 1), *after) << name << " width " << width << " t " << t;
+      ASSERT_EQ(f.ordinal(*(after - 1)), o) << name << " width " << width << " t " << t;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 2400);
 }
 
 TEST(calendar, local_slots_align_to_local_midnight_in_half_hour_zones) {

@@ -2,9 +2,11 @@
 //
 //   slot::local{width, zone, origin}
 //       Slots of a fixed length of *local* time: a slot starts wherever the local wall clock
-//       reads origin + k * width (origin: local 1970-01-01 00:00 unless given). On a day when
-//       clocks go forward the skipped boundaries do not exist (a 30-minute grid has 46 slots
-//       in New York on 2024-03-10); when they go back the repeated ones exist twice, in order
+//       reads origin + k * width (origin: local 1970-01-01 00:00 unless given). When clocks
+//       go forward, boundaries in the skipped hour collapse into one at the moment the clock
+//       jumps (pandas' nonexistent='shift_forward'): a 30-minute grid has 46 slots in New
+//       York on 2024-03-10, and in a zone whose clocks skip midnight the day still gets a slot,
+//       starting at 01:00. When clocks go back the repeated boundaries exist twice, in order
 //       (50 slots on 2024-11-03, both 01:00-01:30s kept). 1d gives local calendar days.
 //   slot::calendar{unit, zone, week_start}
 //       Calendar periods in local time: day, week (starting on week_start, Monday by
@@ -67,9 +69,10 @@ struct zone_ticks {
 
 namespace slot {
 
-// Local slots of a fixed width, bound to ticks. Slot ordinals count the boundaries that
-// exist, interval of constant offset by interval: C[i] ordinals come before interval i, whose
-// first boundary is the local multiple k_first[i].
+// Local slots of a fixed width, bound to ticks. Slot ordinals count the boundaries, interval
+// of constant offset by interval: C[i] ordinals come before interval i. Interval i starts with
+// one extra boundary at its first instant (extra[i] = 1) when the clock jumped over a multiple
+// to get there; its other boundaries are the local multiples from k_first[i] on.
 class local_function {
  public:
   local_function(const detail::zone_ticks& z, std::int64_t width, std::int64_t origin)
@@ -77,32 +80,45 @@ class local_function {
     const std::size_t n = z_->begin.size();
     k_first_.resize(n);
     count_before_.resize(n);
+    extra_.resize(n);
     std::int64_t c = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      k_first_[i] = i == 0 ? 0 : detail::ceil_div(z_->begin[i] + z_->offset[i] - origin_, width_);
+      if (i > 0) {
+        const std::int64_t wall = z_->begin[i] + z_->offset[i] - origin_;  // first wall time
+        k_first_[i] = detail::ceil_div(wall, width_);
+        // Skipped wall times [wall - jump, wall): a multiple among them starts a slot here,
+        // unless `wall` is itself a multiple (then k_first's boundary is this instant).
+        const std::int64_t skipped_from = z_->begin[i] + z_->offset[i - 1] - origin_;
+        extra_[i] = skipped_from < wall && detail::ceil_div(skipped_from, width_) * width_ < wall &&
+                    detail::floor_mod(wall, width_) != 0;
+      }
       count_before_[i] = c;
       if (i + 1 < n) {
         const std::int64_t k_last =
             detail::floor_div(z_->begin[i + 1] - 1 + z_->offset[i] - origin_, width_);
-        c += k_last - k_first_[i] + 1;
+        c += extra_[i] + (k_last - k_first_[i] + 1);
       }
     }
   }
   std::int64_t ordinal(std::int64_t t) const noexcept {
     const std::size_t i = z_->at(t);
-    return count_before_[i] + detail::floor_div(t + z_->offset[i] - origin_, width_) - k_first_[i];
+    // Before interval i's first multiple: its extra boundary, or the previous interval's last.
+    return count_before_[i] + extra_[i] + detail::floor_div(t + z_->offset[i] - origin_, width_) -
+           k_first_[i];
   }
   std::int64_t start(std::int64_t ordinal) const noexcept {
     const auto it = std::upper_bound(count_before_.begin(), count_before_.end(), ordinal);
     const std::size_t i =
         it == count_before_.begin() ? 0 : static_cast<std::size_t>(it - count_before_.begin()) - 1;
-    return origin_ + (k_first_[i] + (ordinal - count_before_[i])) * width_ - z_->offset[i];
+    const std::int64_t r = ordinal - count_before_[i];
+    if (extra_[i] && r == 0) return z_->begin[i];
+    return origin_ + (k_first_[i] + r - extra_[i]) * width_ - z_->offset[i];
   }
 
  private:
   std::shared_ptr<const detail::zone_ticks> z_;
   std::int64_t width_, origin_;
-  std::vector<std::int64_t> k_first_, count_before_;
+  std::vector<std::int64_t> k_first_, count_before_, extra_;
 };
 
 struct local {

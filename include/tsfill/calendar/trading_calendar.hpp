@@ -1,6 +1,8 @@
 // Trading calendars: which local dates have a session, and its hours.
 //
 //   trading_calendar cal{session_hours::parse("09:30-16:00")};  weekdays, those hours
+//   trading_calendar cal{hours, trading_calendar::rules::every_day}  weekends too (24/7
+//                                  markets, sensors, weather)
 //   trading_calendar::nyse()       + NYSE holidays and 13:00 early closes (rules below)
 //   cal.add_exceptions_from(path)  + a CSV of exceptions, one line per date:
 //       date,open,close            header (optional), then e.g.
@@ -64,7 +66,7 @@ struct session_hours {
 
 class trading_calendar {
  public:
-  enum class rules { weekdays, nyse };
+  enum class rules { weekdays, every_day, nyse };
 
   explicit trading_calendar(session_hours regular = {}, rules r = rules::weekdays)
       : regular_(regular), rules_(r) {}
@@ -76,6 +78,7 @@ class trading_calendar {
   std::optional<session_hours> session(std::chrono::sys_days day) const {
     if (const auto it = exceptions_.find(day.time_since_epoch().count()); it != exceptions_.end())
       return it->second;
+    if (rules_ == rules::every_day) return regular_;
     const std::chrono::weekday wd{day};
     if (wd == std::chrono::Saturday || wd == std::chrono::Sunday) return std::nullopt;
     if (rules_ == rules::nyse) {
