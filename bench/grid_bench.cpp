@@ -2,8 +2,10 @@
 // groups), laying out the grid, and the dedup + scatter of rows onto it ("keep the latest row
 // + left join" as one write per row to a computed cell: no hash join, no sort). The number of
 // occupied cells is checked against a naive count before timing.
+#include <algorithm>
 #include <chrono>
-#include <set>
+#include <utility>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -31,10 +33,12 @@ void BM_grid_and_scatter(benchmark::State& state) {
     return tsfill::detail::scatter_rows(tsfill::dedup::last{}, plan, input.time, input.keys);
   };
   {
-    std::set<std::pair<std::int64_t, std::int64_t>> naive;  // (key, slot)
+    std::vector<std::pair<std::int64_t, std::int64_t>> naive;  // distinct (key, slot)
     for (std::size_t i = 0; i < w.ts.size(); ++i)
-      naive.insert({w.ticker[i] * 1000 + w.tenor[i],
-                    tsfill::detail::floor_div(w.ts[i], 1'800'000'000'000LL)});
+      naive.emplace_back(w.ticker[i] * 1000 + w.tenor[i],
+                         tsfill::detail::floor_div(w.ts[i], 1'800'000'000'000LL));
+    std::sort(naive.begin(), naive.end());
+    naive.erase(std::unique(naive.begin(), naive.end()), naive.end());
     const auto s = run();
     std::size_t occupied = 0;
     for (const auto x : s.winner) occupied += x != tsfill::detail::no_index;

@@ -22,6 +22,9 @@
 //                    f.span(partition_info, slot_range key_data) -> slot_range
 //   FillPolicy       f.bind(tick_period) -> FillFunction
 //   FillFunction     f.fill(fill_segment<T>) for T = double, float, int64
+//
+// With run_options::threads > 1 the bound functions' const members are called from several
+// threads at once, so they must not change shared state.
 #pragma once
 
 #include <concepts>

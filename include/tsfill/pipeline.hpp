@@ -93,14 +93,14 @@ struct pipeline {
       }
     }
 
-    detail::grid_plan plan =
-        detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn, options.max_cells);
+    detail::grid_plan plan = detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn,
+                                               options.max_cells, options.threads);
     // Input not grouped by partition was reordered: the later stages read the moved copies.
     std::span<const std::int64_t> time = input.time;
     const std::vector<value_column>* values = &input.values;
     detail::reordered_values moved;
     if (plan.rows.reordered()) {
-      moved = detail::reorder_values(input.values, plan.rows.dest);
+      moved = detail::reorder_values(input.values, plan.rows.dest, options.threads);
       time = plan.rows.time.span();
       values = &moved.columns;
     }

@@ -147,6 +147,27 @@ TEST(errors, reject_names_the_rows_and_key) {
   }
 }
 
+TEST(errors, reject_reports_the_first_duplicate_on_any_thread_count) {
+  // Duplicates on three days; partitions are scattered in parallel, but the error is the
+  // first duplicate in row order, as on one thread.
+  constexpr std::int64_t day = 86'400'000'000'000LL;
+  owned_table<> t({0, 1, day, day + 1, 2 * day, 2 * day + 1});
+  t.key("ticker", {1, 2, 3, 3, 4, 4}).value<double>("v", {1, 2, 3, 4, 5, 6});
+  const tsfill::pipeline rejecting{.slot = tsfill::slot::fixed{30min},
+                                   .dedup = tsfill::dedup::reject{}};
+  for (const unsigned threads : {1U, 2U, 3U}) {
+    tsfill::run_options options;
+    options.threads = threads;
+    try {
+      (void)rejecting.run(t.view(), options);
+      ADD_FAILURE() << "no error with " << threads << " threads";
+    } catch (const tsfill::duplicate_error& e) {
+      EXPECT_EQ(e.first_row, 2U) << threads << " threads";
+      EXPECT_EQ(e.second_row, 3U) << threads << " threads";
+    }
+  }
+}
+
 TEST(errors, range_end_before_start) {
   owned_table<> t({0});
   const tsfill::pipeline bad{.slot = tsfill::slot::fixed{30min},

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <tsfill/columns.hpp>
@@ -92,19 +93,20 @@ value_type output_value_type(value_type in) {
 // Value columns moved into the order of reordered rows (row_index::dest): owning storage,
 // and value_column views of it for the stages that follow.
 struct reordered_values {
-  std::vector<buffer<double>> f64;
-  std::vector<buffer<float>> f32;
-  std::vector<buffer<std::int64_t>> i64;
-  std::vector<buffer<std::uint8_t>> bits;
+  std::vector<std::variant<buffer<double>, buffer<float>, buffer<std::int64_t>>> data;
+  std::vector<buffer<std::uint8_t>> bits;  // per column; empty when it has no validity
   std::vector<value_column> columns;
 };
 
+// One task per column (the moves are memory-bound: two threads move two columns at once).
 inline reordered_values reorder_values(const std::vector<value_column>& cols,
-                                       const buffer<std::uint32_t>& dest) {
+                                       const buffer<std::uint32_t>& dest, unsigned threads) {
   reordered_values out;
   const std::size_t n = dest.size();
-  for (const value_column& col : cols) {
-    std::span<const std::uint8_t> validity;
+  out.data.resize(cols.size());
+  out.bits.resize(cols.size());
+  parallel_for(cols.size(), threads, [&](std::size_t c) {
+    const value_column& col = cols[c];
     if (col.has_validity()) {
       buffer<std::uint8_t> b((n + 7) / 8);
       std::fill(b.begin(), b.end(), std::uint8_t{0});
@@ -115,19 +117,21 @@ inline reordered_values reorder_values(const std::vector<value_column>& cols,
         b[k >> 3] =
             static_cast<std::uint8_t>(b[k >> 3] | (bit_is_set(in, bit0 + i) ? 1U << (k & 7U) : 0U));
       }
-      validity = b.span();
-      out.bits.push_back(std::move(b));
+      out.bits[c] = std::move(b);
     }
+    std::visit([&](auto s) { out.data[c] = reorder(s.data(), dest); }, col.data());
+  });
+  out.columns.reserve(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    const std::span<const std::uint8_t> validity =
+        cols[c].has_validity() ? std::span<const std::uint8_t>(out.bits[c].span())
+                               : std::span<const std::uint8_t>();
     std::visit(
-        [&](auto s) {
-          using T = typename decltype(s)::value_type;
-          buffer<T> v = reorder(s.data(), dest);
-          out.columns.emplace_back(col.name(), std::span<const T>(v.data(), n), validity);
-          if constexpr (std::is_same_v<T, double>) out.f64.push_back(std::move(v));
-          if constexpr (std::is_same_v<T, float>) out.f32.push_back(std::move(v));
-          if constexpr (std::is_same_v<T, std::int64_t>) out.i64.push_back(std::move(v));
+        [&](const auto& v) {
+          using T = std::remove_cvref_t<decltype(v[0])>;
+          out.columns.emplace_back(cols[c].name(), std::span<const T>(v.data(), n), validity);
         },
-        col.data());
+        out.data[c]);
   }
   return out;
 }
@@ -136,7 +140,7 @@ inline reordered_values reorder_values(const std::vector<value_column>& cols,
 // row-selecting dedups the winning row of every cell (for the others, any row: `winner`
 // then only says which cells hold rows).
 struct scatter_result {
-  std::vector<std::uint32_t> winner;  // per cell, no_index when empty
+  buffer<std::uint32_t> winner;       // per cell, no_index when empty
   buffer<std::uint32_t> cell_of_row;  // per row, no_cell outside the grid
   std::size_t outside = 0;
   std::size_t duplicates = 0;
@@ -150,32 +154,24 @@ struct scatter_result {
   std::vector<rows_of_partition> partition_rows;
 };
 
+// The rows [begin, end) of scatter_rows; stops at the first duplicate a dedup rejects.
+struct scatter_counts {
+  std::size_t outside = 0;
+  std::size_t duplicates = 0;
+  std::size_t rejected_winner = no_index, rejected_row = no_index;
+};
+
 template <DedupPolicy D>
-scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
-                            std::span<const std::int64_t> time,
-                            const std::vector<key_column>& key_cols) {
-  scatter_result s;
-  s.winner.assign(plan.cells, no_index);
-  s.cell_of_row = buffer<std::uint32_t>(time.size());
-  std::uint32_t* TSFILL_RESTRICT winner = s.winner.data();
-  std::uint32_t* TSFILL_RESTRICT cell_of_row = s.cell_of_row.data();
-  // On time-sorted input every later row is at least as late: "last" always replaces and
-  // "first" always keeps, with no look at the incumbent's time.
-  const bool sorted = plan.rows.time_sorted;
-  for (std::size_t i = 0; i < time.size(); ++i) {
-    // Runs of rows of one partition.
-    const std::int64_t pid = plan.rows.group_pid[plan.rows.group[i]];
-    if (s.partition_rows.empty() || s.partition_rows.back().pid != pid) {
-      if (!s.partition_rows.empty()) {
-        s.partition_sorted = s.partition_sorted && pid > s.partition_rows.back().pid;
-        s.partition_rows.back().end = i;
-      }
-      s.partition_rows.push_back({pid, i, i});
-    }
+scatter_counts scatter_range(const D& dedup, const grid_plan& plan,
+                             std::span<const std::int64_t> time, bool sorted, std::size_t begin,
+                             std::size_t end, std::uint32_t* TSFILL_RESTRICT winner,
+                             std::uint32_t* TSFILL_RESTRICT cell_of_row) {
+  scatter_counts k;
+  for (std::size_t i = begin; i < end; ++i) {
     const std::uint32_t c = plan.cell_of(i);
     cell_of_row[i] = c;
     if (c == no_cell) {
-      ++s.outside;
+      ++k.outside;
       continue;
     }
     const std::uint32_t w = winner[c];
@@ -183,8 +179,10 @@ scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
       winner[c] = static_cast<std::uint32_t>(i);
       continue;
     }
-    ++s.duplicates;
+    ++k.duplicates;
     if constexpr (RowSelectionDedup<D>) {
+      // On time-sorted input every later row is at least as late: "last" always replaces
+      // and "first" always keeps, with no look at the incumbent's time.
       if constexpr (std::is_same_v<D, tsfill::dedup::last>) {
         if (sorted) {
           winner[c] = static_cast<std::uint32_t>(i);
@@ -200,11 +198,58 @@ scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
           winner[c] = static_cast<std::uint32_t>(i);
           break;
         case dedup_choice::reject:
-          throw_duplicate(plan, key_cols, time, w, i);
+          k.rejected_winner = w;
+          k.rejected_row = i;
+          return k;
       }
     }
   }
-  if (!s.partition_rows.empty()) s.partition_rows.back().end = time.size();
+  return k;
+}
+
+// Partitions own disjoint cells, so with rows grouped by partition each partition's rows
+// are scattered as one task; the first rejected duplicate in row order is reported, as on
+// one thread.
+template <DedupPolicy D>
+scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
+                            std::span<const std::int64_t> time,
+                            const std::vector<key_column>& key_cols, unsigned threads = 1) {
+  scatter_result s;
+  const std::size_t n = time.size();
+  s.winner = buffer<std::uint32_t>(plan.cells);
+  std::fill(s.winner.begin(), s.winner.end(), no_index);
+  s.cell_of_row = buffer<std::uint32_t>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Runs of rows of one partition.
+    const std::int64_t pid = plan.rows.group_pid[plan.rows.group[i]];
+    if (s.partition_rows.empty() || s.partition_rows.back().pid != pid) {
+      if (!s.partition_rows.empty()) {
+        s.partition_sorted = s.partition_sorted && pid > s.partition_rows.back().pid;
+        s.partition_rows.back().end = i;
+      }
+      s.partition_rows.push_back({pid, i, i});
+    }
+  }
+  if (!s.partition_rows.empty()) s.partition_rows.back().end = n;
+
+  const bool sorted = plan.rows.time_sorted;
+  std::vector<scatter_counts> counts;
+  if (s.partition_sorted && threads > 1 && s.partition_rows.size() > 1) {
+    counts.resize(s.partition_rows.size());
+    parallel_for(counts.size(), threads, [&](std::size_t r) {
+      counts[r] = scatter_range(dedup, plan, time, sorted, s.partition_rows[r].begin,
+                                s.partition_rows[r].end, s.winner.data(), s.cell_of_row.data());
+    });
+  } else {
+    counts.push_back(
+        scatter_range(dedup, plan, time, sorted, 0, n, s.winner.data(), s.cell_of_row.data()));
+  }
+  for (const scatter_counts& k : counts) {
+    if (k.rejected_row != no_index)
+      throw_duplicate(plan, key_cols, time, k.rejected_winner, k.rejected_row);
+    s.outside += k.outside;
+    s.duplicates += k.duplicates;
+  }
   if (!s.partition_sorted) s.partition_rows.clear();
   return s;
 }
@@ -269,7 +314,7 @@ void gather_rows(const value_column& col, bool nan_is_null,
 template <class D, class T>
 void gather_values(const D& dedup, const grid_plan& plan, std::span<const std::int64_t> time,
                    const value_column& col, bool nan_is_null,
-                   const std::vector<std::uint32_t>& occupied, output_type_t<D, T>* out,
+                   std::span<const std::uint32_t> occupied, output_type_t<D, T>* out,
                    cell_status* status) {
   const std::span<const T> v = col.values<T>();
   const std::size_t cells = plan.cells;
@@ -446,7 +491,7 @@ struct result_builder {
     r.distinct_keys_ = plan.rows.keys.count;
     for (const key_column& k : key_cols) r.key_names_.push_back(k.name());
 
-    scatter_result scattered = scatter_rows(dedup, plan, time, key_cols);
+    scatter_result scattered = scatter_rows(dedup, plan, time, key_cols, threads);
     stats.duplicate_rows = scattered.duplicates;
     stats.rows_outside_grid = scattered.outside;
     clock.lap("dedup");
@@ -504,7 +549,7 @@ struct result_builder {
               using T = typename decltype(s)::value_type;
               using R = output_type_t<D, T>;
               gather_values<D, T>(dedup, plan, time, value_cols[c], options.nan_is_null,
-                                  scattered.winner, static_cast<R*>(r.columns_[c].original_),
+                                  scattered.winner.span(), static_cast<R*>(r.columns_[c].original_),
                                   r.columns_[c].status_);
             },
             value_cols[c].data());

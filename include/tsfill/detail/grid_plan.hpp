@@ -67,10 +67,11 @@ slot_range partition_bounds(const SF& sf, const PF& pf, std::int64_t id) {
 
 template <SlotFunction SF, PartitionFunction PF, GridFunction GF>
 grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
-                    const SF& sf, const PF& pf, const GF& gf, std::size_t max_cells) {
+                    const SF& sf, const PF& pf, const GF& gf, std::size_t max_cells,
+                    unsigned threads = 1) {
   grid_plan plan;
   plan.dense = gf.dense();
-  plan.rows = index_rows(time, key_cols, sf, pf);
+  plan.rows = index_rows(time, key_cols, sf, pf, threads);
   const row_index& ix = plan.rows;
   const std::size_t n = time.size();
   const std::size_t group_count = ix.group_pid.size();

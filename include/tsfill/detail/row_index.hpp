@@ -22,6 +22,7 @@
 #include <tsfill/detail/config.hpp>
 #include <tsfill/detail/dense_rank.hpp>
 #include <tsfill/detail/fast_divide.hpp>
+#include <tsfill/detail/parallel.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/policies/partition.hpp>
 #include <tsfill/vocabulary.hpp>
@@ -130,7 +131,7 @@ void slot_and_partition(std::span<const std::int64_t> time, const SF& sf, const 
 
 template <SlotFunction SF, PartitionFunction PF>
 row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
-                     const SF& sf, const PF& pf) {
+                     const SF& sf, const PF& pf, unsigned threads = 1) {
   const std::size_t n = time.size();
   row_index ix;
   ix.keys = encode_keys(key_cols, n);
@@ -155,11 +156,19 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
       static_cast<std::uint64_t>(p_max) - static_cast<std::uint64_t>(p_min);
   ix.ord = buffer<std::int64_t>(n);
   buffer<std::uint32_t> part(n);  // dense partition index per row; becomes the group index
+  // Rows are independent here: with threads, blocks of rows are indexed at once.
+  constexpr std::size_t block_rows = std::size_t{1} << 20;
+  auto each_block = [&](auto&& put_pid) {
+    parallel_for((n + block_rows - 1) / block_rows, threads, [&](std::size_t b) {
+      const std::size_t begin = b * block_rows, count = std::min(block_rows, n - begin);
+      slot_and_partition(time.subspan(begin, count), sf, pf, t_min, t_max, ix.ord.data() + begin,
+                         [&](std::size_t i, std::int64_t pid) { put_pid(begin + i, pid); });
+    });
+  };
   std::vector<std::int64_t> data_pids;
   if (p_span < std::max<std::uint64_t>(4 * n, 1U << 16)) {
     std::uint32_t* TSFILL_RESTRICT rel = part.data();
-    slot_and_partition(
-        time, sf, pf, t_min, t_max, ix.ord.data(),
+    each_block(
         [&](std::size_t i, std::int64_t pid) { rel[i] = static_cast<std::uint32_t>(pid - p_min); });
     std::vector<std::uint32_t> rank(static_cast<std::size_t>(p_span) + 1, 0);
     for (std::size_t i = 0; i < n; ++i) rank[rel[i]] = 1;
@@ -172,10 +181,9 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     for (std::size_t i = 0; i < n; ++i) rel[i] = rank[rel[i]];
   } else {
     std::vector<std::uint64_t> codes(n);
-    slot_and_partition(
-        time, sf, pf, t_min, t_max, ix.ord.data(), [&](std::size_t i, std::int64_t pid) {
-          codes[i] = static_cast<std::uint64_t>(pid) - static_cast<std::uint64_t>(p_min);
-        });
+    each_block([&](std::size_t i, std::int64_t pid) {
+      codes[i] = static_cast<std::uint64_t>(pid) - static_cast<std::uint64_t>(p_min);
+    });
     const ranking r = dense_rank(codes.data(), n, p_span);
     for (std::uint32_t rep : r.representative)
       data_pids.push_back(p_min + static_cast<std::int64_t>(codes[rep]));
@@ -193,10 +201,26 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     for (std::size_t p = 0; p < parts; ++p) next[p + 1] += next[p];
     ix.dest = buffer<std::uint32_t>(n);
     for (std::size_t i = 0; i < n; ++i) ix.dest[i] = next[part[i]]++;
-    ix.time = reorder(time.data(), ix.dest);
-    ix.ord = reorder(ix.ord.data(), ix.dest);
-    part = reorder(part.data(), ix.dest);
-    buffer<std::uint32_t> keys = reorder(ix.keys.index.data(), ix.dest);
+    buffer<std::int64_t> ord;
+    buffer<std::uint32_t> new_part, keys;
+    parallel_for(4, threads, [&](std::size_t task) {
+      switch (task) {
+        case 0:
+          ix.time = reorder(time.data(), ix.dest);
+          break;
+        case 1:
+          ord = reorder(ix.ord.data(), ix.dest);
+          break;
+        case 2:
+          new_part = reorder(part.data(), ix.dest);
+          break;
+        default:
+          keys = reorder(ix.keys.index.data(), ix.dest);
+          break;
+      }
+    });
+    ix.ord = std::move(ord);
+    part = std::move(new_part);
     std::copy(keys.begin(), keys.end(), ix.keys.index.begin());
   }
 
