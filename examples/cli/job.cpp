@@ -66,6 +66,7 @@ job_result run_job(const job_options& o, const loaded_table& t) {
   const std::vector<tsfill::fill::any> fills = column_fills(o, t);
   tsfill::run_options run;
   run.nan_is_null = o.nan_is_null;
+  run.threads = o.threads;
   std::optional<job_result> out;
   try {
     if (o.zoned()) return run_zoned_job(o, t, fills, run);

@@ -62,6 +62,8 @@ job flags:
   --input-format csv|parquet
   --delimiter C             CSV delimiter, in and out (default ,)
   --partition-name NAME     partition column and directory name (default partition_date)
+  --threads N               threads for the pipeline (default 1; 0 = all cores); the
+                            output is the same for any number
   --overwrite               replace an existing output
   --stats                   print a summary on stderr
   --no-progress             no progress line on a terminal

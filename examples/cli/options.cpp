@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include <fnmatch.h>
 
@@ -288,6 +289,13 @@ job_options parse_job_options(int argc, char** argv, int first,
       o.partition_name = take();
       if (o.partition_name.empty() || o.partition_name.find_first_of("/=") != std::string::npos)
         throw flag_error(arg, "must be a non-empty name without '/' or '='");
+    } else if (arg == "--threads") {
+      const std::string v = take();
+      unsigned n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc{} || end != v.data() + v.size() || n > 1024)
+        throw flag_error(arg, "expected a number of threads (0 = all cores), got '" + v + "'");
+      o.threads = n != 0 ? n : std::max(1U, std::thread::hardware_concurrency());
     } else if (arg == "--overwrite") {
       flag_only();
       o.overwrite = true;

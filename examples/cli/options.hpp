@@ -62,6 +62,7 @@ struct job_options {
   std::string partition_name = "partition_date";
   bool overwrite = false;
   bool progress = true;
+  unsigned threads = 1;  // for the pipeline's partition-parallel work
 
   // Time zones or calendars in play: the job needs the calendar component.
   bool zoned() const {

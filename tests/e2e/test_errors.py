@@ -70,6 +70,8 @@ def test_unterminated_quote(tsfill, tmp_path):
     (["--fill", "linear", "--limit-area", "outside"], "--limit-area: outside with --fill linear fills nothing"),
     (["--fill", "constant:0", "--max-age", "1h"], "--max-age: has no meaning for --fill constant"),
     (["--fill", "none", "--limit", "2"], "--fill: none takes no --limit"),
+    (["--threads", "two"], "--threads: expected a number of threads (0 = all cores), got 'two'"),
+    (["--threads", "-1"], "--threads: expected a number of threads (0 = all cores), got '-1'"),
     (["--time-unit", "min"], "--time-unit: expected s, ms, us or ns, got 'min'"),
     (["--format", "xlsx"], "--format: expected csv or parquet, got 'xlsx'"),
     (["--frobnicate"], "--frobnicate: unknown flag"),

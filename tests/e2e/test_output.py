@@ -2,6 +2,7 @@
 the other way round), --stats, and plots."""
 import datetime as dt
 import os
+import random
 import struct
 
 import pyarrow as pa
@@ -33,6 +34,22 @@ def test_partitioned_csv_directory(tsfill, tmp_path):
         assert h == header[1:]  # the partition is in the directory name (Hive convention)
         joined += [[d.split("=")[1]] + x for x in r]
     assert joined == rows
+
+
+@pytest.mark.parametrize("extra", [[], ["--tz", "America/New_York"], ["--dedup", "mean", "--fill", "linear"]])
+def test_threads_do_not_change_the_output(tsfill, tmp_path, extra):
+    # Shuffled rows, so the parallel reorder runs too.
+    rows = make_silver(days=4, seed=11)
+    random.Random(5).shuffle(rows)
+    src = tmp_path / "silver.csv"
+    write_csv(src, rows)
+    outs = []
+    for threads in ("1", "2", "0"):
+        out = tmp_path / f"gold-{threads}.csv"
+        tsfill("fill", src, "--output", out, *REFERENCE_FLAGS, *extra, "--threads", threads)
+        outs.append(out.read_bytes())
+    assert len(outs[0]) > 1000
+    assert outs[1] == outs[0] and outs[2] == outs[0]
 
 
 def test_partitioned_parquet_directory_reads_as_a_hive_dataset(tsfill, tmp_path):
