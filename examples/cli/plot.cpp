@@ -74,6 +74,49 @@ std::string quoted_for_gnuplot(const std::string& s) {
   return out + "'";
 }
 
+// gnuplot xtics for instants first..last (ns), labelled on the wall clock: at most 12
+// labels, at whole multiples of a step of wall-clock time (so on a day when clocks fall
+// back, "01:00" is labelled twice, an hour apart).
+template <class OffsetOf>
+std::string wall_clock_tics(std::int64_t first, std::int64_t last, bool one_day,
+                            const OffsetOf& offset_ns) {
+  constexpr std::int64_t minute = 60'000'000'000, day = 1440 * minute;
+  constexpr std::int64_t steps[] = {15 * minute,  30 * minute,  60 * minute,  120 * minute,
+                                    180 * minute, 360 * minute, 720 * minute, day,
+                                    2 * day,      7 * day,      14 * day,     28 * day,
+                                    91 * day,     182 * day,    364 * day};
+  std::int64_t step = steps[std::size(steps) - 1];
+  for (const std::int64_t s : steps) {
+    if ((last - first) / s < 12) {
+      step = s;
+      break;
+    }
+  }
+  // Wall-clock offsets are whole quarter hours (since 1900), so a quarter-hour walk meets
+  // every multiple of the step.
+  std::string tics;
+  const std::int64_t quarter = 15 * minute;
+  const std::int64_t start = first / quarter * quarter - (first % quarter < 0 ? quarter : 0);
+  for (std::int64_t t = start; t <= last; t += quarter) {
+    if (t < first) continue;
+    const std::int64_t wall = t + offset_ns(t);
+    if (wall % step != 0) continue;
+    const std::string text = format_timestamp(wall);  // YYYY-MM-DD HH:MM:SS
+    const std::string label = step >= day ? text.substr(5, 5)
+                              : one_day   ? text.substr(11, 5)
+                                          : text.substr(5, 5) + "\\n" + text.substr(11, 5);
+    char at[32];
+    std::snprintf(at, sizeof at, "%.3f", static_cast<double>(t) / 1e9);
+    tics += (tics.empty() ? "\"" : ", \"") + label + "\" " + at;
+  }
+  if (tics.empty()) {  // a window shorter than the step: label its first instant
+    char at[32];
+    std::snprintf(at, sizeof at, "%.3f", static_cast<double>(first) / 1e9);
+    tics = "\"" + format_timestamp(first + offset_ns(first)).substr(11, 5) + "\" " + at;
+  }
+  return tics;
+}
+
 }  // namespace
 
 int run_plot(int argc, char** argv) {
@@ -94,10 +137,12 @@ int run_plot(int argc, char** argv) {
 
   const loaded_table t = load_inputs(o);
   const tsfill::result r = run_job(o, t).result;
-  // Times are drawn on the wall clock of --tz (UTC without it).
-  auto wall_ns = [&](std::int64_t ts) {
-    return o.zone ? ts + std::int64_t{o.zone->offset_at(ts)} * 1'000'000'000 : ts;
+  // Points are placed by their instant, so a repeated hour is drawn once after the other;
+  // the axis is labelled on the wall clock of --tz (UTC without it).
+  auto offset_ns = [&](std::int64_t ts) {
+    return o.zone ? std::int64_t{o.zone->offset_at(ts)} * 1'000'000'000 : std::int64_t{0};
   };
+  auto wall_ns = [&](std::int64_t ts) { return ts + offset_ns(ts); };
   auto day_of = [](std::int64_t ns) {
     const std::int64_t d = 86'400'000'000'000;
     return ns / d - (ns % d < 0 ? 1 : 0);
@@ -152,12 +197,13 @@ int run_plot(int argc, char** argv) {
       const std::int64_t ts = r.slot_times()[i];
       if ((p.from_ns && ts < *p.from_ns) || (p.to_ns && ts > *p.to_ns)) continue;
       if (p.day && day_of(wall_ns(ts)) != *p.day) continue;
-      pts.push_back({wall_ns(ts), value_at(false, i), value_at(true, i), c.status()[i]});
+      pts.push_back({ts, value_at(false, i), value_at(true, i), c.status()[i]});
     }
     if (first_point > 0 && pts.size() > first_point) {
       breaks.push_back(first_point);
-      // Partitions are days: on the wall clock each starts at midnight.
-      break_times.push_back(s.partition * 86'400'000'000'000);
+      // Partitions are days: each starts at its local midnight.
+      const std::int64_t midnight = s.partition * 86'400'000'000'000;
+      break_times.push_back(midnight - offset_ns(midnight - offset_ns(midnight)));
     }
   }
   if (pts.empty()) throw flag_error("--day", "the key has no slots in the chosen window");
@@ -200,6 +246,7 @@ int run_plot(int argc, char** argv) {
     for (const auto& [k, v] : p.key) title += " " + k + "=" + v;
   }
   const bool one_day = pts.back().t - pts.front().t <= 86'400'000'000'000;
+  const std::string xtics = wall_clock_tics(pts.front().t, pts.back().t, one_day, offset_ns);
   // A dashed line where each partition (after the first) starts: nothing is carried over it.
   std::string partition_lines;
   for (const std::int64_t b : break_times) {
@@ -216,8 +263,8 @@ int run_plot(int argc, char** argv) {
         f,
         "set terminal %s size 1000,420 font 'sans,10'\n"
         "set output %s\n"
-        "set title %s\n"
-        "set xdata time\nset timefmt '%%s'\nset format x \"%s\"\nset xlabel %s\n"
+        "set title %s noenhanced\n"
+        "set xtics (%s)\nset xlabel %s noenhanced%s\n"
         "set grid lc rgb '#dddddd'\nset key outside top center horizontal\n"
         "set yrange [%.17g:%.17g]\n%s"
         "d = %s\n"
@@ -231,9 +278,9 @@ int run_plot(int argc, char** argv) {
         "  d using 1:($2*is($4,1)) with points pt 7 ps 0.8 lc rgb '#1f77b4' title 'observed', \\\n"
         "  d using 1:(%.17g*is($4,0)) with points pt 2 ps 1.2 lc rgb '#d62728' title 'missing'\n",
         svg ? "svg dynamic background '#ffffff'" : "pngcairo",
-        quoted_for_gnuplot(image_path).c_str(), quoted_for_gnuplot(title).c_str(),
-        one_day ? "%H:%M" : "%m-%d\\n%H:%M",
+        quoted_for_gnuplot(image_path).c_str(), quoted_for_gnuplot(title).c_str(), xtics.c_str(),
         quoted_for_gnuplot(o.zone ? "local time (" + o.zone->name + ")" : "UTC").c_str(),
+        one_day ? "" : " offset 0,-0.6",  // below two-line tic labels
         missing_y - pad, hi + pad, partition_lines.c_str(), quoted_for_gnuplot(data_path).c_str(),
         missing_y);
     std::fclose(f);

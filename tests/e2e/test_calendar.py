@@ -3,6 +3,7 @@ import csv
 import datetime as dt
 import os
 import random
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -266,6 +267,27 @@ def test_plot_in_local_time(tsfill, tmp_path):
     assert "(25 slots)" in tsfill("plot", WEATHER, "--output", tmp_path / "q.png", *WEATHER_FLAGS, "--tz", NY,
                                   "--grid", "session:00:00-24:00", "--key", "origin=JFK",
                                   "--day", "2013-11-03").stderr
+
+
+def test_plot_draws_the_repeated_hour_in_order(tsfill, tmp_path, monkeypatch):
+    # A gnuplot wrapper keeps the script and data the plot was drawn from.
+    wrapper = tmp_path / "gnuplot.sh"
+    wrapper.write_text('#!/bin/sh\ncp "$1" "$KEEP.gp"\ncp "${1%.gp}.dat" "$KEEP.dat"\nexec gnuplot "$1"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("TSFILL_GNUPLOT", str(wrapper))
+    monkeypatch.setenv("KEEP", str(tmp_path / "kept"))
+    tsfill("plot", WEATHER, "--output", tmp_path / "p.png", *WEATHER_FLAGS, "--tz", NY, "--grid",
+           "session:00:00-24:00", "--key", "origin=JFK", "--value", "pressure", "--day", "2013-11-03")
+    xs = [float(line.split()[0]) for line in (tmp_path / "kept.dat").read_text().splitlines() if line.strip()]
+    assert len(xs) == 25
+    assert all(b - a == 3600 for a, b in zip(xs, xs[1:]))  # one hour apart, never backwards
+    tics = re.search(r"set xtics \((.*)\)", (tmp_path / "kept.gp").read_text()).group(1)
+    labels = dict((float(at), label) for label, at in re.findall(r'"([^"]*)" ([0-9.]+)', tics))
+    # Labels are local wall-clock times at their instants: midnight EDT is 04:00 UTC, and
+    # 03:00 EST (08:00 UTC) is four hours after it.
+    midnight = dt.datetime(2013, 11, 3, 4, tzinfo=dt.timezone.utc).timestamp()
+    assert labels[midnight] == "00:00" and labels[midnight + 4 * 3600] == "03:00"
+    assert "noenhanced" in (tmp_path / "kept.gp").read_text()
 
 
 @pytest.mark.parametrize("args,message", [
