@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -323,3 +324,44 @@ TEST(calendar, errors_name_the_problem) {
 }
 
 }  // namespace
+
+TEST(calendar, threads_give_the_same_result_on_large_shuffled_zoned_input) {
+  // Over a million rows (so rows are indexed in parallel blocks), shuffled (so they are
+  // reordered by local day), around the March 2024 DST change in New York.
+  const tsfill::time_zone ny("America/New_York");
+  const std::int64_t start = day_of(2024y / March / 1) * 86'400 * s_ns;
+  std::mt19937_64 rng(42);
+  const std::size_t n = 1'300'000;
+  std::vector<std::int64_t> ts(n), key(n);
+  std::vector<std::optional<double>> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ts[i] = start + static_cast<std::int64_t>(rng() % (20ULL * 86'400)) * s_ns;
+    key[i] = static_cast<std::int64_t>(rng() % 40);
+    if (rng() % 10 != 0) v[i] = static_cast<double>(i);
+  }
+  owned_table<> t(ts);
+  t.key("k", key).value<double>("v", v);
+  const tsfill::pipeline<tsfill::slot::local, tsfill::partition::local_day, tsfill::dedup::last>
+      job{.slot = {1min, ny}, .partition = {ny}};
+  tsfill::run_options one, two;
+  two.threads = 2;
+  const tsfill::result a = job.run(t.view(), one);
+  const tsfill::result b = job.run(t.view(), two);
+  ASSERT_EQ(a.rows(), b.rows());
+  ASSERT_EQ(a.segments().size(), 21U * 40U);  // 20 UTC days touch 21 New York days
+  EXPECT_TRUE(std::equal(a.slot_times().begin(), a.slot_times().end(), b.slot_times().begin()));
+  const auto& x = a.value(0);
+  const auto& y = b.value(0);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.rows(); ++i) {
+    differ += x.status()[i] != y.status()[i] || x.filled_valid(i) != y.filled_valid(i) ||
+              (x.filled_valid(i) && x.filled<double>()[i] != y.filled<double>()[i]);
+  }
+  EXPECT_EQ(differ, 0U);
+  // The spring-forward day has 23 hours of minute slots for a key seen all day.
+  std::size_t longest = 0;
+  for (const tsfill::segment& s : a.segments())
+    if (s.partition == day_of(2024y / March / 10)) longest = std::max<std::size_t>(longest, s.size);
+  EXPECT_LE(longest, 23U * 60U);
+  EXPECT_GT(longest, 22U * 60U);
+}
