@@ -1,8 +1,10 @@
 // IWYU pragma: private, include <tsfill/pipeline.hpp>
-// Lookup tables of the fill kernels: for an 8-bit validity mask and a lane, the lane that
-// holds the value to carry into it. Built at compile time (2 KiB + 2 KiB for AVX2).
+// What the block fill kernels (AVX2, AVX-512) share: lookup tables that give, for an 8-bit
+// validity mask and a lane, the lane that holds the value to carry into it (built at compile
+// time, 2 KiB + 2 KiB for AVX2), and the scalar bit work around them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <tsfill/detail/config.hpp>
@@ -61,6 +63,35 @@ constexpr avx2_table make_avx2_table() {
   return t;
 }
 inline constexpr avx2_table avx2_lanes = make_avx2_table();
+
+// Where a block's validity mask comes from.
+enum class mask_from : std::uint8_t { bitmap, nan, status };
+
+// The 8 validity bits at bit `pos` of a bitmap whose bits pos..pos+7 all exist.
+TSFILL_ALWAYS_INLINE unsigned bits8(const std::uint8_t* bits, std::size_t pos) noexcept {
+  const std::size_t b = pos >> 3, shift = pos & 7U;
+  if (shift == 0) return bits[b];
+  return ((static_cast<unsigned>(bits[b]) | static_cast<unsigned>(bits[b + 1]) << 8) >> shift) &
+         0xFFU;
+}
+
+// Lanes of a block of 8 with a value after the fill: all when a value came in (`have`),
+// else those at or after the first valid lane of m (forward) or at or before the last one
+// (backward).
+template <bool Forward>
+TSFILL_ALWAYS_INLINE unsigned filled_lanes(unsigned m, bool have) noexcept {
+  if (have) return 0xFFU;
+  if (Forward) {
+    m |= m << 1;
+    m |= m << 2;
+    m |= m << 4;
+  } else {
+    m |= m >> 1;
+    m |= m >> 2;
+    m |= m >> 4;
+  }
+  return m & 0xFFU;
+}
 
 }  // namespace detail
 TSFILL_END_NAMESPACE

@@ -29,15 +29,6 @@
 TSFILL_BEGIN_NAMESPACE
 namespace detail::avx2 {
 
-enum class mask_from : std::uint8_t { bitmap, nan, status };
-
-TSFILL_ALWAYS_INLINE unsigned bits8(const std::uint8_t* bits, std::size_t pos) noexcept {
-  const std::size_t b = pos >> 3, shift = pos & 7U;
-  if (shift == 0) return bits[b];
-  return ((static_cast<unsigned>(bits[b]) | static_cast<unsigned>(bits[b + 1]) << 8) >> shift) &
-         0xFFU;
-}
-
 TSFILL_TARGET_AVX2 inline unsigned status_mask8(const cell_status* s) {
   const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s));
   return static_cast<unsigned>(_mm_movemask_epi8(
@@ -102,17 +93,7 @@ TSFILL_TARGET_AVX2 void fill_blocks(const T* in, std::size_t n, mask_from from,
         _mm256_storeu_pd(q + 4, select4<false>(hi, m >> 4, carry));
         _mm256_storeu_pd(q, select4<false>(lo, m & 0xFU, carry));
       }
-      unsigned reach = m;
-      if (Forward) {
-        reach |= reach << 1;
-        reach |= reach << 2;
-        reach |= reach << 4;
-      } else {
-        reach |= reach >> 1;
-        reach |= reach >> 2;
-        reach |= reach >> 4;
-      }
-      const unsigned filled = (have ? 0xFFU : reach) & 0xFFU;
+      const unsigned filled = filled_lanes<Forward>(m, have);
       have = have || m != 0;
       if (out_valid) out_valid[i >> 3] = static_cast<std::uint8_t>(filled);
       if (status) mark8(status + i, filled & ~m, code);
@@ -142,17 +123,7 @@ TSFILL_TARGET_AVX2 void fill_blocks(const T* in, std::size_t n, mask_from from,
       const int edge = Forward ? 31 - __builtin_clz(m | 1U) : __builtin_ctz(m | 0x100U) & 7;
       carry = _mm256_blendv_ps(carry, _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(edge)),
                                _mm256_castsi256_ps(_mm256_set1_epi32(m != 0 ? -1 : 0)));
-      unsigned reach = m;
-      if (Forward) {
-        reach |= reach << 1;
-        reach |= reach << 2;
-        reach |= reach << 4;
-      } else {
-        reach |= reach >> 1;
-        reach |= reach >> 2;
-        reach |= reach >> 4;
-      }
-      const unsigned filled = (have ? 0xFFU : reach) & 0xFFU;
+      const unsigned filled = filled_lanes<Forward>(m, have);
       have = have || m != 0;
       if (out_valid) out_valid[i >> 3] = static_cast<std::uint8_t>(filled);
       if (status) mark8(status + i, filled & ~m, code);
@@ -160,58 +131,6 @@ TSFILL_TARGET_AVX2 void fill_blocks(const T* in, std::size_t n, mask_from from,
     st.value = _mm256_cvtss_f32(carry);
   }
   st.have = have;
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void forward_fill_status(const T* original, T* filled, cell_status* status,
-                                            std::size_t n, fill_state<T>& st) {
-  fill_blocks<true, T>(original, n, mask_from::status, nullptr, 0, filled, nullptr, status, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_status(original + full, filled + full, status + full, n - full, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void backward_fill_status(const T* original, T* filled, cell_status* status,
-                                             std::size_t n, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_status(original + full, filled + full, status + full, n - full, st);
-  fill_blocks<false, T>(original, n, mask_from::status, nullptr, 0, filled, nullptr, status, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void forward_fill_bitmap(const T* in, const std::uint8_t* valid,
-                                            std::size_t bit0, std::size_t n, T* out,
-                                            std::uint8_t* out_valid, fill_state<T>& st) {
-  fill_blocks<true, T>(in, n, mask_from::bitmap, valid, bit0, out, out_valid, nullptr, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_bitmap(in + full, valid, bit0 + full, n - full, out + full, out_valid, full,
-                              st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void backward_fill_bitmap(const T* in, const std::uint8_t* valid,
-                                             std::size_t bit0, std::size_t n, T* out,
-                                             std::uint8_t* out_valid, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_bitmap(in + full, valid, bit0 + full, n - full, out + full, out_valid, full,
-                               st);
-  fill_blocks<false, T>(in, n, mask_from::bitmap, valid, bit0, out, out_valid, nullptr, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void forward_fill_nan(const T* in, std::size_t n, T* out,
-                                         std::uint8_t* out_valid, fill_state<T>& st) {
-  fill_blocks<true, T>(in, n, mask_from::nan, nullptr, 0, out, out_valid, nullptr, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_nan(in + full, n - full, out + full, out_valid, full, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX2 void backward_fill_nan(const T* in, std::size_t n, T* out,
-                                          std::uint8_t* out_valid, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_nan(in + full, n - full, out + full, out_valid, full, st);
-  fill_blocks<false, T>(in, n, mask_from::nan, nullptr, 0, out, out_valid, nullptr, st);
 }
 
 }  // namespace detail::avx2

@@ -33,8 +33,6 @@
 TSFILL_BEGIN_NAMESPACE
 namespace detail::avx512 {
 
-enum class mask_from : std::uint8_t { bitmap, nan, status };
-
 // 8 lanes of T: zmm for double and int64 (as double bits), ymm for float.
 template <class T>
 struct lanes8;
@@ -95,14 +93,6 @@ struct lanes8<float> {
   }
 };
 
-// The 8 validity bits at bit `pos` of a bitmap whose bits pos..pos+7 all exist.
-TSFILL_ALWAYS_INLINE unsigned bits8(const std::uint8_t* bits, std::size_t pos) noexcept {
-  const std::size_t b = pos >> 3, shift = pos & 7U;
-  if (shift == 0) return bits[b];
-  return ((static_cast<unsigned>(bits[b]) | static_cast<unsigned>(bits[b + 1]) << 8) >> shift) &
-         0xFFU;
-}
-
 // Fills elements [0, n) in blocks of 8 from the front (Forward) or the back, with the mask
 // from `from`; writes values to `out`, and validity to `out_valid` (bitmap, byte i/8 per
 // block) or to `status` (filled cells get `code`).
@@ -137,76 +127,12 @@ TSFILL_TARGET_AVX512 void fill_blocks(const T* in, std::size_t n, mask_from from
     // move on the loop-carried chain instead of a permute of r.
     const int edge = Forward ? 31 - __builtin_clz(m | 1U) : __builtin_ctz(m | 0x100U) & 7;
     carry = L::choose(m != 0, L::broadcast(v, edge), carry);
-    // Lanes with a value after the fill: those at or after the first valid lane (forward)
-    // or at or before the last one (backward), or all when a value came in.
-    unsigned reach = m;
-    if (Forward) {
-      reach |= reach << 1;
-      reach |= reach << 2;
-      reach |= reach << 4;
-    } else {
-      reach |= reach >> 1;
-      reach |= reach >> 2;
-      reach |= reach >> 4;
-    }
-    const unsigned filled = (have ? 0xFFU : reach) & 0xFFU;
+    const unsigned filled = filled_lanes<Forward>(m, have);
     have = have || m != 0;
     if (out_valid) out_valid[i >> 3] = static_cast<std::uint8_t>(filled);
     if (status) _mm_mask_storeu_epi8(status + i, static_cast<__mmask16>(filled & ~m), code);
   }
   st = {L::first(carry), have};
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void forward_fill_status(const T* original, T* filled, cell_status* status,
-                                              std::size_t n, fill_state<T>& st) {
-  fill_blocks<true, T>(original, n, mask_from::status, nullptr, 0, filled, nullptr, status, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_status(original + full, filled + full, status + full, n - full, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void backward_fill_status(const T* original, T* filled, cell_status* status,
-                                               std::size_t n, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_status(original + full, filled + full, status + full, n - full, st);
-  fill_blocks<false, T>(original, n, mask_from::status, nullptr, 0, filled, nullptr, status, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void forward_fill_bitmap(const T* in, const std::uint8_t* valid,
-                                              std::size_t bit0, std::size_t n, T* out,
-                                              std::uint8_t* out_valid, fill_state<T>& st) {
-  fill_blocks<true, T>(in, n, mask_from::bitmap, valid, bit0, out, out_valid, nullptr, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_bitmap(in + full, valid, bit0 + full, n - full, out + full, out_valid, full,
-                              st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void backward_fill_bitmap(const T* in, const std::uint8_t* valid,
-                                               std::size_t bit0, std::size_t n, T* out,
-                                               std::uint8_t* out_valid, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_bitmap(in + full, valid, bit0 + full, n - full, out + full, out_valid, full,
-                               st);
-  fill_blocks<false, T>(in, n, mask_from::bitmap, valid, bit0, out, out_valid, nullptr, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void forward_fill_nan(const T* in, std::size_t n, T* out,
-                                           std::uint8_t* out_valid, fill_state<T>& st) {
-  fill_blocks<true, T>(in, n, mask_from::nan, nullptr, 0, out, out_valid, nullptr, st);
-  const std::size_t full = n / 8 * 8;
-  scalar::forward_fill_nan(in + full, n - full, out + full, out_valid, full, st);
-}
-
-template <class T>
-TSFILL_TARGET_AVX512 void backward_fill_nan(const T* in, std::size_t n, T* out,
-                                            std::uint8_t* out_valid, fill_state<T>& st) {
-  const std::size_t full = n / 8 * 8;
-  scalar::backward_fill_nan(in + full, n - full, out + full, out_valid, full, st);
-  fill_blocks<false, T>(in, n, mask_from::nan, nullptr, 0, out, out_valid, nullptr, st);
 }
 
 }  // namespace detail::avx512

@@ -1,8 +1,9 @@
 // IWYU pragma: private, include <tsfill/pipeline.hpp>
 // Forward fill (LOCF) and backward fill (NOCB) without limits: the scalar kernels. They are
 // the reference the SIMD kernels (locf_avx2.hpp, locf_avx512.hpp) are tested against, and
-// the fallback where no SIMD kernel applies. Branch-free (a select per element), so their
-// speed does not depend on the null rate.
+// the fallback where no SIMD kernel applies. Written as a select per element, but the
+// compiler may branch: measured at 0.39x memcpy with 10 % nulls and 0.16x with 50 %, so only
+// the SIMD kernels are independent of the null rate.
 //
 // Three forms, by where validity comes from and goes to:
 //   *_status   pipeline segments: status bytes in (observed / missing), out (+ forward or
@@ -72,18 +73,17 @@ inline void backward_fill_status(const T* TSFILL_RESTRICT original, T* TSFILL_RE
   st = {carry, have};
 }
 
-// Elements [0, n) of `in` with validity bits bit0 + [0, n) of `valid`; validity out at bits
+// Elements [0, n) of `in`, element i valid when is_valid(i); validity out at bits
 // out_bit0 + [0, n) of `out_valid` (out_bit0 a multiple of 8; may be null).
-template <class T>
-inline void forward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t* valid,
-                                std::size_t bit0, std::size_t n, T* TSFILL_RESTRICT out,
-                                std::uint8_t* out_valid, std::size_t out_bit0,
-                                fill_state<T>& st) noexcept {
+template <class T, class IsValid>
+inline void forward_fill_where(const T* TSFILL_RESTRICT in, std::size_t n, T* TSFILL_RESTRICT out,
+                               std::uint8_t* out_valid, std::size_t out_bit0, fill_state<T>& st,
+                               const IsValid& is_valid) noexcept {
   T carry = st.value;
   bool have = st.have;
   std::uint8_t byte = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const bool v = bit_at(valid, bit0 + i);
+    const bool v = is_valid(i);
     carry = v ? in[i] : carry;
     have = have || v;
     out[i] = carry;
@@ -94,6 +94,37 @@ inline void forward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t*
     }
   }
   st = {carry, have};
+}
+
+template <class T, class IsValid>
+inline void backward_fill_where(const T* TSFILL_RESTRICT in, std::size_t n, T* TSFILL_RESTRICT out,
+                                std::uint8_t* out_valid, std::size_t out_bit0, fill_state<T>& st,
+                                const IsValid& is_valid) noexcept {
+  T carry = st.value;
+  bool have = st.have;
+  if (out_valid)
+    for (std::size_t b = 0; b < (n + 7) / 8; ++b) out_valid[(out_bit0 >> 3) + b] = 0;
+  for (std::size_t i = n; i-- > 0;) {
+    const bool v = is_valid(i);
+    carry = v ? in[i] : carry;
+    have = have || v;
+    out[i] = carry;
+    if (out_valid && have) {
+      std::uint8_t& byte = out_valid[(out_bit0 + i) >> 3];
+      byte = static_cast<std::uint8_t>(byte | (1U << (i & 7U)));
+    }
+  }
+  st = {carry, have};
+}
+
+// Validity bits bit0 + [0, n) of `valid`.
+template <class T>
+inline void forward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t* valid,
+                                std::size_t bit0, std::size_t n, T* TSFILL_RESTRICT out,
+                                std::uint8_t* out_valid, std::size_t out_bit0,
+                                fill_state<T>& st) noexcept {
+  forward_fill_where(in, n, out, out_valid, out_bit0, st,
+                     [valid, bit0](std::size_t i) { return bit_at(valid, bit0 + i); });
 }
 
 template <class T>
@@ -101,21 +132,8 @@ inline void backward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t
                                  std::size_t bit0, std::size_t n, T* TSFILL_RESTRICT out,
                                  std::uint8_t* out_valid, std::size_t out_bit0,
                                  fill_state<T>& st) noexcept {
-  T carry = st.value;
-  bool have = st.have;
-  if (out_valid)
-    for (std::size_t b = 0; b < (n + 7) / 8; ++b) out_valid[(out_bit0 >> 3) + b] = 0;
-  for (std::size_t i = n; i-- > 0;) {
-    const bool v = bit_at(valid, bit0 + i);
-    carry = v ? in[i] : carry;
-    have = have || v;
-    out[i] = carry;
-    if (out_valid && have) {
-      std::uint8_t& byte = out_valid[(out_bit0 + i) >> 3];
-      byte = static_cast<std::uint8_t>(byte | (1U << (i & 7U)));
-    }
-  }
-  st = {carry, have};
+  backward_fill_where(in, n, out, out_valid, out_bit0, st,
+                      [valid, bit0](std::size_t i) { return bit_at(valid, bit0 + i); });
 }
 
 template <class T>
@@ -123,21 +141,8 @@ inline void forward_fill_nan(const T* TSFILL_RESTRICT in, std::size_t n, T* TSFI
                              std::uint8_t* out_valid, std::size_t out_bit0,
                              fill_state<T>& st) noexcept {
   static_assert(std::is_floating_point_v<T>, "NaN-as-missing needs a floating type");
-  T carry = st.value;
-  bool have = st.have;
-  std::uint8_t byte = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool v = in[i] == in[i];  // not NaN
-    carry = v ? in[i] : carry;
-    have = have || v;
-    out[i] = carry;
-    byte = static_cast<std::uint8_t>(byte | (have ? 1U << (i & 7U) : 0U));
-    if (out_valid && ((i & 7U) == 7U || i + 1 == n)) {
-      out_valid[(out_bit0 + i) >> 3] = byte;
-      byte = 0;
-    }
-  }
-  st = {carry, have};
+  forward_fill_where(in, n, out, out_valid, out_bit0, st,
+                     [in](std::size_t i) { return in[i] == in[i]; });  // not NaN
 }
 
 template <class T>
@@ -145,21 +150,8 @@ inline void backward_fill_nan(const T* TSFILL_RESTRICT in, std::size_t n, T* TSF
                               std::uint8_t* out_valid, std::size_t out_bit0,
                               fill_state<T>& st) noexcept {
   static_assert(std::is_floating_point_v<T>, "NaN-as-missing needs a floating type");
-  T carry = st.value;
-  bool have = st.have;
-  if (out_valid)
-    for (std::size_t b = 0; b < (n + 7) / 8; ++b) out_valid[(out_bit0 >> 3) + b] = 0;
-  for (std::size_t i = n; i-- > 0;) {
-    const bool v = in[i] == in[i];
-    carry = v ? in[i] : carry;
-    have = have || v;
-    out[i] = carry;
-    if (out_valid && have) {
-      std::uint8_t& byte = out_valid[(out_bit0 + i) >> 3];
-      byte = static_cast<std::uint8_t>(byte | (1U << (i & 7U)));
-    }
-  }
-  st = {carry, have};
+  backward_fill_where(in, n, out, out_valid, out_bit0, st,
+                      [in](std::size_t i) { return in[i] == in[i]; });
 }
 
 }  // namespace scalar
