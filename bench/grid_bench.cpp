@@ -28,8 +28,8 @@ void BM_grid_and_scatter(benchmark::State& state) {
   const auto gf = tsfill::grid::partition_span{}.bind({});
   const tsfill::table_view<> input = w.view();
   auto run = [&] {
-    const tsfill::detail::grid_plan plan =
-        tsfill::detail::plan_grid(input.time, input.keys, sf, pf, gf, SIZE_MAX);
+    const tsfill::detail::grid_plan plan = tsfill::detail::plan_grid(
+        input.time, input.keys, sf, pf, gf, tsfill::run_options{.max_cells = SIZE_MAX});
     return tsfill::detail::scatter_rows(tsfill::dedup::last{}, plan, input.time, input.keys);
   };
   {

@@ -43,6 +43,22 @@ constexpr value_type value_type_of() noexcept {
   if constexpr (std::is_same_v<T, std::int64_t>) return value_type::int64;
 }
 
+// Calls f(static_cast<T*>(nullptr)) with T the C++ type of `t`: the one switch over value
+// types, for code that handles each type with one generic lambda.
+//   tsfill::visit(col.type(), [&](auto* tag) { using T = std::remove_pointer_t<decltype(tag)>; });
+template <class F>
+constexpr decltype(auto) visit(value_type t, F&& f) {
+  switch (t) {
+    case value_type::float32:
+      return f(static_cast<float*>(nullptr));
+    case value_type::int64:
+      return f(static_cast<std::int64_t*>(nullptr));
+    case value_type::float64:
+      break;
+  }
+  return f(static_cast<double*>(nullptr));
+}
+
 constexpr const char* to_string(value_type t) noexcept {
   switch (t) {
     case value_type::float64:

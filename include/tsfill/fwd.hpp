@@ -23,6 +23,7 @@ struct run_stats;
 class result_column;
 class result;
 struct run_options;
+struct carry_seed;
 
 namespace slot {
 struct fixed;

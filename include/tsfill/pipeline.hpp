@@ -93,8 +93,8 @@ struct pipeline {
       }
     }
 
-    detail::grid_plan plan = detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn,
-                                               options.max_cells, options.threads);
+    detail::grid_plan plan =
+        detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn, options);
     // Input not grouped by partition was reordered: the later stages read the moved copies.
     std::span<const std::int64_t> time = input.time;
     const std::vector<value_column>* values = &input.values;

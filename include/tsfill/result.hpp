@@ -154,6 +154,11 @@ class result {
 
   // Start time of each row's slot, in ticks of the input's Duration.
   std::span<const std::int64_t> slot_times() const noexcept { return slot_time_.span(); }
+  // Slot ordinal of `row`, a row of segment `s`.
+  std::int64_t slot_ordinal(const segment& s, std::size_t row) const noexcept {
+    return cell_ordinals_.empty() ? s.first_slot + static_cast<std::int64_t>(row - s.offset)
+                                  : cell_ordinals_[row];
+  }
 
   std::size_t value_count() const noexcept { return columns_.size(); }
   const result_column& value(std::size_t i) const { return columns_.at(i); }
@@ -213,6 +218,7 @@ class result {
   std::vector<std::vector<std::int64_t>> key_values_;
   std::size_t distinct_keys_ = 0;
   detail::buffer<std::int64_t> slot_time_;
+  std::vector<std::int64_t> cell_ordinals_;  // per row, only for grids that are not dense
   std::vector<result_column> columns_;
   // Column-major storage, one block per value type and role.
   detail::buffer<double> f64_original_, f64_filled_;

@@ -2,10 +2,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
+#include <tsfill/columns.hpp>
 #include <tsfill/detail/config.hpp>
 
 TSFILL_BEGIN_NAMESPACE
+
+struct carry_seed;  // batches.hpp
 
 struct run_options {
   // NaN counts as missing (like a null) in every floating value column.
@@ -21,6 +26,21 @@ struct run_options {
   // gather, fill and bitmaps (a partition per task). The result, and the error for bad
   // input, are the same for any number of threads.
   unsigned threads = 1;
+
+  // --- batches: one job run partition range by partition range (see batches.hpp) ---------
+  // Only partitions with ids in [first_partition, last_partition] get cells; rows of other
+  // partitions count as outside the grid. Grids that add partitions without rows
+  // (grid::range) add only those inside.
+  std::int64_t first_partition = INT64_MIN;
+  std::int64_t last_partition = INT64_MAX;
+  // The keys a grid over all keys (grid::range, session grids) gives cells to: when set,
+  // these key tuples (columns named and typed like the input's key columns) as well as the
+  // keys of the rows. A batch passes the keys of the whole input, so its grid is the one
+  // run's. Not owned; grids over the keys of each partition ignore it.
+  const std::vector<key_column>* key_universe = nullptr;
+  // Per key, the last observation before this run, for fills that carry values in
+  // (fill::forward{.carry_in = true}): the previous batch's carry_out(). Not owned.
+  const carry_seed* carry_in = nullptr;
 };
 
 TSFILL_END_NAMESPACE

@@ -4,6 +4,7 @@
 // (<tsfill/eigen.hpp>, <tsfill/calendar.hpp>) are included separately.
 #pragma once
 
+#include <tsfill/batches.hpp>
 #include <tsfill/columns.hpp>
 #include <tsfill/concepts.hpp>
 #include <tsfill/dictionary.hpp>

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <variant>
 #include <vector>
@@ -260,6 +261,45 @@ inline encoded_keys encode_keys(const std::vector<key_column>& cols, std::size_t
     for (std::size_t k = 0; k < out.count; ++k) out.values[j][k] = cols[j].at(r.representative[k]);
   }
   out.index = std::move(r.rank);
+  return out;
+}
+
+// Keys of n rows together with those of a key universe (run_options::key_universe): every
+// tuple of the universe gets a key index too, in key order with the rows' keys; `index`
+// covers the n rows only. With no key columns there is one key, the empty tuple.
+inline encoded_keys encode_keys_with(const std::vector<key_column>& cols,
+                                     const std::vector<key_column>& universe, std::size_t n) {
+  if (universe.size() != cols.size())
+    throw invalid_argument("run_options::key_universe has " + std::to_string(universe.size()) +
+                           " key columns, the input " + std::to_string(cols.size()));
+  if (cols.empty()) {
+    encoded_keys out;
+    out.index.assign(n, 0);
+    out.count = 1;
+    return out;
+  }
+  const std::size_t u = universe[0].size();
+  std::vector<std::shared_ptr<void>> storage;  // owns the joined columns
+  std::vector<key_column> joined;
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    std::visit(
+        [&](auto rows) {
+          using I = typename decltype(rows)::value_type;
+          const auto* extra = std::get_if<std::span<const I>>(&universe[j].data());
+          if (extra == nullptr || extra->size() != u || universe[j].name() != cols[j].name())
+            throw invalid_argument("run_options::key_universe column " + std::to_string(j) +
+                                   " must be '" + cols[j].name() +
+                                   "' of the input key column's type, with " + std::to_string(u) +
+                                   " rows like the first");
+          auto v = std::make_shared<std::vector<I>>(rows.begin(), rows.end());
+          v->insert(v->end(), extra->begin(), extra->end());
+          joined.emplace_back(cols[j].name(), std::span<const I>(*v));
+          storage.push_back(std::move(v));
+        },
+        cols[j].data());
+  }
+  encoded_keys out = encode_keys(joined, n + u);
+  out.index.resize(n);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include <tsfill/batches.hpp>
 #include <tsfill/columns.hpp>
 #include <tsfill/concepts.hpp>
 #include <tsfill/detail/buffer.hpp>
@@ -422,21 +423,30 @@ inline std::vector<work_chunk> make_chunks(std::span<const segment> segments,
   return chunks;
 }
 
-// Calls f(static_cast<T*>(nullptr)) for the C++ type of a value_type.
-template <class F>
-void with_value_type(value_type t, F&& f) {
-  switch (t) {
-    case value_type::float64:
-      return f(static_cast<double*>(nullptr));
-    case value_type::float32:
-      return f(static_cast<float*>(nullptr));
-    case value_type::int64:
-      return f(static_cast<std::int64_t*>(nullptr));
+// The seed entry of each key of a run (carry_seed::npos where it has none), after checking
+// that the seed fits the run.
+inline std::vector<std::size_t> seed_entries(const carry_seed& seed, const encoded_keys& keys,
+                                             tick_period ticks) {
+  std::vector<std::size_t> entry(keys.count, carry_seed::npos);
+  if (seed.empty()) return entry;
+  if (seed.ticks != ticks)
+    throw invalid_argument(
+        "run_options::carry_in: the seed was made from input of another tick "
+        "period");
+  if (seed.keys.size() != keys.values.size())
+    throw invalid_argument("run_options::carry_in: the seed has " +
+                           std::to_string(seed.keys.size()) + " key columns, the input " +
+                           std::to_string(keys.values.size()));
+  std::vector<std::int64_t> key(keys.values.size());
+  for (std::size_t k = 0; k < keys.count; ++k) {
+    for (std::size_t j = 0; j < key.size(); ++j) key[j] = keys.values[j][k];
+    entry[k] = seed.find(key);
   }
+  return entry;
 }
 
 // Per segment of one column: the last observation of the segment's key in earlier
-// segments (earlier partitions), for fills that carry values in.
+// segments (earlier partitions), or else in the seed, for fills that carry values in.
 struct carry_table {
   std::vector<carried_value<double>> f64;
   std::vector<carried_value<float>> f32;
@@ -452,12 +462,22 @@ struct carry_table {
 
   template <class T>
   void compute(std::span<const segment> segments, const T* original, const cell_status* status,
-               const std::int64_t* slot_time, const std::int64_t* cell_ordinals, std::size_t keys) {
+               const std::int64_t* slot_time, const std::int64_t* cell_ordinals, std::size_t keys,
+               const carry_seed::column* seed, std::span<const std::size_t> seed_entry) {
     std::vector<carried_value<T>>& out = of<T>();
     out.assign(segments.size(), carried_value<T>{});
     has.assign(segments.size(), false);
     std::vector<carried_value<T>> latest(keys);
     std::vector<bool> seen(keys, false);
+    if (seed != nullptr) {
+      const auto& seeded = std::get<std::vector<carried_value<T>>>(seed->values);
+      for (std::size_t k = 0; k < keys; ++k) {
+        const std::size_t e = seed_entry[k];
+        if (e == carry_seed::npos || !seed->has[e]) continue;
+        latest[k] = seeded[e];
+        seen[k] = true;
+      }
+    }
     for (std::size_t s = 0; s < segments.size(); ++s) {  // in output order: partition by partition
       const segment& seg = segments[s];
       if (seen[seg.key]) {
@@ -583,7 +603,7 @@ struct result_builder {
       if constexpr (RowSelectionDedup<D>) {
         for (std::size_t c = 0; c < ncol; ++c) {
           result_column& rc = r.columns_[c];
-          with_value_type(rc.type_, [&](auto* tag) {
+          tsfill::visit(rc.type_, [&](auto* tag) {
             using R = std::remove_pointer_t<decltype(tag)>;
             R* orig = static_cast<R*>(rc.original_);
             const std::uint32_t* winner = scattered.winner.data();
@@ -615,11 +635,25 @@ struct result_builder {
       }
     }
     std::vector<carry_table> carry(ncol);
+    // The seed's column for each carrying column (by name, of the column's output type).
+    std::vector<const carry_seed::column*> seed_col(ncol, nullptr);
+    std::vector<std::size_t> seed_entry;
+    if (any_carry && options.carry_in != nullptr && !options.carry_in->empty()) {
+      seed_entry = seed_entries(*options.carry_in, plan.rows.keys, ticks);
+      for (std::size_t c = 0; c < ncol; ++c) {
+        if (!carries[c]) continue;
+        seed_col[c] = options.carry_in->find_column(r.columns_[c].name_);
+        if (seed_col[c] != nullptr && seed_col[c]->type() != r.columns_[c].type_)
+          throw invalid_argument("run_options::carry_in: the seed's column '" +
+                                 r.columns_[c].name_ + "' holds " + to_string(seed_col[c]->type()) +
+                                 " values, the run's " + to_string(r.columns_[c].type_));
+      }
+    }
 
     auto fill_chunk = [&](std::size_t k) {
       for (std::size_t c = 0; c < ncol; ++c) {
         result_column& rc = r.columns_[c];
-        with_value_type(rc.type_, [&](auto* tag) {
+        tsfill::visit(rc.type_, [&](auto* tag) {
           using R = std::remove_pointer_t<decltype(tag)>;
           const R* original = static_cast<const R*>(rc.original_);
           R* filled = static_cast<R*>(rc.filled_);
@@ -649,12 +683,12 @@ struct result_builder {
       parallel_for(chunks.size(), threads, place);
       for (std::size_t c = 0; c < ncol; ++c) {
         if (!carries[c]) continue;
-        with_value_type(r.columns_[c].type_, [&](auto* tag) {
+        tsfill::visit(r.columns_[c].type_, [&](auto* tag) {
           using R = std::remove_pointer_t<decltype(tag)>;
           carry[c].compute<R>(segments, static_cast<const R*>(r.columns_[c].original_),
                               r.columns_[c].status_, r.slot_time_.data(),
                               plan.dense ? nullptr : plan.cell_ordinals.data(),
-                              plan.rows.keys.count);
+                              plan.rows.keys.count, seed_col[c], seed_entry);
         });
       }
       parallel_for(chunks.size(), threads, fill_chunk);
@@ -678,6 +712,7 @@ struct result_builder {
             partial[task].cells[static_cast<std::size_t>(s)];
 
     r.key_values_ = std::move(plan.rows.keys.values);
+    if (!plan.dense) r.cell_ordinals_ = std::move(plan.cell_ordinals);
     stats.cells = cells;
     stats.keys = plan.rows.keys.count;
     {

@@ -18,6 +18,7 @@
 #include <tsfill/detail/row_index.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/result.hpp>
+#include <tsfill/run_options.hpp>
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
@@ -67,11 +68,11 @@ slot_range partition_bounds(const SF& sf, const PF& pf, std::int64_t id) {
 
 template <SlotFunction SF, PartitionFunction PF, GridFunction GF>
 grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
-                    const SF& sf, const PF& pf, const GF& gf, std::size_t max_cells,
-                    unsigned threads = 1) {
+                    const SF& sf, const PF& pf, const GF& gf, const run_options& options) {
   grid_plan plan;
   plan.dense = gf.dense();
-  plan.rows = index_rows(time, key_cols, sf, pf, threads);
+  plan.rows = index_rows(time, key_cols, sf, pf, options.threads, options.key_universe);
+  std::size_t max_cells = options.max_cells;
   const row_index& ix = plan.rows;
   const std::size_t n = time.size();
   const std::size_t group_count = ix.group_pid.size();
@@ -95,11 +96,14 @@ grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_co
     for (std::size_t g = 0; g < group_count; ++g) obs_begin[g + 1] += obs_begin[g];
   }
 
-  // Partitions in output order: those with rows, plus those the grid asks for.
+  // Partitions in output order: those with rows, plus those the grid asks for, inside the
+  // run's partition window.
+  const slot_range window{options.first_partition, options.last_partition};
   std::vector<std::int64_t> pids;
   for (std::size_t g = 0; g < group_count; ++g)
-    if (pids.empty() || pids.back() != ix.group_pid[g]) pids.push_back(ix.group_pid[g]);
-  const slot_range extra = gf.partitions();
+    if ((pids.empty() || pids.back() != ix.group_pid[g]) && window.contains(ix.group_pid[g]))
+      pids.push_back(ix.group_pid[g]);
+  const slot_range extra = intersect(gf.partitions(), window);
   if (!extra.empty()) {
     if (static_cast<std::uint64_t>(extra.last - extra.first) > max_cells)
       throw invalid_argument("the grid asks for " + std::to_string(extra.size()) +
@@ -114,6 +118,7 @@ grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_co
   std::size_t offset = 0;
   std::size_t g = 0;  // next group; groups are sorted by (partition, key)
   for (const std::int64_t pid : pids) {
+    while (g < group_count && ix.group_pid[g] < pid) ++g;  // partitions outside the window
     const std::size_t g_begin = g;
     while (g < group_count && ix.group_pid[g] == pid) ++g;
     const std::size_t g_end = g;

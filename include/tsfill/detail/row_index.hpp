@@ -131,10 +131,11 @@ void slot_and_partition(std::span<const std::int64_t> time, const SF& sf, const 
 
 template <SlotFunction SF, PartitionFunction PF>
 row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
-                     const SF& sf, const PF& pf, unsigned threads = 1) {
+                     const SF& sf, const PF& pf, unsigned threads = 1,
+                     const std::vector<key_column>* key_universe = nullptr) {
   const std::size_t n = time.size();
   row_index ix;
-  ix.keys = encode_keys(key_cols, n);
+  ix.keys = key_universe ? encode_keys_with(key_cols, *key_universe, n) : encode_keys(key_cols, n);
   if (n == 0) return ix;
   const std::size_t key_count = ix.keys.count;
 
