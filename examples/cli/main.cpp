@@ -9,8 +9,8 @@
 
 #include <tsfill/tsfill.hpp>
 
+#include "app/job_factory.hpp"
 #include "cli_error.hpp"
-#include "job.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "plot.hpp"
@@ -75,8 +75,8 @@ int run_fill(int argc, char** argv) {
   const output_target target = output_target_of(o);  // refuse an existing output early
   const loaded_table table = load_inputs(o);
   const auto t1 = std::chrono::steady_clock::now();
-  const job_result job = run_job(o, table);
-  const tsfill::result& r = job.result;
+  const job job = make_job(o);
+  const tsfill::result r = job.run(table);
   const auto t2 = std::chrono::steady_clock::now();
   write_output(o, target, table, r);
   const auto t3 = std::chrono::steady_clock::now();
@@ -85,7 +85,7 @@ int run_fill(int argc, char** argv) {
     stages.emplace_back("read", std::chrono::duration<double>(t1 - t0).count());
     for (const auto& s : r.stats().stage_seconds) stages.push_back(s);
     stages.emplace_back("write", std::chrono::duration<double>(t3 - t2).count());
-    print_stats(o, table, r, stages, job.expected_slots);
+    print_stats(o, table, r, stages, job.expected_slots());
   }
   return 0;
 }

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/job_factory.hpp"
 #include "cli_error.hpp"
-#include "job.hpp"
 #include "options.hpp"
 #include "table.hpp"
 #include "timefmt.hpp"
@@ -136,7 +136,7 @@ int run_plot(int argc, char** argv) {
   if (!p.value.empty() && o.value_patterns.empty()) o.value_patterns = {p.value};
 
   const loaded_table t = load_inputs(o);
-  const tsfill::result r = run_job(o, t).result;
+  const tsfill::result r = make_job(o).run(t);
   // Points are placed by their instant, so a repeated hour is drawn once after the other;
   // the axis is labelled on the wall clock of --tz (UTC without it).
   auto offset_ns = [&](std::int64_t ts) {

@@ -7,7 +7,7 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "job.hpp"
+#include "app/job_factory.hpp"
 #include "options.hpp"
 #include "table.hpp"
 

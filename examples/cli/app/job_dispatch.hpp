@@ -1,4 +1,4 @@
-// How the job files turn runtime flags into compile-time policies: each helper calls `f`
+// How the job factory turns runtime flags into compile-time policies: each helper calls `f`
 // with the policy object the flag names, so each combination is one pipeline instantiation.
 #pragma once
 
@@ -7,8 +7,8 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "cli_error.hpp"
-#include "options.hpp"
+#include "../cli_error.hpp"
+#include "../options.hpp"
 
 namespace tsfill_cli {
 

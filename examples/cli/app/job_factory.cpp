@@ -1,9 +1,11 @@
-#include "job.hpp"
+// The job factory's UTC half (fixed slots, UTC days or no partitions), the run wrappers,
+// and the per-column fills. See job_factory.hpp.
+#include "job_factory.hpp"
 
 #include <chrono>
 #include <string>
 
-#include "cli_error.hpp"
+#include "../cli_error.hpp"
 #include "job_dispatch.hpp"
 
 namespace tsfill_cli {
@@ -41,13 +43,14 @@ void with_partition(const job_options& o, F&& f) {
 
 }  // namespace
 
-std::vector<tsfill::fill::any> column_fills(const job_options& o, const loaded_table& t) {
+std::vector<tsfill::fill::any> column_fills(const job_options& o,
+                                            const std::vector<std::string>& value_names) {
   std::vector<tsfill::fill::any> fills;
   std::vector<bool> used(o.fill_for.size(), false);
-  for (const loaded_value& v : t.values) {
+  for (const std::string& name : value_names) {
     const fill_spec* spec = &o.fill;
     for (std::size_t p = 0; p < o.fill_for.size(); ++p) {
-      if (glob_match(o.fill_for[p].first, v.name)) {
+      if (glob_match(o.fill_for[p].first, name)) {
         spec = &o.fill_for[p].second;
         used[p] = true;
         break;
@@ -61,26 +64,40 @@ std::vector<tsfill::fill::any> column_fills(const job_options& o, const loaded_t
   return fills;
 }
 
-job_result run_job(const job_options& o, const loaded_table& t) {
-  const tsfill::table_view<> input = t.view();
-  const std::vector<tsfill::fill::any> fills = column_fills(o, t);
-  tsfill::run_options run;
-  run.nan_is_null = o.nan_is_null;
-  run.threads = o.threads;
-  std::optional<job_result> out;
-  try {
-    if (o.zoned()) return run_zoned_job(o, t, fills, run);
-    // UTC days and fixed slots: the fast path.
-    with_partition(o, [&](auto partition) {
-      with_dedup(o.dedup, [&](auto dedup) {
-        with_data_grid(o, [&](auto grid) {
-          const tsfill::pipeline<tsfill::slot::fixed, decltype(partition), decltype(dedup),
-                                 decltype(grid), tsfill::fill::any>
-              job{tsfill::slot::fixed{ns(o.slot_ns)}, partition, dedup, grid, tsfill::fill::any{}};
-          out = job_result{job.run(input, std::span<const tsfill::fill::any>(fills), run), {}};
-        });
+job make_job(const job_options& o) {
+  if (o.zoned()) return make_zoned_job(o);
+  // UTC days and fixed slots: the fast path.
+  std::optional<job> out;
+  with_partition(o, [&](auto partition) {
+    with_dedup(o.dedup, [&](auto dedup) {
+      with_data_grid(o, [&](auto grid) {
+        const tsfill::pipeline<tsfill::slot::fixed, decltype(partition), decltype(dedup),
+                               decltype(grid), tsfill::fill::any>
+            pipeline{tsfill::slot::fixed{ns(o.slot_ns)}, partition, dedup, grid,
+                     tsfill::fill::any{}};
+        out.emplace(
+            o,
+            [pipeline](const tsfill::table_view<>& input, std::span<const tsfill::fill::any> fills,
+                       const tsfill::run_options& run) { return pipeline.run(input, fills, run); },
+            expected_slots_fn{});
       });
     });
+  });
+  return std::move(*out);
+}
+
+tsfill::result job::run(const tsfill::table_view<>& input, tsfill::run_options batch) const {
+  std::vector<std::string> names;
+  for (const tsfill::value_column& v : input.values) names.push_back(v.name());
+  const std::vector<tsfill::fill::any> fills = column_fills(options_, names);
+  batch.nan_is_null = options_.nan_is_null;
+  batch.threads = options_.threads;
+  return run_(input, fills, batch);
+}
+
+tsfill::result job::run(const loaded_table& t, tsfill::run_options batch) const {
+  try {
+    return run(t.view(), batch);
   } catch (const tsfill::duplicate_error& e) {
     throw cli_error("--dedup reject: " + t.describe_row(e.first_row) + " and " +
                     t.describe_row(e.second_row) + " fall into the same slot for the same key");
@@ -89,7 +106,6 @@ job_result run_job(const job_options& o, const loaded_table& t) {
     if (what.rfind("tsfill: ", 0) == 0) what = what.substr(8);
     throw cli_error(what);
   }
-  return std::move(*out);
 }
 
 }  // namespace tsfill_cli

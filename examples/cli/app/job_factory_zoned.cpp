@@ -1,14 +1,14 @@
-// The job in a time zone or on a calendar: local-day partitions, local or calendar slots,
-// session grids. A separate file from job.cpp so the two sets of instantiations compile in
+// The job factory's zoned half: local-day partitions, local or calendar slots, session
+// grids. A separate file from job_factory.cpp so the two sets of instantiations compile in
 // parallel, and so a build without the calendar component still builds the rest.
 #include <chrono>
 #include <optional>
 #include <type_traits>
 
-#include "calendar_options.hpp"
-#include "cli_error.hpp"
-#include "job.hpp"
+#include "../calendar_options.hpp"
+#include "../cli_error.hpp"
 #include "job_dispatch.hpp"
+#include "job_factory.hpp"
 
 namespace tsfill_cli {
 
@@ -54,29 +54,30 @@ zoned_slot slot_of(const job_options& o, const tsfill::time_zone& zone) {
 
 }  // namespace
 
-job_result run_zoned_job(const job_options& o, const loaded_table& t,
-                         std::span<const tsfill::fill::any> fills, const tsfill::run_options& run) {
+job make_zoned_job(const job_options& o) {
   const tsfill::time_zone zone = zone_of(o);
   const zoned_slot slot = slot_of(o, zone);
-  const tsfill::table_view<> input = t.view();
-  std::optional<job_result> out;
+  std::optional<job> out;
 
-  auto run_with = [&](auto partition, auto dedup, auto grid) {
+  auto make = [&](auto partition, auto dedup, auto grid, expected_slots_fn expected) {
     const tsfill::pipeline<zoned_slot, decltype(partition), decltype(dedup), decltype(grid),
                            tsfill::fill::any>
-        job{slot, partition, dedup, grid, tsfill::fill::any{}};
-    out = job_result{job.run(input, fills, run), {}};
+        pipeline{slot, partition, dedup, grid, tsfill::fill::any{}};
+    out.emplace(
+        o,
+        [pipeline](const tsfill::table_view<>& input, std::span<const tsfill::fill::any> fills,
+                   const tsfill::run_options& run) { return pipeline.run(input, fills, run); },
+        std::move(expected));
   };
   auto with_grid = [&](auto partition, auto dedup) {
     if (o.grid != grid_kind::session)
-      return with_data_grid(o, [&](auto grid) { run_with(partition, dedup, grid); });
+      return with_data_grid(o, [&](auto grid) { make(partition, dedup, grid, {}); });
     if constexpr (std::is_same_v<decltype(partition), tsfill::partition::local_day>) {
       const tsfill::grid::session grid{calendar_of(o), zone, tsfill::key_scope::partition,
                                        o.keep_outside_session
                                            ? tsfill::grid::outside_session::keep
                                            : tsfill::grid::outside_session::drop};
-      run_with(partition, dedup, grid);
-      out->expected_slots = grid.expected_slots(slot);
+      make(partition, dedup, grid, grid.expected_slots(slot));
     } else {
       throw flag_error("--grid", "a session grid needs --partition day");
     }
@@ -92,8 +93,7 @@ job_result run_zoned_job(const job_options& o, const loaded_table& t,
 
 #else
 
-job_result run_zoned_job(const job_options&, const loaded_table&,
-                         std::span<const tsfill::fill::any>, const tsfill::run_options&) {
+job make_zoned_job(const job_options&) {
   throw flag_error("--tz", "needs the calendar component, which this build of tsfill lacks");
 }
 
