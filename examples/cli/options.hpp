@@ -16,7 +16,7 @@ enum class grid_kind { partition, key, range, observed, session };
 enum class area_kind { all, inside, outside };
 enum class calendar_slot { none, week, month, quarter, year };  // --slot 1w|1mo|1q|1y
 
-// The UTC offsets of a time zone (--tz), for writing local times; see zone.hpp.
+// The UTC offsets of a time zone (--tz), for writing local times; see timefmt.hpp.
 struct clock_zone;
 
 struct fill_spec {
@@ -71,7 +71,7 @@ struct job_options {
 };
 
 // Parses the arguments after the subcommand. `extra` receives flags this parser does not
-// know (e.g. plot's own flags) as (flag, value) pairs when `allow_extra` names them.
+// know (e.g. plot's own flags) as (flag, value) pairs when `extra_flags` names them.
 job_options parse_job_options(int argc, char** argv, int first,
                               const std::vector<std::string>& extra_flags = {},
                               std::vector<std::pair<std::string, std::string>>* extra = nullptr);

@@ -1,4 +1,4 @@
-// The pipeline: slot -> partition -> dedup -> grid -> fill, composed at compile time.
+// The pipeline: slot, partition, dedup, grid and fill policies, composed at compile time.
 //
 //   tsfill::pipeline job{.slot = tsfill::slot::fixed{30min}};   // every other policy: default
 //   tsfill::result out = job.run(table);                        // table_view<Duration>
@@ -9,6 +9,9 @@
 //
 // Each policy is bound to the input's tick period once per run; the hot loops call the bound
 // objects, which are instantiated on the value types only, never on the whole pipeline type.
+// A run's stages, in order (detail/engine.hpp has the map): 1 index, 2 plan (these two on
+// the slot, partition and grid policies), 3 dedup, 4 place, 5 fill, 6 assemble (on the dedup
+// policy and the bound fills only).
 #pragma once
 
 #include <cstddef>
@@ -22,8 +25,7 @@
 #include <tsfill/detail/config.hpp>
 #include <tsfill/detail/diagnostics.hpp>
 #include <tsfill/detail/engine.hpp>
-#include <tsfill/detail/grid_plan.hpp>
-#include <tsfill/detail/kernels/linear.hpp>
+#include <tsfill/detail/stages/plan.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/policies/dedup.hpp>
 #include <tsfill/policies/fill.hpp>
@@ -105,8 +107,8 @@ struct pipeline {
       values = &moved.columns;
     }
     clock.lap("grid");
-    return detail::result_builder::build(time, input.keys, *values, ticks, std::move(plan), slot_fn,
-                                         dedup, std::span<const fill_fn>(fill_fns), options, clock,
+    return detail::result_builder::build(time, input.keys, *values, ticks, std::move(plan), dedup,
+                                         std::span<const fill_fn>(fill_fns), options, clock,
                                          std::move(stats));
   }
 };

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -199,6 +200,14 @@ class result {
 
  private:
   friend struct detail::result_builder;
+
+  // The storage block of type T for original or filled values (the builder lays them out).
+  template <class T>
+  detail::buffer<T>& block(bool filled) {
+    if constexpr (std::is_same_v<T, double>) return filled ? f64_filled_ : f64_original_;
+    if constexpr (std::is_same_v<T, float>) return filled ? f32_filled_ : f32_original_;
+    if constexpr (std::is_same_v<T, std::int64_t>) return filled ? i64_filled_ : i64_original_;
+  }
 
   template <class T>
   value_block<T> block_of(bool filled) const {

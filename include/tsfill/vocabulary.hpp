@@ -108,12 +108,15 @@ struct grid_context {
 
 // --- fill --------------------------------------------------------------------------------
 
-// One (partition, key) run of cells handed to a fill policy, for one value column.
-// Observed cells have status `observed` and their value in `original`; missing cells have
-// status `missing` and null_placeholder<T>() (NaN, or 0 for int64) in `original`. The fill writes
-// every cell of `filled` (observed cells keep their value), updates `status` of the cells it
-// fills, and, when `source_offset` is not null, stores for each forward/backward-filled cell how
-// many slots away its value came from (positive: from an earlier slot).
+// Where a fill may act: pandas' limit_area. A run of missing cells is "inside" when it has
+// an observation on both sides within its segment, "outside" otherwise.
+enum class limit_area : std::uint8_t { all, inside, outside };
+
+// What distance linear interpolation and nearest use: slot positions or slot start times.
+// The two agree on fixed-width dense grids; they differ on observed-only grids and on
+// calendar slots (months have different lengths).
+enum class axis : std::uint8_t { slot, time };
+
 // The last observation of a key in an earlier partition, offered to fills that carry values
 // into a partition (fill::forward{.carry_in = true}).
 template <class T>
@@ -123,6 +126,12 @@ struct carried_value {
   std::int64_t ordinal;  // its slot's ordinal
 };
 
+// One (partition, key) run of cells handed to a fill policy, for one value column.
+// Observed cells have status `observed` and their value in `original`; missing cells have
+// status `missing` and null_placeholder<T>() (NaN, or 0 for int64) in `original`. The fill writes
+// every cell of `filled` (observed cells keep their value), updates `status` of the cells it
+// fills, and, when `source_offset` is not null, stores for each forward/backward-filled cell how
+// many slots away its value came from (positive: from an earlier slot).
 template <class T>
 struct fill_segment {
   const T* original;

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <tsfill/detail/kernels/linear.hpp>  // not reached from the umbrella
 #include <tsfill/tsfill.hpp>
 
 namespace {

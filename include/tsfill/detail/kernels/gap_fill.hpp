@@ -1,8 +1,8 @@
 // IWYU pragma: private, include <tsfill/policies/fill.hpp>
 // The general gap-fill kernel: walks the runs of missing cells of one segment and fills
 // each run according to the method and its limits. O(n) per segment, no allocation.
-// The fast forward/backward kernels (fill_kernels.hpp) handle the common case without
-// options; this one handles every option and is the behaviour they must match.
+// The fast forward/backward kernels (locf.hpp) handle the common case without options;
+// this one handles every option and is the behaviour they must match.
 #pragma once
 
 #include <cstddef>
@@ -14,15 +14,6 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
-
-// Where a fill may act: pandas' limit_area. A run of missing cells is "inside" when it has
-// an observation on both sides within its segment, "outside" otherwise.
-enum class limit_area : std::uint8_t { all, inside, outside };
-
-// What distance linear interpolation and nearest use: slot positions or slot start times.
-// The two agree on fixed-width dense grids; they differ on observed-only grids and on
-// calendar slots (months have different lengths).
-enum class axis : std::uint8_t { slot, time };
 
 namespace detail {
 

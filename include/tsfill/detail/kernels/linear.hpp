@@ -121,12 +121,12 @@ void linear_fill_bitmap(const T* in, const std::uint8_t* valid, std::size_t bit0
                         T* out, std::uint8_t* out_valid) {
   if (out_valid) std::memset(out_valid, 0, (n + 7) / 8);
   for (std::size_t i = 0; i < n; ++i) {
-    bool ok = bit_at(valid, bit0 + i);
+    bool ok = bit_is_set(valid, bit0 + i);
     T y = in[i];
     if (!ok) {
       std::size_t p = i, q = i;
-      while (p > 0 && !bit_at(valid, bit0 + p - 1)) --p;
-      while (q < n && !bit_at(valid, bit0 + q)) ++q;
+      while (p > 0 && !bit_is_set(valid, bit0 + p - 1)) --p;
+      while (q < n && !bit_is_set(valid, bit0 + q)) ++q;
       ok = p > 0 && q < n;
       y = ok ? interpolate(in[p - 1], in[q], static_cast<std::int64_t>(p - 1),
                            static_cast<std::int64_t>(i), static_cast<std::int64_t>(q))

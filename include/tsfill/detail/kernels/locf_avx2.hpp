@@ -19,13 +19,6 @@
 #if TSFILL_X86_SIMD
 #include <immintrin.h>
 
-// g++ 12 warns -Wmaybe-uninitialized inside its own intrinsics (the self-initialized
-// _mm512_undefined_* values, GCC bug 105593); consumers may build with -Werror.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 TSFILL_BEGIN_NAMESPACE
 namespace detail::avx2 {
 
@@ -135,9 +128,5 @@ TSFILL_TARGET_AVX2 void fill_blocks(const T* in, std::size_t n, mask_from from,
 
 }  // namespace detail::avx2
 TSFILL_END_NAMESPACE
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 #endif  // TSFILL_X86_SIMD

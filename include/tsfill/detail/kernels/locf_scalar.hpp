@@ -32,11 +32,6 @@ struct fill_state {
   bool have = false;  // a valid value was seen (value is it)
 };
 
-// Bit `pos` of an Arrow bitmap.
-constexpr bool bit_at(const std::uint8_t* bits, std::size_t pos) noexcept {
-  return ((static_cast<unsigned>(bits[pos >> 3]) >> (pos & 7U)) & 1U) != 0;
-}
-
 namespace scalar {
 
 template <class T>
@@ -124,7 +119,7 @@ inline void forward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t*
                                 std::uint8_t* out_valid, std::size_t out_bit0,
                                 fill_state<T>& st) noexcept {
   forward_fill_where(in, n, out, out_valid, out_bit0, st,
-                     [valid, bit0](std::size_t i) { return bit_at(valid, bit0 + i); });
+                     [valid, bit0](std::size_t i) { return bit_is_set(valid, bit0 + i); });
 }
 
 template <class T>
@@ -133,7 +128,7 @@ inline void backward_fill_bitmap(const T* TSFILL_RESTRICT in, const std::uint8_t
                                  std::uint8_t* out_valid, std::size_t out_bit0,
                                  fill_state<T>& st) noexcept {
   backward_fill_where(in, n, out, out_valid, out_bit0, st,
-                      [valid, bit0](std::size_t i) { return bit_at(valid, bit0 + i); });
+                      [valid, bit0](std::size_t i) { return bit_is_set(valid, bit0 + i); });
 }
 
 template <class T>

@@ -1,6 +1,8 @@
 // IWYU pragma: private, include <tsfill/pipeline.hpp>
-// Stage 1 of a run: index every row. Its key becomes a dense key index (in key order), its
-// time a slot ordinal, and its (partition, key) a dense group index (in output order).
+// Stage 1 of a run, index: every row's key becomes a dense key index (in key order), its
+// time a slot ordinal, and its (partition, key) a dense group index (in output order);
+// input not grouped by partition is moved into partition order (value columns too:
+// reorder_values).
 // Instantiated on the slot and partition functions only.
 //
 // Speed: the slot and partition of fixed-width slots in fixed-length partitions are two
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <tsfill/columns.hpp>
@@ -259,6 +262,52 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   ix.group_data.assign(ix.group_pid.size(), slot_range{});
   for (std::size_t i = 0; i < n; ++i) ix.group_data[ix.group[i]].include(ix.ord[i]);
   return ix;
+}
+
+// Value columns moved into the order of reordered rows (row_index::dest): owning storage,
+// and value_column views of it for the stages that follow.
+struct reordered_values {
+  std::vector<std::variant<buffer<double>, buffer<float>, buffer<std::int64_t>>> data;
+  std::vector<buffer<std::uint8_t>> bits;  // per column; empty when it has no validity
+  std::vector<value_column> columns;
+};
+
+// One task per column (the moves are memory-bound: two threads move two columns at once).
+inline reordered_values reorder_values(const std::vector<value_column>& cols,
+                                       const buffer<std::uint32_t>& dest, unsigned threads) {
+  reordered_values out;
+  const std::size_t n = dest.size();
+  out.data.resize(cols.size());
+  out.bits.resize(cols.size());
+  parallel_for(cols.size(), threads, [&](std::size_t c) {
+    const value_column& col = cols[c];
+    if (col.has_validity()) {
+      buffer<std::uint8_t> b((n + 7) / 8);
+      std::fill(b.begin(), b.end(), std::uint8_t{0});
+      const std::uint8_t* in = col.validity().data();
+      const std::size_t bit0 = col.validity_offset();
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t k = dest[i];
+        b[k >> 3] =
+            static_cast<std::uint8_t>(b[k >> 3] | (bit_is_set(in, bit0 + i) ? 1U << (k & 7U) : 0U));
+      }
+      out.bits[c] = std::move(b);
+    }
+    std::visit([&](auto s) { out.data[c] = reorder(s.data(), dest); }, col.data());
+  });
+  out.columns.reserve(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    const std::span<const std::uint8_t> validity =
+        cols[c].has_validity() ? std::span<const std::uint8_t>(out.bits[c].span())
+                               : std::span<const std::uint8_t>();
+    std::visit(
+        [&](const auto& v) {
+          using T = std::remove_cvref_t<decltype(v[0])>;
+          out.columns.emplace_back(cols[c].name(), std::span<const T>(v.data(), n), validity);
+        },
+        out.data[c]);
+  }
+  return out;
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // IWYU pragma: private, include <tsfill/pipeline.hpp>
-// Stage 2 of a run: ask the grid policy which slots each (partition, key) gets and lay the
-// cells out as segments in output order (partition, key, slot); then map rows to cells.
+// Stage 2 of a run, plan: ask the grid policy which slots each (partition, key) gets, lay the
+// cells out as segments in output order (partition, key, slot) inside the run's partition
+// window, and give every cell its slot start time; grid_plan::cell_of maps rows to cells.
 // Instantiated on the slot, partition and grid functions only.
 #pragma once
 
@@ -13,9 +14,11 @@
 
 #include <tsfill/columns.hpp>
 #include <tsfill/concepts.hpp>
+#include <tsfill/detail/buffer.hpp>
 #include <tsfill/detail/config.hpp>
 #include <tsfill/detail/dense_rank.hpp>
-#include <tsfill/detail/row_index.hpp>
+#include <tsfill/detail/parallel.hpp>
+#include <tsfill/detail/stages/index.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/result.hpp>
 #include <tsfill/run_options.hpp>
@@ -31,6 +34,7 @@ struct grid_plan {
   std::vector<segment> segments;
   std::vector<std::uint32_t> group_segment;  // per group: its segment, or no_index
   std::vector<std::int64_t> cell_ordinals;   // per cell, only for non-dense grids
+  buffer<std::int64_t> slot_time;            // per cell: its slot's start, in ticks
   bool dense = true;
   std::size_t cells = 0;
 
@@ -64,6 +68,28 @@ slot_range partition_bounds(const SF& sf, const PF& pf, std::int64_t id) {
     if (sf.start(first) < begin) ++first;
     return {first, sf.ordinal(pf.end(id) - 1)};
   }
+}
+
+// The start time of every cell's slot, in parallel over blocks of segments.
+template <SlotFunction SF>
+void fill_slot_times(grid_plan& plan, const SF& sf, unsigned threads) {
+  plan.slot_time = buffer<std::int64_t>(plan.cells);
+  constexpr std::size_t segments_per_task = 4096;
+  const std::size_t n = plan.segments.size();
+  parallel_for((n + segments_per_task - 1) / segments_per_task, threads, [&](std::size_t task) {
+    const std::size_t end = std::min(n, (task + 1) * segments_per_task);
+    for (std::size_t s = task * segments_per_task; s < end; ++s) {
+      const segment& seg = plan.segments[s];
+      std::int64_t* out = plan.slot_time.data() + seg.offset;
+      if (plan.dense) {
+        for (std::size_t i = 0; i < seg.size; ++i)
+          out[i] = sf.start(seg.first_slot + static_cast<std::int64_t>(i));
+      } else {
+        const std::int64_t* o = plan.cell_ordinals.data() + seg.offset;
+        for (std::size_t i = 0; i < seg.size; ++i) out[i] = sf.start(o[i]);
+      }
+    }
+  });
 }
 
 template <SlotFunction SF, PartitionFunction PF, GridFunction GF>
@@ -170,6 +196,7 @@ grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_co
     }
   }
   plan.cells = offset;
+  fill_slot_times(plan, sf, options.threads);
   return plan;
 }
 

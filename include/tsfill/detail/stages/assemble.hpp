@@ -1,0 +1,39 @@
+// IWYU pragma: private, include <tsfill/pipeline.hpp>
+// Stage 6 of a run, assemble: the validity bitmaps of the original and filled values and
+// the per-status cell counts, from the statuses the fill left.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <tsfill/detail/config.hpp>
+#include <tsfill/result.hpp>
+#include <tsfill/vocabulary.hpp>
+
+TSFILL_BEGIN_NAMESPACE
+namespace detail {
+
+// Packs "status satisfies pred" into Arrow bitmap bytes [byte_begin, byte_end) and counts
+// statuses there. Byte ranges of different calls never share a byte.
+inline void pack_and_count(const cell_status* status, std::size_t n, std::size_t byte_begin,
+                           std::size_t byte_end, std::uint8_t* original_bits,
+                           std::uint8_t* filled_bits, column_stats& stats) {
+  std::size_t counts[cell_status_count] = {};
+  for (std::size_t b = byte_begin; b < byte_end; ++b) {
+    std::uint8_t obs = 0, filled = 0;
+    const std::size_t base = b * 8;
+    const std::size_t m = n - base < 8 ? n - base : 8;
+    for (std::size_t k = 0; k < m; ++k) {
+      const auto s = static_cast<std::size_t>(status[base + k]);
+      ++counts[s];
+      obs = static_cast<std::uint8_t>(obs | (s == 1 ? 1U << k : 0U));
+      filled = static_cast<std::uint8_t>(filled | (s != 0 ? 1U << k : 0U));
+    }
+    original_bits[b] = obs;
+    filled_bits[b] = filled;
+  }
+  for (int k = 0; k < cell_status_count; ++k) stats.cells[static_cast<std::size_t>(k)] += counts[k];
+}
+
+}  // namespace detail
+TSFILL_END_NAMESPACE
