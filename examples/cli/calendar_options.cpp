@@ -19,7 +19,7 @@ cli_error flag_error_from(const std::string& flag, const tsfill::error& e) {
 
 }  // namespace
 
-tsfill::time_zone zone_of(const job_options& o) {
+tsfill::time_zone zone_of(const job_spec& o) {
   if (o.tz.empty()) return tsfill::time_zone::utc();
   try {
     return tsfill::time_zone(o.tz);
@@ -28,7 +28,7 @@ tsfill::time_zone zone_of(const job_options& o) {
   }
 }
 
-tsfill::calendar::trading_calendar calendar_of(const job_options& o) {
+tsfill::calendar::trading_calendar calendar_of(const job_spec& o) {
   using tsfill::calendar::trading_calendar;
   tsfill::calendar::session_hours hours;
   try {
@@ -57,7 +57,7 @@ tsfill::calendar::trading_calendar calendar_of(const job_options& o) {
   return cal;
 }
 
-std::shared_ptr<const clock_zone> check_calendar_options(const job_options& o) {
+std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o) {
   const tsfill::time_zone zone = zone_of(o);
   if (o.grid == grid_kind::session) (void)calendar_of(o);
   if (o.tz.empty()) return nullptr;
@@ -73,7 +73,7 @@ std::shared_ptr<const clock_zone> check_calendar_options(const job_options& o) {
 
 #else
 
-std::shared_ptr<const clock_zone> check_calendar_options(const job_options& o) {
+std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o) {
   const char* flag = !o.tz.empty()                        ? "--tz"
                      : o.slot_unit != calendar_slot::none ? "--slot"
                                                           : "--grid";

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "options.hpp"
+#include "app/job_spec.hpp"
 #include "timefmt.hpp"
 
 #ifdef TSFILL_CLI_HAVE_CALENDAR
@@ -16,16 +16,16 @@ namespace tsfill_cli {
 
 // Checks the calendar flags of a zoned job (zone name, session hours, calendar files) and
 // returns the --tz zone's offsets for writing local times (null without --tz).
-std::shared_ptr<const clock_zone> check_calendar_options(const job_options& o);
+std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o);
 
 #ifdef TSFILL_CLI_HAVE_CALENDAR
 // The --tz zone, UTC without one.
-tsfill::time_zone zone_of(const job_options& o);
+tsfill::time_zone zone_of(const job_spec& o);
 
 // The session calendar: --grid session's hours on every day; --calendar weekdays keeps
 // Monday to Friday; --calendar nyse applies NYSE holidays and early closes; every other
 // --calendar names a CSV of exceptions (date,open,close or date,closed) applied on top.
-tsfill::calendar::trading_calendar calendar_of(const job_options& o);
+tsfill::calendar::trading_calendar calendar_of(const job_spec& o);
 #endif
 
 }  // namespace tsfill_cli

@@ -102,7 +102,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
 
 namespace {
 
-bool is_null(const job_options& o, std::string_view s) {
+bool is_null(const job_spec& o, std::string_view s) {
   for (const std::string& token : o.null_values)
     if (s == token) return true;
   return false;
@@ -119,7 +119,7 @@ bool parse_number(std::string_view s, double& out) {
 
 }  // namespace
 
-void read_csv(const job_options& o, const std::string& path, loaded_table& t) {
+void read_csv(const job_spec& o, const std::string& path, loaded_table& t) {
   const std::string data = read_file(path);
   csv_parser parser(data, o.delimiter, path);
   std::vector<std::string_view> fields;

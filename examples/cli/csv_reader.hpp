@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "options.hpp"
+#include "app/job_spec.hpp"
 #include "table.hpp"
 
 namespace tsfill_cli {
@@ -36,7 +36,7 @@ class csv_parser {
 };
 
 // Reads one CSV file into `t`, appending its rows (after --where) to the columns.
-void read_csv(const job_options& o, const std::string& path, loaded_table& t);
+void read_csv(const job_spec& o, const std::string& path, loaded_table& t);
 
 // Reads a whole file, or throws cli_error naming it.
 std::string read_file(const std::string& path);

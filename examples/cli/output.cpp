@@ -144,7 +144,7 @@ class staged_path {
   bool committed_ = false;
 };
 
-void write_csv_file(const std::string& path, const job_options& o, const output_layout& l,
+void write_csv_file(const std::string& path, const job_spec& o, const output_layout& l,
                     const loaded_table& t, const tsfill::result& r, std::size_t first,
                     std::size_t last) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -165,7 +165,7 @@ void write_csv_file(const std::string& path, const job_options& o, const output_
   if (std::fclose(f) != 0 || !ok) throw cli_error(path + ": write failed: " + std::strerror(errno));
 }
 
-void write_file(const std::string& path, const std::string& format, const job_options& o,
+void write_file(const std::string& path, const std::string& format, const job_spec& o,
                 const output_layout& l, const loaded_table& t, const tsfill::result& r,
                 std::size_t first, std::size_t last) {
   if (format == "parquet")
@@ -176,7 +176,7 @@ void write_file(const std::string& path, const std::string& format, const job_op
 
 }  // namespace
 
-output_target output_target_of(const job_options& o) {
+output_target output_target_of(const job_spec& o) {
   output_target t;
   t.path = o.output;
   const bool csv_ext = has_extension(o.output, ".csv") || has_extension(o.output, ".tsv");
@@ -201,7 +201,7 @@ output_target output_target_of(const job_options& o) {
   return t;
 }
 
-output_layout layout_of(const job_options& o, const loaded_table& t, const tsfill::result& r,
+output_layout layout_of(const job_spec& o, const loaded_table& t, const tsfill::result& r,
                         bool with_partition) {
   output_layout l;
   l.with_partition = with_partition;
@@ -221,9 +221,8 @@ output_layout layout_of(const job_options& o, const loaded_table& t, const tsfil
   return l;
 }
 
-void append_csv(std::string& out, const job_options& o, const output_layout& l,
-                const loaded_table& t, const tsfill::result& r, std::size_t first, std::size_t last,
-                bool header) {
+void append_csv(std::string& out, const job_spec& o, const output_layout& l, const loaded_table& t,
+                const tsfill::result& r, std::size_t first, std::size_t last, bool header) {
   const char d = o.delimiter;
   if (header) {
     for (std::size_t c = 0; c < l.names.size(); ++c) {
@@ -281,7 +280,7 @@ void append_csv(std::string& out, const job_options& o, const output_layout& l,
   }
 }
 
-void write_output(const job_options& o, const output_target& target, const loaded_table& t,
+void write_output(const job_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r) {
   // (Name clashes are errors here, before anything is written.)
   const output_layout layout = layout_of(o, t, r, o.partition_by_day && !target.partitioned);

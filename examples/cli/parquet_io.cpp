@@ -10,12 +10,12 @@ bool parquet_supported() {
   return false;
 }
 
-void read_parquet(const job_options&, const std::string& path, loaded_table&) {
+void read_parquet(const job_spec&, const std::string& path, loaded_table&) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
 }
 
-void write_parquet(const std::string& path, const job_options&, const output_layout&,
+void write_parquet(const std::string& path, const job_spec&, const output_layout&,
                    const loaded_table&, const tsfill::result&, std::size_t, std::size_t) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
@@ -238,7 +238,7 @@ bool parquet_supported() {
   return true;
 }
 
-void read_parquet(const job_options& o, const std::string& path, loaded_table& t) {
+void read_parquet(const job_spec& o, const std::string& path, loaded_table& t) {
   auto file = check(arrow::io::ReadableFile::Open(path), path);
   auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
   const std::shared_ptr<arrow::Table> table = check(reader->ReadTable(), path);
@@ -375,7 +375,7 @@ void read_parquet(const job_options& o, const std::string& path, loaded_table& t
   }
 }
 
-void write_parquet(const std::string& path, const job_options& o, const output_layout& layout,
+void write_parquet(const std::string& path, const job_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first,
                    std::size_t last) {
   arrow::MemoryPool* pool = arrow::default_memory_pool();

@@ -7,7 +7,7 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "options.hpp"
+#include "app/job_spec.hpp"
 #include "output.hpp"
 #include "table.hpp"
 
@@ -18,10 +18,10 @@ bool parquet_supported();
 // Appends the rows of a Parquet file (after --where) to `t`. Time columns may be
 // timestamps, dates, epoch integers (--time-unit) or ISO-8601 strings; keys integers,
 // strings or dictionaries; values any integer or floating type.
-void read_parquet(const job_options& o, const std::string& path, loaded_table& t);
+void read_parquet(const job_spec& o, const std::string& path, loaded_table& t);
 
 // Writes the rows of segments [first, last) as one Parquet file.
-void write_parquet(const std::string& path, const job_options& o, const output_layout& layout,
+void write_parquet(const std::string& path, const job_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
                    std::size_t last_segment);
 

@@ -11,9 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/flags.hpp"
 #include "app/job_factory.hpp"
+#include "app/job_spec.hpp"
 #include "cli_error.hpp"
-#include "options.hpp"
 #include "table.hpp"
 #include "timefmt.hpp"
 
@@ -30,35 +31,36 @@ struct plot_flags {
   std::string title;
 };
 
-plot_flags read_plot_flags(const std::vector<std::pair<std::string, std::string>>& extra) {
+plot_flags read_plot_flags(const flag_texts& f) {
   plot_flags p;
-  for (const auto& [flag, v] : extra) {
-    if (flag == "--key") {
-      std::size_t start = 0;
-      while (start <= v.size()) {
-        const std::size_t comma = std::min(v.find(',', start), v.size());
-        const std::string part = v.substr(start, comma - start);
-        const std::size_t eq = part.find('=');
-        if (eq == std::string::npos || eq == 0)
-          throw flag_error(flag, "expected COL=VALUE[,COL=VALUE...], got '" + v + "'");
-        p.key.emplace_back(part.substr(0, eq), part.substr(eq + 1));
-        start = comma + 1;
-      }
-    } else if (flag == "--value") {
-      p.value = v;
-    } else if (flag == "--day") {
-      const auto d = parse_date(v);
-      if (!d) throw flag_error(flag, "expected YYYY-MM-DD, got '" + v + "'");
-      p.day = *d;
-    } else if (flag == "--from" || flag == "--to") {
-      std::string why;
-      const auto t = parse_timestamp(v, &why);
-      if (!t) throw flag_error(flag, "cannot read '" + v + "' as a timestamp: " + why);
-      (flag == "--from" ? p.from_ns : p.to_ns) = *t;
-    } else if (flag == "--title") {
-      p.title = v;
+  if (auto v = f.last("--key")) {
+    const std::string flag = "--key";
+    std::size_t start = 0;
+    while (start <= v->size()) {
+      const std::size_t comma = std::min(v->find(',', start), v->size());
+      const std::string part = v->substr(start, comma - start);
+      const std::size_t eq = part.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw flag_error(flag, "expected COL=VALUE[,COL=VALUE...], got '" + *v + "'");
+      p.key.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+      start = comma + 1;
     }
   }
+  if (auto v = f.last("--value")) p.value = *v;
+  if (auto v = f.last("--day")) {
+    const auto d = parse_date(*v);
+    if (!d) throw flag_error("--day", "expected YYYY-MM-DD, got '" + *v + "'");
+    p.day = *d;
+  }
+  for (const char* flag : {"--from", "--to"}) {
+    if (auto v = f.last(flag)) {
+      std::string why;
+      const auto t = parse_timestamp(*v, &why);
+      if (!t) throw flag_error(flag, "cannot read '" + *v + "' as a timestamp: " + why);
+      (std::string(flag) == "--from" ? p.from_ns : p.to_ns) = *t;
+    }
+  }
+  if (auto v = f.last("--title")) p.title = *v;
   return p;
 }
 
@@ -119,11 +121,8 @@ std::string wall_clock_tics(std::int64_t first, std::int64_t last, bool one_day,
 
 }  // namespace
 
-int run_plot(int argc, char** argv) {
-  std::vector<std::pair<std::string, std::string>> extra;
-  job_options o = parse_job_options(
-      argc, argv, 2, {"--key", "--value", "--day", "--from", "--to", "--title"}, &extra);
-  const plot_flags p = read_plot_flags(extra);
+int run_plot(job_spec o, const flag_texts& flags) {
+  const plot_flags p = read_plot_flags(flags);
   const bool svg = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".svg") == 0;
   const bool png = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".png") == 0;
   if (!svg && !png)

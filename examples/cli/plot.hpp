@@ -4,8 +4,12 @@
 // cells as red marks along the bottom.
 #pragma once
 
+#include "app/flags.hpp"
+#include "app/job_spec.hpp"
+
 namespace tsfill_cli {
 
-int run_plot(int argc, char** argv);
+// `flags` holds plot's own flags (commands/plot.cpp registers them) besides the job's.
+int run_plot(job_spec spec, const flag_texts& flags);
 
 }  // namespace tsfill_cli

@@ -19,7 +19,7 @@ void line(const char* label, std::size_t n) {
 }
 
 // "uniform slots: yes ..." or the partitions whose keys differ (or miss the expected count).
-void print_uniformity(const job_options& o, const tsfill::result& r,
+void print_uniformity(const job_spec& o, const tsfill::result& r,
                       const expected_slots_fn& expected) {
   const tsfill::uniformity_report u = tsfill::check_uniform(r, expected);
   const char* what =
@@ -47,7 +47,7 @@ void print_uniformity(const job_options& o, const tsfill::result& r,
 
 }  // namespace
 
-void print_stats(const job_options& o, const loaded_table& t, const tsfill::result& r,
+void print_stats(const job_spec& o, const loaded_table& t, const tsfill::result& r,
                  const std::vector<std::pair<std::string, double>>& stage_seconds,
                  const expected_slots_fn& expected) {
   const tsfill::run_stats& s = r.stats();

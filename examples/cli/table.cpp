@@ -42,7 +42,7 @@ bool has_glob(const std::string& p) {
   return p.find_first_of("*?[") != std::string::npos;
 }
 
-value_selection select_value(const job_options& o, const std::string& name) {
+value_selection select_value(const job_spec& o, const std::string& name) {
   value_selection v;
   v.selected = o.value_patterns.empty();
   for (const std::string& p : o.value_patterns) {
@@ -62,7 +62,7 @@ bool is_parquet_path(const std::string& path) {
   return ends(".parquet") || ends(".pq");
 }
 
-std::string input_format_of(const job_options& o, const std::string& path) {
+std::string input_format_of(const job_spec& o, const std::string& path) {
   if (!o.input_format.empty()) return o.input_format;
   return is_parquet_path(path) ? "parquet" : "csv";
 }
@@ -98,7 +98,7 @@ void finish_string_key(loaded_key& k) {
   k.is_string = true;
 }
 
-loaded_table load_inputs(const job_options& o) {
+loaded_table load_inputs(const job_spec& o) {
   loaded_table t;
   for (const std::string& path : o.inputs) {
     t.files.push_back(path);

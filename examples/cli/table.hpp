@@ -12,7 +12,7 @@
 
 #include <tsfill/columns.hpp>
 
-#include "options.hpp"
+#include "app/job_spec.hpp"
 
 namespace tsfill_cli {
 
@@ -84,7 +84,7 @@ struct loaded_table {
 };
 
 // Reads the inputs named in `o` (CSV or Parquet by extension or --input-format).
-loaded_table load_inputs(const job_options& o);
+loaded_table load_inputs(const job_spec& o);
 
 // Helpers shared by the readers.
 bool has_glob(const std::string& pattern);
@@ -95,9 +95,9 @@ struct value_selection {
   bool selected = false;
   bool requested = false;
 };
-value_selection select_value(const job_options& o, const std::string& name);
+value_selection select_value(const job_spec& o, const std::string& name);
 bool is_parquet_path(const std::string& path);
-std::string input_format_of(const job_options& o, const std::string& path);
+std::string input_format_of(const job_spec& o, const std::string& path);
 void finish_string_key(loaded_key& k);  // sorts the dictionary, remaps codes, or turns an
                                         // all-integer dictionary into an integer key
 

@@ -129,4 +129,13 @@ def test_usage_without_command(tsfill):
     assert p.returncode == 2 and "no command given" in p.stderr
     p = tsfill("filll", check=False)
     assert p.returncode == 2 and "unknown command 'filll'" in p.stderr
-    assert tsfill("--help").stdout.startswith("usage: tsfill fill")
+    assert "Usage: tsfill [OPTIONS] SUBCOMMAND" in tsfill("--help").stdout
+
+
+@pytest.mark.parametrize("command", ["fill", "plot"])
+def test_each_command_has_its_help(tsfill, command):
+    p = tsfill(command, "--help")
+    assert p.returncode == 0
+    assert p.stdout.startswith(("Regularize", "Run the same job"))
+    for flag in ("--output", "--keys", "--slot", "--fill", "--threads"):
+        assert flag in p.stdout

@@ -8,7 +8,7 @@
 #include <tsfill/tsfill.hpp>
 
 #include "../cli_error.hpp"
-#include "../options.hpp"
+#include "job_spec.hpp"
 
 namespace tsfill_cli {
 
@@ -30,7 +30,7 @@ void with_dedup(const std::string& d, F&& f) {
 
 // The grids that come from the data (every --grid but session).
 template <class F>
-void with_data_grid(const job_options& o, F&& f) {
+void with_data_grid(const job_spec& o, F&& f) {
   using ns = std::chrono::nanoseconds;
   switch (o.grid) {
     case grid_kind::partition:

@@ -13,7 +13,7 @@ namespace {
 
 using ns = std::chrono::nanoseconds;
 
-tsfill::fill::any make_fill(const job_options& o, const fill_spec& f) {
+tsfill::fill::any make_fill(const job_spec& o, const fill_spec& f) {
   const auto area = static_cast<tsfill::limit_area>(static_cast<int>(o.area));
   std::optional<tsfill::exact_duration> age;
   if (o.max_age_ns) age = ns(*o.max_age_ns);
@@ -36,14 +36,14 @@ tsfill::fill::any make_fill(const job_options& o, const fill_spec& f) {
 }
 
 template <class F>
-void with_partition(const job_options& o, F&& f) {
+void with_partition(const job_spec& o, F&& f) {
   if (o.partition_by_day) return f(tsfill::partition::utc_day{});
   return f(tsfill::partition::none{});
 }
 
 }  // namespace
 
-std::vector<tsfill::fill::any> column_fills(const job_options& o,
+std::vector<tsfill::fill::any> column_fills(const job_spec& o,
                                             const std::vector<std::string>& value_names) {
   std::vector<tsfill::fill::any> fills;
   std::vector<bool> used(o.fill_for.size(), false);
@@ -64,7 +64,7 @@ std::vector<tsfill::fill::any> column_fills(const job_options& o,
   return fills;
 }
 
-job make_job(const job_options& o) {
+job make_job(const job_spec& o) {
   if (o.zoned()) return make_zoned_job(o);
   // UTC days and fixed slots: the fast path.
   std::optional<job> out;

@@ -1,4 +1,4 @@
-// The job factory: the job flags (job_options) -> one type-erased job, built once.
+// The job factory: the job flags (job_spec) -> one type-erased job, built once.
 //
 // Every command runs its jobs through a `job`, so no command adds pipeline instantiations:
 // each policy combination is instantiated once, here (job_factory.cpp: UTC days and fixed
@@ -18,8 +18,8 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "../options.hpp"
 #include "../table.hpp"
+#include "job_spec.hpp"
 
 namespace tsfill_cli {
 
@@ -28,7 +28,7 @@ using expected_slots_fn = std::function<std::optional<std::size_t>(std::int64_t)
 
 // The fill policy of each value column: the first matching --fill COL=METHOD, else --fill,
 // with --limit, --max-age, --limit-area and --all-or-nothing applied.
-std::vector<tsfill::fill::any> column_fills(const job_options& o,
+std::vector<tsfill::fill::any> column_fills(const job_spec& o,
                                             const std::vector<std::string>& value_names);
 
 class job {
@@ -37,7 +37,7 @@ class job {
   using pipeline_fn = std::function<tsfill::result(
       const tsfill::table_view<>&, std::span<const tsfill::fill::any>, const tsfill::run_options&)>;
 
-  job(job_options o, pipeline_fn run, expected_slots_fn expected)
+  job(job_spec o, pipeline_fn run, expected_slots_fn expected)
       : options_(std::move(o)), run_(std::move(run)), expected_(std::move(expected)) {}
 
   // Runs on `input` (the batch fields of `batch` are kept; threads and nan_is_null come from
@@ -50,14 +50,14 @@ class job {
   const expected_slots_fn& expected_slots() const noexcept { return expected_; }
 
  private:
-  job_options options_;
+  job_spec options_;
   pipeline_fn run_;
   expected_slots_fn expected_;
 };
 
-job make_job(const job_options& o);
+job make_job(const job_spec& o);
 
 // The zoned half of make_job (o.zoned(): --tz, calendar slots, session grids).
-job make_zoned_job(const job_options& o);
+job make_zoned_job(const job_spec& o);
 
 }  // namespace tsfill_cli

@@ -28,7 +28,7 @@ struct zoned_slot {
   }
 };
 
-zoned_slot slot_of(const job_options& o, const tsfill::time_zone& zone) {
+zoned_slot slot_of(const job_spec& o, const tsfill::time_zone& zone) {
   zoned_slot s;
   switch (o.slot_unit) {
     case calendar_slot::none:
@@ -54,7 +54,7 @@ zoned_slot slot_of(const job_options& o, const tsfill::time_zone& zone) {
 
 }  // namespace
 
-job make_zoned_job(const job_options& o) {
+job make_zoned_job(const job_spec& o) {
   const tsfill::time_zone zone = zone_of(o);
   const zoned_slot slot = slot_of(o, zone);
   std::optional<job> out;
@@ -93,7 +93,7 @@ job make_zoned_job(const job_options& o) {
 
 #else
 
-job make_zoned_job(const job_options&) {
+job make_zoned_job(const job_spec&) {
   throw flag_error("--tz", "needs the calendar component, which this build of tsfill lacks");
 }
 

@@ -1,5 +1,6 @@
-// The flags of `tsfill fill` (and of `tsfill plot`, which takes the same job flags), parsed
-// and checked. Every check failure is a cli_error naming the flag.
+// The job spec: what the input, job and output flags of a command say (flags.hpp registers
+// them; job_spec_from reads them), and validate(), the checks across flags. Every failure
+// is a cli_error naming the flag.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,7 @@ struct fill_spec {
   double constant = 0;
 };
 
-struct job_options {
+struct job_spec {
   std::vector<std::string> inputs;
   std::string output;
   std::string time_column = "date";
@@ -35,6 +36,7 @@ struct job_options {
   std::int64_t slot_ns = 30LL * 60 * 1'000'000'000;
   calendar_slot slot_unit = calendar_slot::none;  // a calendar slot instead of slot_ns
   int week_start = 1;                             // --week-start, 0 = Sunday ... 6 = Saturday
+  bool week_start_given = false;
   bool partition_by_day = true;
   std::string tz;                          // --tz: local days and local slots in this zone
   std::shared_ptr<const clock_zone> zone;  // loaded from tz (null without --tz)
@@ -49,6 +51,7 @@ struct job_options {
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> max_age_ns;
   area_kind area = area_kind::all;
+  bool limit_area_given = false;
   bool all_or_nothing = false;
   bool carry_in = false;  // forward fill carries the previous partition's last value in
   std::string suffix = "_bf";
@@ -70,11 +73,14 @@ struct job_options {
   }
 };
 
-// Parses the arguments after the subcommand. `extra` receives flags this parser does not
-// know (e.g. plot's own flags) as (flag, value) pairs when `extra_flags` names them.
-job_options parse_job_options(int argc, char** argv, int first,
-                              const std::vector<std::string>& extra_flags = {},
-                              std::vector<std::pair<std::string, std::string>>* extra = nullptr);
+class flag_texts;  // flags.hpp
+
+// The job spec the flags describe; each flag's value is checked on its own.
+job_spec job_spec_from(const flag_texts& flags);
+
+// The checks across flags (contradictions, required flags, zone and calendar names), and
+// the zone loaded for --tz. Throws a flag_error naming the flag at fault.
+void validate(job_spec& spec);
 
 fill_spec parse_fill_method(const std::string& flag, const std::string& text);
 

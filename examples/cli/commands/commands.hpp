@@ -1,0 +1,17 @@
+// The tsfill commands, one file each. Each registers its subcommand on the CLI11 app with
+// the flag groups it takes and its own --help, and sets `run` to what it does once the
+// command line is parsed.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace tsfill_cli {
+
+using command_run = std::function<int()>;
+
+void add_fill_command(CLI::App& app, command_run& run);
+void add_plot_command(CLI::App& app, command_run& run);
+
+}  // namespace tsfill_cli

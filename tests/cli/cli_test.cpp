@@ -1,0 +1,197 @@
+// The command line's parts called directly (not through a subprocess): the CSV parser, the
+// timestamp, epoch and duration parsers and the timestamp formatter, and the job flags from
+// texts to a validated job_spec, with every message checked.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <gtest/gtest.h>
+
+#include "app/flags.hpp"
+#include "app/job_spec.hpp"
+#include "cli_error.hpp"
+#include "csv_reader.hpp"
+#include "timefmt.hpp"
+
+namespace {
+
+using namespace tsfill_cli;
+
+std::vector<std::vector<std::string>> records(std::string_view text, char delim = ',') {
+  csv_parser p(text, delim, "t.csv");
+  std::vector<std::vector<std::string>> out;
+  std::vector<std::string_view> fields;
+  while (p.next(fields)) out.emplace_back(fields.begin(), fields.end());
+  return out;
+}
+
+std::string csv_error(std::string_view text) {
+  try {
+    records(text);
+  } catch (const cli_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(csv_parser, fields_quotes_and_line_ends) {
+  using R = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(records("a,b\n1,2\n"), (R{{"a", "b"}, {"1", "2"}}));
+  EXPECT_EQ(records("a,b\r\n1,2"), (R{{"a", "b"}, {"1", "2"}}));  // CRLF, no final newline
+  EXPECT_EQ(records("\xEF\xBB\xBF"
+                    "a\n\n\n1\n"),
+            (R{{"a"}, {"1"}}));  // BOM, blank lines
+  EXPECT_EQ(records("a,b\n\"x,\"\"y\"\"\n z\",\n"), (R{{"a", "b"}, {"x,\"y\"\n z", ""}}));
+  EXPECT_EQ(records("a;b\n1;\n", ';'), (R{{"a", "b"}, {"1", ""}}));
+  EXPECT_EQ(records("a\r1\r"), (R{{"a"}, {"1"}}));  // lone CR ends a record
+}
+
+TEST(csv_parser, rows_and_lines_count_across_quoted_newlines) {
+  csv_parser p("h\n\"a\nb\"\nc\n", ',', "t.csv");
+  std::vector<std::string_view> f;
+  ASSERT_TRUE(p.next(f));  // header
+  ASSERT_TRUE(p.next(f));
+  EXPECT_EQ(p.data_row(), 1U);
+  EXPECT_EQ(p.record_line(), 2U);
+  ASSERT_TRUE(p.next(f));
+  EXPECT_EQ(p.data_row(), 2U);
+  EXPECT_EQ(p.record_line(), 4U);
+  EXPECT_FALSE(p.next(f));
+}
+
+TEST(csv_parser, errors_name_file_row_and_line) {
+  EXPECT_EQ(csv_error("h\n1\n\"open\n"), "t.csv, row 2 (line 3): a quoted field is never closed");
+  EXPECT_EQ(csv_error("h\n\"a\"b\n"),
+            "t.csv, row 1 (line 2): unexpected 'b' after a closing quote");
+}
+
+TEST(timefmt, timestamps) {
+  EXPECT_EQ(parse_timestamp("1970-01-01"), 0);
+  EXPECT_EQ(parse_timestamp("1970-01-01T00:00:01Z"), 1'000'000'000);
+  EXPECT_EQ(parse_timestamp("1970-01-01 00:00:00.5"), 500'000'000);
+  EXPECT_EQ(parse_timestamp("1970-01-01T01:00:00+01:00"), 0);
+  EXPECT_EQ(parse_timestamp("1970-01-01T00:00:00-0130"), 5'400'000'000'000);
+  EXPECT_EQ(parse_timestamp("2024-02-29T12:00:00.123456789Z"), 1'709'208'000'123'456'789);
+  std::string why;
+  EXPECT_EQ(parse_timestamp("2023-02-29", &why), std::nullopt);
+  EXPECT_FALSE(why.empty());
+  EXPECT_EQ(parse_timestamp("2024-13-01T00:00:00Z"), std::nullopt);
+  EXPECT_EQ(parse_timestamp("2262-01-01"), std::nullopt);  // past the nanosecond range
+  EXPECT_EQ(parse_timestamp("1677-01-01"), std::nullopt);
+  EXPECT_EQ(parse_timestamp("yesterday"), std::nullopt);
+}
+
+TEST(timefmt, format_round_trips) {
+  for (const std::int64_t ns : {std::int64_t{0}, std::int64_t{1'709'208'000'123'456'789},
+                                std::int64_t{-86'400'000'000'000}, std::int64_t{1'500'000'000}}) {
+    const std::string text = format_timestamp(ns);
+    EXPECT_EQ(parse_timestamp(text), ns) << text;
+  }
+  EXPECT_EQ(format_timestamp(0), "1970-01-01 00:00:00");
+  EXPECT_EQ(format_timestamp(1'500'000'000), "1970-01-01 00:00:01.500");
+  EXPECT_EQ(format_timestamp(0, 3600, true), "1970-01-01 01:00:00+01:00");
+}
+
+TEST(timefmt, epochs_and_durations) {
+  EXPECT_EQ(parse_epoch("1709539200", "s"), 1'709'539'200'000'000'000);
+  EXPECT_EQ(parse_epoch("-1", "ms"), -1'000'000);
+  EXPECT_EQ(parse_epoch("1e3", "s"), std::nullopt);
+  EXPECT_EQ(parse_epoch("99999999999999", "s"), std::nullopt);  // overflows nanoseconds
+  EXPECT_EQ(parse_duration("30min"), 1'800'000'000'000);
+  EXPECT_EQ(parse_duration("1h30min"), 5'400'000'000'000);
+  EXPECT_EQ(parse_duration("500ms"), 500'000'000);
+  EXPECT_EQ(parse_duration("1d"), 86'400'000'000'000);
+  EXPECT_EQ(parse_duration("30 minutes"), std::nullopt);
+  EXPECT_EQ(parse_duration(""), std::nullopt);
+}
+
+// Parses `args` (after the command name) as `tsfill fill` does and validates the spec;
+// returns the message of the first error, or "ok".
+std::string fill_flags(std::vector<std::string> args, job_spec* out = nullptr) {
+  CLI::App app;
+  flag_texts f;
+  add_input_flags(app, f);
+  add_job_flags(app, f);
+  add_output_flags(app, f);
+  args.insert(args.begin(), {"in.csv", "--output", "out.csv"});
+  std::vector<const char*> argv = {"fill"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  try {
+    job_spec spec = job_spec_from(f);
+    validate(spec);
+    if (out) *out = spec;
+  } catch (const cli_error& e) {
+    return e.what();
+  }
+  return "ok";
+}
+
+TEST(job_spec, flags_become_the_spec) {
+  job_spec s;
+  ASSERT_EQ(fill_flags({"--keys", "a,b", "--slot", "1h", "--fill", "linear:time", "--fill",
+                        "v*=constant:+2", "--where", "x=1", "--where", "x=2", "--dedup", "mean",
+                        "--grid", "range:2024-01-01/2024-01-02", "--threads", "2", "-q"},
+                       &s),
+            "ok");
+  EXPECT_EQ(s.keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.slot_ns, 3'600'000'000'000);
+  EXPECT_EQ(s.fill.method, fill_method::linear);
+  EXPECT_TRUE(s.fill.by_time);
+  ASSERT_EQ(s.fill_for.size(), 1U);
+  EXPECT_EQ(s.fill_for[0].second.constant, 2.0);
+  EXPECT_EQ(s.where.size(), 2U);
+  EXPECT_EQ(s.dedup, "mean");
+  EXPECT_EQ(s.grid, grid_kind::range);
+  EXPECT_EQ(s.range_end_ns - s.range_start_ns, 86'400'000'000'000);
+  EXPECT_EQ(s.threads, 2U);
+  EXPECT_FALSE(s.progress);
+  // A flag given twice: the last one counts.
+  ASSERT_EQ(fill_flags({"--slot", "1h", "--slot", "15min"}, &s), "ok");
+  EXPECT_EQ(s.slot_ns, 900'000'000'000);
+}
+
+TEST(job_spec, each_flag_checks_its_value) {
+  EXPECT_EQ(fill_flags({"--slot", "0min"}), "--slot: must be positive, got '0min'");
+  EXPECT_EQ(fill_flags({"--slot", "2w"}),
+            "--slot: calendar slots come one at a time (1w, 1mo, 1q, 1y), got '2w'; for "
+            "two-week slots use 14d");
+  EXPECT_EQ(fill_flags({"--limit", "-1"}),
+            "--limit: expected a positive whole number of slots, got '-1'");
+  EXPECT_EQ(fill_flags({"--where", "=1"}), "--where: expected COL=VALUE, got '=1'");
+  EXPECT_EQ(fill_flags({"--delimiter", "ab"}),
+            "--delimiter: expected one character (or 'tab'), got 'ab'");
+  EXPECT_EQ(fill_flags({"--partition-name", "a/b"}),
+            "--partition-name: must be a non-empty name without '/' or '='");
+  EXPECT_EQ(fill_flags({"--week-start", "someday"}),
+            "--week-start: expected a weekday (mon, tue, wed, thu, fri, sat, sun), got 'someday'");
+}
+
+TEST(job_spec, validate_refuses_contradictions) {
+  EXPECT_EQ(fill_flags({"--all-or-nothing"}),
+            "--all-or-nothing: needs --limit or --max-age to judge gaps by");
+  EXPECT_EQ(fill_flags({"--fill", "linear", "--limit-area", "outside"}),
+            "--limit-area: outside with --fill linear fills nothing: linear never extrapolates");
+  EXPECT_EQ(fill_flags({"--fill", "constant:1", "--max-age", "1h"}),
+            "--max-age: has no meaning for --fill constant (there is no observation to age)");
+  EXPECT_EQ(fill_flags({"--fill", "none", "--limit-area", "inside"}),
+            "--fill: none takes no --limit, --max-age, --limit-area or --all-or-nothing");
+  EXPECT_EQ(fill_flags({"--fill", "backward", "--carry-in"}),
+            "--carry-in: carries forward-filled values; it needs --fill forward");
+  EXPECT_EQ(fill_flags({"--carry-in", "--partition", "none"}),
+            "--carry-in: has nothing to carry across with --partition none");
+  EXPECT_EQ(fill_flags({"--week-start", "sun"}),
+            "--week-start: applies to weekly slots only (--slot 1w)");
+  EXPECT_EQ(fill_flags({"--calendar", "nyse"}),
+            "--calendar: needs a session grid, e.g. --grid session:09:30-16:00");
+  EXPECT_EQ(fill_flags({"--keep-outside-session"}),
+            "--keep-outside-session: needs a session grid (--grid session:...)");
+  EXPECT_EQ(fill_flags({"--keys", "date"}), "--keys: 'date' is also the --time column");
+  EXPECT_EQ(fill_flags({"--keys", "a,,b"}), "--keys: has an empty column name");
+  EXPECT_EQ(fill_flags({"--values", "v,"}), "--values: has an empty pattern");
+}
+
+}  // namespace

@@ -1,0 +1,47 @@
+"""The README's flag tables are the program's flags: every flag `tsfill fill --help` and
+`tsfill plot --help` list is in the README's table for it, and the tables name no flag the
+program lacks. (Both come from one source each: examples/cli/app/flags.cpp and
+commands/*.cpp register the flags; this test keeps the README from drifting.)"""
+import os
+import pathlib
+import re
+import subprocess
+
+README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+FLAG = re.compile(r"--[a-z][a-z-]*")
+
+
+def table_flags(header):
+    """Flags named in the markdown table that starts with `header`."""
+    lines = README.read_text().splitlines()
+    start = lines.index(header)
+    flags = set()
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        flags |= set(FLAG.findall(line.replace("\\|", "/").split("|")[1]))
+    return flags
+
+
+def help_flags(command):
+    out = subprocess.run([os.environ["TSFILL_BIN"], command, "--help"], check=True,
+                         capture_output=True, text=True).stdout
+    flags = set()
+    for line in out.splitlines():
+        m = re.match(r"\s+(?:-\w,)?(--[a-z][a-z-]*)", line)
+        if m and m.group(1) != "--help":
+            flags.add(m.group(1))
+    return flags
+
+
+def test_fill_table_is_fill_help():
+    documented, actual = table_flags("| flag | meaning (default) |"), help_flags("fill")
+    assert actual - documented == set(), "in --help, not in the README"
+    assert documented - actual == set(), "in the README, not in --help"
+
+
+def test_plot_table_is_plot_help():
+    documented = table_flags("| flag | meaning (default) |") | table_flags("| plot flag | meaning (default) |")
+    actual = help_flags("plot")
+    assert actual - documented == set(), "in --help, not in the README"
+    assert documented - actual == set(), "in the README, not in --help"
