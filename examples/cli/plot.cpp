@@ -123,8 +123,8 @@ std::string wall_clock_tics(std::int64_t first, std::int64_t last, bool one_day,
 
 int run_plot(job_spec o, const flag_texts& flags) {
   const plot_flags p = read_plot_flags(flags);
-  const bool svg = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".svg") == 0;
-  const bool png = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".png") == 0;
+  const bool svg = has_extension(o.output, ".svg");
+  const bool png = has_extension(o.output, ".png");
   if (!svg && !png)
     throw flag_error("--output", "a plot is written as .png or .svg, got '" + o.output + "'");
   if (fs::exists(o.output) && !o.overwrite)
@@ -134,7 +134,7 @@ int run_plot(job_spec o, const flag_texts& flags) {
                                   std::to_string(o.keys.size()) + " --keys columns");
   if (!p.value.empty() && o.value_patterns.empty()) o.value_patterns = {p.value};
 
-  const loaded_table t = load_inputs(o);
+  const loaded_table t = load_inputs(o.reading());
   const tsfill::result r = make_job(o).run(t);
   // Points are placed by their instant, so a repeated hour is drawn once after the other;
   // the axis is labelled on the wall clock of --tz (UTC without it).

@@ -1,7 +1,11 @@
 // The command line's parts called directly (not through a subprocess): the CSV parser, the
-// timestamp, epoch and duration parsers and the timestamp formatter, and the job flags from
-// texts to a validated job_spec, with every message checked.
+// timestamp, epoch and duration parsers and the timestamp formatter, input discovery and the
+// per-file manifest (examples/io), and the job flags from texts to a validated job_spec,
+// with every message checked.
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +18,7 @@
 #include "app/job_spec.hpp"
 #include "cli_error.hpp"
 #include "csv_reader.hpp"
+#include "table.hpp"
 #include "timefmt.hpp"
 
 namespace {
@@ -192,6 +197,44 @@ TEST(job_spec, validate_refuses_contradictions) {
   EXPECT_EQ(fill_flags({"--keys", "date"}), "--keys: 'date' is also the --time column");
   EXPECT_EQ(fill_flags({"--keys", "a,,b"}), "--keys: has an empty column name");
   EXPECT_EQ(fill_flags({"--values", "v,"}), "--values: has an empty pattern");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(io, manifest_records_each_files_rows_time_range_and_days) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tsfill_cli_manifest";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "sub");
+  const auto write = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+  };
+  write(dir / "b.csv", "date,v\n2024-01-02T23:00:00Z,1\n2024-01-01T10:00:00Z,2\nx,3\n");
+  write(dir / "sub" / "a.csv", "date,v\n");
+  write(dir / "_tmp.csv", "garbage");
+  tsfill_io::read_spec spec;
+  spec.inputs = {dir.string()};
+  spec.progress = false;
+  try {
+    (void)tsfill_io::load_inputs(spec);
+    FAIL() << "a bad timestamp must be an error";
+  } catch (const tsfill_io::cli_error& e) {
+    EXPECT_NE(std::string(e.what()).find("b.csv, row 3 (line 4), column 'date'"), std::string::npos)
+        << e.what();
+  }
+  write(dir / "b.csv", "date,v\n2024-01-02T23:00:00Z,1\n2024-01-01T10:00:00Z,2\n");
+  const tsfill_io::loaded_table t = tsfill_io::load_inputs(spec);
+  ASSERT_EQ(t.manifest.size(), 2U);  // b.csv, then sub/a.csv (path order); _tmp.csv skipped
+  EXPECT_EQ(t.manifest[0].path, (dir / "b.csv").string());
+  EXPECT_EQ(t.manifest[0].rows, 2U);
+  EXPECT_EQ(t.manifest[0].min_ns, *tsfill_io::parse_timestamp("2024-01-01T10:00:00Z"));
+  EXPECT_EQ(t.manifest[0].max_ns, *tsfill_io::parse_timestamp("2024-01-02T23:00:00Z"));
+  EXPECT_EQ(t.manifest[0].partitions,
+            (std::map<std::int64_t, std::size_t>{{19723, 1}, {19724, 1}}));
+  EXPECT_EQ(t.manifest[1].rows, 0U);
+  EXPECT_TRUE(t.manifest[1].partitions.empty());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -95,3 +95,29 @@ def test_sub_second_slots_print_fractions(tsfill, tmp_path):
     _, rows = run_one(tsfill, tmp_path, text, "--slot", "250ms")
     assert [r[1] for r in rows] == ["2024-01-01 00:00:00", "2024-01-01 00:00:00.250",
                                     "2024-01-01 00:00:00.500"]
+
+
+def test_a_directory_input_is_its_files_in_path_order(tsfill, tmp_path):
+    """An INPUT directory reads every .csv/.parquet file under it, sorted by path, and skips
+    hidden and staging names ('.x', '_x'), as Spark and pyarrow datasets do."""
+    d = tmp_path / "landing"
+    (d / "2024-01-02").mkdir(parents=True)
+    (d / "_staging").mkdir()
+    head = "date,k,v\n"
+    (d / "2024-01-02" / "b.csv").write_text(head + "2024-01-02T00:10:00Z,a,3\n")
+    (d / "a.csv").write_text(head + "2024-01-01T00:10:00Z,a,1\n2024-01-01T01:10:00Z,a,2\n")
+    (d / "_staging" / "c.csv").write_text(head + "2024-01-03T00:10:00Z,a,9\n")
+    (d / ".hidden.csv").write_text(head + "2024-01-03T00:10:00Z,a,9\n")
+    (d / "notes.txt").write_text("not data")
+    out_dir, out_files = tmp_path / "from_dir.csv", tmp_path / "from_files.csv"
+    tsfill("fill", d, "--output", out_dir, "--keys", "k")
+    tsfill("fill", d / "2024-01-02" / "b.csv", d / "a.csv", "--output", out_files, "--keys", "k")
+    assert out_dir.read_text() == out_files.read_text()
+    assert "2024-01-03" not in out_dir.read_text()
+
+
+def test_an_empty_directory_input_is_an_error(tsfill, tmp_path):
+    (tmp_path / "empty").mkdir()
+    p = tsfill("fill", tmp_path / "empty", "--output", tmp_path / "o.csv", check=False)
+    assert p.returncode == 2
+    assert p.stderr.strip() == "tsfill: " + str(tmp_path / "empty") + ": the directory has no .csv or .parquet files"

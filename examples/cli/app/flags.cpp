@@ -1,6 +1,6 @@
 #include "flags.hpp"
 
-#include "../cli_error.hpp"
+#include "cli_error.hpp"
 
 namespace tsfill_cli {
 namespace {

@@ -11,7 +11,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_error.hpp"
+
 namespace tsfill_cli {
+
+using namespace tsfill_io;  // the I/O adapters and their errors (examples/io)
 
 class flag_texts {
  public:

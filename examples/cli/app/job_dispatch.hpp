@@ -7,7 +7,7 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "../cli_error.hpp"
+#include "cli_error.hpp"
 #include "job_spec.hpp"
 
 namespace tsfill_cli {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "../cli_error.hpp"
+#include "cli_error.hpp"
 #include "job_dispatch.hpp"
 
 namespace tsfill_cli {

@@ -18,8 +18,8 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "../table.hpp"
 #include "job_spec.hpp"
+#include "table.hpp"
 
 namespace tsfill_cli {
 

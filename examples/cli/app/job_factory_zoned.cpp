@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "../calendar_options.hpp"
-#include "../cli_error.hpp"
+#include "cli_error.hpp"
 #include "job_dispatch.hpp"
 #include "job_factory.hpp"
 

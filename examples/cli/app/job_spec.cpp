@@ -8,12 +8,11 @@
 #include <cstring>
 #include <thread>
 
-#include <fnmatch.h>
-
 #include "../calendar_options.hpp"
-#include "../cli_error.hpp"
-#include "../timefmt.hpp"
+#include "cli_error.hpp"
 #include "flags.hpp"
+#include "table.hpp"
+#include "timefmt.hpp"
 
 namespace tsfill_cli {
 namespace {
@@ -80,8 +79,32 @@ int parse_weekday(const std::string& flag, const std::string& v) {
 
 }  // namespace
 
-bool glob_match(const std::string& pattern, const std::string& name) {
-  return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+read_spec job_spec::reading() const {
+  read_spec r;
+  r.inputs = inputs;
+  r.input_format = input_format;
+  r.time_column = time_column;
+  r.time_unit = time_unit;
+  r.keys = keys;
+  r.value_patterns = value_patterns;
+  r.where = where;
+  r.csv = {delimiter, null_values};
+  r.progress = progress;
+  return r;
+}
+
+write_spec job_spec::writing() const {
+  write_spec w;
+  w.output = output;
+  w.format = format;
+  if (!inputs.empty()) w.default_format = input_format_of(reading(), inputs.front());
+  w.partition_name = partition_name;
+  w.partition_by_day = partition_by_day;
+  w.suffix = suffix;
+  w.csv = {delimiter, null_values};
+  w.zone = zone;
+  w.overwrite = overwrite;
+  return w;
 }
 
 fill_spec parse_fill_method(const std::string& flag, const std::string& text) {

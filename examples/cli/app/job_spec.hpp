@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "specs.hpp"
+
 namespace tsfill_cli {
 
 enum class fill_method { forward, backward, linear, nearest, constant, none };
@@ -17,8 +19,9 @@ enum class grid_kind { partition, key, range, observed, session };
 enum class area_kind { all, inside, outside };
 enum class calendar_slot { none, week, month, quarter, year };  // --slot 1w|1mo|1q|1y
 
-// The UTC offsets of a time zone (--tz), for writing local times; see timefmt.hpp.
-struct clock_zone;
+// The readers, writers and their specs (examples/io, library tsfill_io) are the command
+// line's vocabulary.
+using namespace tsfill_io;
 
 struct fill_spec {
   fill_method method = fill_method::forward;
@@ -67,6 +70,10 @@ struct job_spec {
   bool progress = true;
   unsigned threads = 1;  // for the pipeline's partition-parallel work
 
+  // What the readers and writers need of it.
+  read_spec reading() const;
+  write_spec writing() const;
+
   // Time zones or calendars in play: the job needs the calendar component.
   bool zoned() const {
     return !tz.empty() || slot_unit != calendar_slot::none || grid == grid_kind::session;
@@ -83,8 +90,5 @@ job_spec job_spec_from(const flag_texts& flags);
 void validate(job_spec& spec);
 
 fill_spec parse_fill_method(const std::string& flag, const std::string& text);
-
-// fnmatch-style glob match ('*', '?', '[...]').
-bool glob_match(const std::string& pattern, const std::string& name);
 
 }  // namespace tsfill_cli

@@ -7,7 +7,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_error.hpp"
+
 namespace tsfill_cli {
+
+using namespace tsfill_io;  // the I/O adapters and their errors (examples/io)
 
 using command_run = std::function<int()>;
 

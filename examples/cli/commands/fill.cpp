@@ -9,23 +9,23 @@
 #include "../app/flags.hpp"
 #include "../app/job_factory.hpp"
 #include "../app/job_spec.hpp"
-#include "../output.hpp"
 #include "../stats.hpp"
-#include "../table.hpp"
 #include "commands.hpp"
+#include "output.hpp"
+#include "table.hpp"
 
 namespace tsfill_cli {
 namespace {
 
 int run_fill(job_spec o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const output_target target = output_target_of(o);  // refuse an existing output early
-  const loaded_table table = load_inputs(o);
+  const output_target target = output_target_of(o.writing());  // refuse an existing output early
+  const loaded_table table = load_inputs(o.reading());
   const auto t1 = std::chrono::steady_clock::now();
   const job job = make_job(o);
   const tsfill::result r = job.run(table);
   const auto t2 = std::chrono::steady_clock::now();
-  write_output(o, target, table, r);
+  write_output(o.writing(), target, table, r);
   const auto t3 = std::chrono::steady_clock::now();
   if (o.stats) {
     std::vector<std::pair<std::string, double>> stages;

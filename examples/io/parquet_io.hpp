@@ -7,22 +7,22 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "app/job_spec.hpp"
 #include "output.hpp"
+#include "specs.hpp"
 #include "table.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 bool parquet_supported();
 
 // Appends the rows of a Parquet file (after --where) to `t`. Time columns may be
 // timestamps, dates, epoch integers (--time-unit) or ISO-8601 strings; keys integers,
 // strings or dictionaries; values any integer or floating type.
-void read_parquet(const job_spec& o, const std::string& path, loaded_table& t);
+void read_parquet(const read_spec& o, const std::string& path, loaded_table& t);
 
 // Writes the rows of segments [first, last) as one Parquet file.
-void write_parquet(const std::string& path, const job_spec& o, const output_layout& layout,
+void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
                    std::size_t last_segment);
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

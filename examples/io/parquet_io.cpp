@@ -4,24 +4,24 @@
 
 #ifndef TSFILL_CLI_HAVE_PARQUET
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 bool parquet_supported() {
   return false;
 }
 
-void read_parquet(const job_spec&, const std::string& path, loaded_table&) {
+void read_parquet(const read_spec&, const std::string& path, loaded_table&) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
 }
 
-void write_parquet(const std::string& path, const job_spec&, const output_layout&,
+void write_parquet(const std::string& path, const write_spec&, const output_layout&,
                    const loaded_table&, const tsfill::result&, std::size_t, std::size_t) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io
 
 #else
 
@@ -40,7 +40,7 @@ void write_parquet(const std::string& path, const job_spec&, const output_layout
 #include "output.hpp"
 #include "timefmt.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 namespace {
 
 // One cell of an Arrow column, whatever its physical type.
@@ -238,7 +238,7 @@ bool parquet_supported() {
   return true;
 }
 
-void read_parquet(const job_spec& o, const std::string& path, loaded_table& t) {
+void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) {
   auto file = check(arrow::io::ReadableFile::Open(path), path);
   auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
   const std::shared_ptr<arrow::Table> table = check(reader->ReadTable(), path);
@@ -375,7 +375,7 @@ void read_parquet(const job_spec& o, const std::string& path, loaded_table& t) {
   }
 }
 
-void write_parquet(const std::string& path, const job_spec& o, const output_layout& layout,
+void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first,
                    std::size_t last) {
   arrow::MemoryPool* pool = arrow::default_memory_pool();
@@ -463,6 +463,6 @@ void write_parquet(const std::string& path, const job_spec& o, const output_layo
   check(out->Close(), path);
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io
 
 #endif

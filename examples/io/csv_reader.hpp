@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "app/job_spec.hpp"
+#include "specs.hpp"
 #include "table.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 // Splits a CSV buffer into records. Views stay valid until the next call to next().
 class csv_parser {
@@ -36,9 +36,9 @@ class csv_parser {
 };
 
 // Reads one CSV file into `t`, appending its rows (after --where) to the columns.
-void read_csv(const job_spec& o, const std::string& path, loaded_table& t);
+void read_csv(const read_spec& o, const std::string& path, loaded_table& t);
 
 // Reads a whole file, or throws cli_error naming it.
 std::string read_file(const std::string& path);
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

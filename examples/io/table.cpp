@@ -7,8 +7,9 @@
 #include "cli_error.hpp"
 #include "csv_reader.hpp"
 #include "parquet_io.hpp"
+#include "paths.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 std::string loaded_table::describe_row(std::size_t i) const {
   const auto it = std::upper_bound(file_first_row.begin(), file_first_row.end(), i);
@@ -38,11 +39,7 @@ tsfill::table_view<> loaded_table::view() const {
   return t;
 }
 
-bool has_glob(const std::string& p) {
-  return p.find_first_of("*?[") != std::string::npos;
-}
-
-value_selection select_value(const job_spec& o, const std::string& name) {
+value_selection select_value(const read_spec& o, const std::string& name) {
   value_selection v;
   v.selected = o.value_patterns.empty();
   for (const std::string& p : o.value_patterns) {
@@ -55,14 +52,10 @@ value_selection select_value(const job_spec& o, const std::string& name) {
 }
 
 bool is_parquet_path(const std::string& path) {
-  auto ends = [&](const char* ext) {
-    const std::string e = ext;
-    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-  };
-  return ends(".parquet") || ends(".pq");
+  return has_extension(path, ".parquet") || has_extension(path, ".pq");
 }
 
-std::string input_format_of(const job_spec& o, const std::string& path) {
+std::string input_format_of(const read_spec& o, const std::string& path) {
   if (!o.input_format.empty()) return o.input_format;
   return is_parquet_path(path) ? "parquet" : "csv";
 }
@@ -98,15 +91,39 @@ void finish_string_key(loaded_key& k) {
   k.is_string = true;
 }
 
-loaded_table load_inputs(const job_spec& o) {
+namespace {
+
+std::int64_t utc_day(std::int64_t ns) {
+  constexpr std::int64_t day = 86'400'000'000'000;
+  return ns / day - (ns % day < 0 ? 1 : 0);
+}
+
+// What one file contributed: the kept rows from `first` on.
+file_summary summarize(const read_spec& o, const std::string& path,
+                       const std::vector<std::int64_t>& time, std::size_t first) {
+  file_summary f;
+  f.path = path;
+  f.rows = time.size() - first;
+  for (std::size_t i = first; i < time.size(); ++i) {
+    f.min_ns = std::min(f.min_ns, time[i]);
+    f.max_ns = std::max(f.max_ns, time[i]);
+    ++f.partitions[o.partition_of ? o.partition_of(time[i]) : utc_day(time[i])];
+  }
+  return f;
+}
+
+}  // namespace
+
+loaded_table load_inputs(const read_spec& o) {
   loaded_table t;
-  for (const std::string& path : o.inputs) {
+  for (const std::string& path : discover_inputs(o.inputs)) {
     t.files.push_back(path);
     t.file_first_row.push_back(t.rows());
     if (input_format_of(o, path) == "parquet")
       read_parquet(o, path, t);
     else
       read_csv(o, path, t);
+    t.manifest.push_back(summarize(o, path, t.time, t.file_first_row.back()));
   }
   for (loaded_key& k : t.keys) {
     k.index.clear();
@@ -116,4 +133,4 @@ loaded_table load_inputs(const job_spec& o) {
   return t;
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -10,10 +10,10 @@
 
 #include <tsfill/tsfill.hpp>
 
-#include "app/job_spec.hpp"
+#include "specs.hpp"
 #include "table.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 struct output_target {
   std::string path;
@@ -23,9 +23,9 @@ struct output_target {
 
 // Decides what --output means, and refuses an existing output without --overwrite (before
 // any input is read).
-output_target output_target_of(const job_spec& o);
+output_target output_target_of(const write_spec& o);
 
-void write_output(const job_spec& o, const output_target& target, const loaded_table& t,
+void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r);
 
 // Shared by the writers: the names of the output columns and how to read each.
@@ -33,12 +33,12 @@ struct output_layout {
   bool with_partition = false;     // a partition column in the file
   std::vector<std::string> names;  // all output column names, in order
 };
-output_layout layout_of(const job_spec& o, const loaded_table& t, const tsfill::result& r,
+output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill::result& r,
                         bool with_partition);
 
 // CSV text of the rows of segments [first, last), header first.
-void append_csv(std::string& out, const job_spec& o, const output_layout& layout,
+void append_csv(std::string& out, const write_spec& o, const output_layout& layout,
                 const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
                 std::size_t last_segment, bool header);
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,9 +13,10 @@
 
 #include <tsfill/columns.hpp>
 
-#include "app/job_spec.hpp"
+#include "paths.hpp"
+#include "specs.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 // Hash and equality that let an unordered_map<std::string, ...> be probed with a
 // string_view (no allocation per lookup).
@@ -66,6 +68,15 @@ struct loaded_value {
   }
 };
 
+// What one input file contributed, for engines that track files (backfill, ingest):
+// its kept rows, their time range and the partitions they touch, with row counts.
+struct file_summary {
+  std::string path;
+  std::size_t rows = 0;
+  std::int64_t min_ns = INT64_MAX, max_ns = INT64_MIN;  // empty file: min > max
+  std::map<std::int64_t, std::size_t> partitions;       // partition -> kept rows
+};
+
 struct loaded_table {
   std::vector<std::int64_t> time;  // ns since the epoch, UTC
   std::vector<loaded_key> keys;
@@ -74,8 +85,9 @@ struct loaded_table {
   std::vector<std::string> files;
   std::vector<std::size_t> file_first_row;  // first kept row of each file
   std::vector<std::uint64_t> source_row;
-  std::size_t rows_read = 0;      // data rows in the files
-  std::size_t rows_filtered = 0;  // dropped by --where
+  std::size_t rows_read = 0;           // data rows in the files
+  std::size_t rows_filtered = 0;       // dropped by --where
+  std::vector<file_summary> manifest;  // per file, in `files` order
 
   std::size_t rows() const { return time.size(); }
   // "silver.csv row 12" for kept row i.
@@ -84,10 +96,9 @@ struct loaded_table {
 };
 
 // Reads the inputs named in `o` (CSV or Parquet by extension or --input-format).
-loaded_table load_inputs(const job_spec& o);
+loaded_table load_inputs(const read_spec& o);
 
 // Helpers shared by the readers.
-bool has_glob(const std::string& pattern);
 // Whether --values selects column `name` (every column when no --values was given), and
 // whether a pattern names it exactly (then a non-number in it is an error, not a sign
 // that the column is not numeric).
@@ -95,10 +106,10 @@ struct value_selection {
   bool selected = false;
   bool requested = false;
 };
-value_selection select_value(const job_spec& o, const std::string& name);
+value_selection select_value(const read_spec& o, const std::string& name);
 bool is_parquet_path(const std::string& path);
-std::string input_format_of(const job_spec& o, const std::string& path);
+std::string input_format_of(const read_spec& o, const std::string& path);
 void finish_string_key(loaded_key& k);  // sorts the dictionary, remaps codes, or turns an
                                         // all-integer dictionary into an integer key
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
-namespace tsfill_cli {
+namespace tsfill_io {
 namespace {
 
 constexpr std::int64_t ns_per_s = 1'000'000'000;
@@ -229,4 +229,4 @@ std::optional<std::int64_t> parse_duration(std::string_view s, std::string* why)
   return total;
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

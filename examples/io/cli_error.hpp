@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 class cli_error : public std::runtime_error {
  public:
@@ -28,4 +28,4 @@ inline cli_error flag_error(const std::string& flag, const std::string& what) {
   return cli_error(flag + ": " + what);
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

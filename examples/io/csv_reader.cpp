@@ -13,7 +13,7 @@
 #include "progress.hpp"
 #include "timefmt.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 std::string read_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -102,8 +102,8 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
 
 namespace {
 
-bool is_null(const job_spec& o, std::string_view s) {
-  for (const std::string& token : o.null_values)
+bool is_null(const read_spec& o, std::string_view s) {
+  for (const std::string& token : o.csv.null_values)
     if (s == token) return true;
   return false;
 }
@@ -119,9 +119,9 @@ bool parse_number(std::string_view s, double& out) {
 
 }  // namespace
 
-void read_csv(const job_spec& o, const std::string& path, loaded_table& t) {
+void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   const std::string data = read_file(path);
-  csv_parser parser(data, o.delimiter, path);
+  csv_parser parser(data, o.csv.delimiter, path);
   std::vector<std::string_view> fields;
   if (!parser.next(fields))
     throw cli_error(path + ": the file is empty (a CSV input needs a header row)");
@@ -222,7 +222,7 @@ void read_csv(const job_spec& o, const std::string& path, loaded_table& t) {
             path, data_row, parser.record_line(),
             v.name, "cannot read '" + std::string(s) + "' as a number (null values are: " + [&] {
               std::string l;
-              for (const std::string& tok : o.null_values)
+              for (const std::string& tok : o.csv.null_values)
                 l += (l.empty() ? "'" : ", '") + tok + "'";
               return l;
             }() + ")");
@@ -247,4 +247,4 @@ void read_csv(const job_spec& o, const std::string& path, loaded_table& t) {
   }
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

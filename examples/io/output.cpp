@@ -13,17 +13,13 @@
 
 #include "cli_error.hpp"
 #include "parquet_io.hpp"
+#include "paths.hpp"
 #include "timefmt.hpp"
 
-namespace tsfill_cli {
+namespace tsfill_io {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool has_extension(const std::string& p, const char* ext) {
-  const std::string e = ext;
-  return p.size() > e.size() && p.compare(p.size() - e.size(), e.size(), e) == 0;
-}
 
 void append_quoted(std::string& out, std::string_view s, char delim) {
   if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
@@ -144,7 +140,7 @@ class staged_path {
   bool committed_ = false;
 };
 
-void write_csv_file(const std::string& path, const job_spec& o, const output_layout& l,
+void write_csv_file(const std::string& path, const write_spec& o, const output_layout& l,
                     const loaded_table& t, const tsfill::result& r, std::size_t first,
                     std::size_t last) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -165,7 +161,7 @@ void write_csv_file(const std::string& path, const job_spec& o, const output_lay
   if (std::fclose(f) != 0 || !ok) throw cli_error(path + ": write failed: " + std::strerror(errno));
 }
 
-void write_file(const std::string& path, const std::string& format, const job_spec& o,
+void write_file(const std::string& path, const std::string& format, const write_spec& o,
                 const output_layout& l, const loaded_table& t, const tsfill::result& r,
                 std::size_t first, std::size_t last) {
   if (format == "parquet")
@@ -176,7 +172,7 @@ void write_file(const std::string& path, const std::string& format, const job_sp
 
 }  // namespace
 
-output_target output_target_of(const job_spec& o) {
+output_target output_target_of(const write_spec& o) {
   output_target t;
   t.path = o.output;
   const bool csv_ext = has_extension(o.output, ".csv") || has_extension(o.output, ".tsv");
@@ -190,7 +186,7 @@ output_target output_target_of(const job_spec& o) {
   } else if (parquet_ext) {
     t.format = "parquet";
   } else {
-    t.format = input_format_of(o, o.inputs.front());  // a directory: like the input
+    t.format = o.default_format.empty() ? "csv" : o.default_format;  // a directory: like the input
   }
   while (t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
   if (fs::exists(t.path) && !o.overwrite)
@@ -201,7 +197,7 @@ output_target output_target_of(const job_spec& o) {
   return t;
 }
 
-output_layout layout_of(const job_spec& o, const loaded_table& t, const tsfill::result& r,
+output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill::result& r,
                         bool with_partition) {
   output_layout l;
   l.with_partition = with_partition;
@@ -221,9 +217,10 @@ output_layout layout_of(const job_spec& o, const loaded_table& t, const tsfill::
   return l;
 }
 
-void append_csv(std::string& out, const job_spec& o, const output_layout& l, const loaded_table& t,
-                const tsfill::result& r, std::size_t first, std::size_t last, bool header) {
-  const char d = o.delimiter;
+void append_csv(std::string& out, const write_spec& o, const output_layout& l,
+                const loaded_table& t, const tsfill::result& r, std::size_t first, std::size_t last,
+                bool header) {
+  const char d = o.csv.delimiter;
   if (header) {
     for (std::size_t c = 0; c < l.names.size(); ++c) {
       if (c) out.push_back(d);
@@ -280,7 +277,7 @@ void append_csv(std::string& out, const job_spec& o, const output_layout& l, con
   }
 }
 
-void write_output(const job_spec& o, const output_target& target, const loaded_table& t,
+void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r) {
   // (Name clashes are errors here, before anything is written.)
   const output_layout layout = layout_of(o, t, r, o.partition_by_day && !target.partitioned);
@@ -308,4 +305,4 @@ void write_output(const job_spec& o, const output_target& target, const loaded_t
   staged.commit();
 }
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 // Parses "YYYY-MM-DD", or "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]" optionally followed by
 // "Z" or a "+HH:MM" / "+HHMM" / "+HH" / "+HH:MM:SS" offset (converted to UTC). Up to 9 fraction
@@ -47,4 +47,4 @@ std::optional<std::int64_t> parse_date(std::string_view s);
 // to nanoseconds. Returns nullopt with `why` on anything else.
 std::optional<std::int64_t> parse_duration(std::string_view s, std::string* why = nullptr);
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-namespace tsfill_cli {
+namespace tsfill_io {
 
 class progress_line {
  public:
@@ -54,4 +54,4 @@ class progress_line {
   bool drawn_ = false;
 };
 
-}  // namespace tsfill_cli
+}  // namespace tsfill_io

@@ -1,0 +1,55 @@
+// What the readers and writers are told: small specs, never a command's flags. A command
+// fills them from its flags (job_spec::reading(), job_spec::writing()); the Python module
+// and the backfill engine fill them from their own arguments.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tsfill_io {
+
+struct clock_zone;  // timefmt.hpp
+
+// How CSV text is split and which tokens are null, in and out.
+struct csv_dialect {
+  char delimiter = ',';
+  std::vector<std::string> null_values = {"", "NA", "null", "NULL"};
+};
+
+// Which files, which columns and which rows to read.
+struct read_spec {
+  std::vector<std::string> inputs;  // files, or directories of .csv/.parquet files
+  std::string input_format;         // csv | parquet; empty: by extension
+  std::string time_column = "date";
+  std::string time_unit;                    // s | ms | us | ns: integer times are epochs
+  std::vector<std::string> keys;            // key columns
+  std::vector<std::string> value_patterns;  // names or globs; empty: every numeric column
+  std::vector<std::pair<std::string, std::string>> where;  // keep rows with COL=VALUE
+  csv_dialect csv;
+  bool progress = true;  // a progress line on a terminal
+  // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch;
+  // empty: every row. Rows it drops count as filtered.
+  std::function<bool(std::int64_t)> keep_time;
+  // The partition of a time, for the per-file manifest (loaded_table::files); empty: the
+  // UTC day.
+  std::function<std::int64_t(std::int64_t)> partition_of;
+};
+
+// Where and how to write a result.
+struct write_spec {
+  std::string output;          // a file, or a directory of partitions
+  std::string format;          // csv | parquet; empty: by extension (a directory: default_format)
+  std::string default_format;  // a directory output's format without --format: the input's
+  std::string partition_name = "partition_date";
+  bool partition_by_day = true;
+  std::string suffix = "_bf";  // filled columns are COL + suffix
+  csv_dialect csv;
+  std::shared_ptr<const clock_zone> zone;  // local times with their offset; null: UTC
+  bool overwrite = false;
+};
+
+}  // namespace tsfill_io
