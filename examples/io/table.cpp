@@ -62,32 +62,26 @@ std::string input_format_of(const read_spec& o, const std::string& path) {
 
 void finish_string_key(loaded_key& k) {
   // All words integers? Then it is an integer key (sorted numerically).
-  std::vector<std::int64_t> as_int(k.words.size());
-  bool all_int = !k.words.empty();
-  for (std::size_t w = 0; w < k.words.size() && all_int; ++w) {
-    const std::string& s = k.words[w];
+  const std::vector<std::string>& seen = k.builder.words();
+  std::vector<std::int64_t> as_int(seen.size());
+  bool all_int = !seen.empty();
+  for (std::size_t w = 0; w < seen.size() && all_int; ++w) {
+    const std::string& s = seen[w];
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), as_int[w]);
     all_int = ec == std::errc{} && end == s.data() + s.size() && !s.empty() &&
               std::to_string(as_int[w]) == s;  // "007" stays a string key
   }
   if (all_int) {
     for (std::int64_t& v : k.values) v = as_int[static_cast<std::size_t>(v)];
-    k.words.clear();
+    k.builder = {};
     k.is_string = false;
     return;
   }
-  std::vector<std::size_t> order(k.words.size());
-  std::iota(order.begin(), order.end(), 0U);
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return k.words[a] < k.words[b]; });
-  std::vector<std::int64_t> rank(order.size());
-  std::vector<std::string> sorted(order.size());
-  for (std::size_t r = 0; r < order.size(); ++r) {
-    rank[order[r]] = static_cast<std::int64_t>(r);
-    sorted[r] = std::move(k.words[order[r]]);
-  }
-  for (std::int64_t& v : k.values) v = rank[static_cast<std::size_t>(v)];
-  k.words = std::move(sorted);
+  std::vector<std::int32_t> code_of_id;
+  tsfill::dictionary dict = std::move(k.builder).finish(code_of_id);
+  for (std::int64_t& v : k.values) v = code_of_id[static_cast<std::size_t>(v)];
+  k.words = dict.words();
+  k.builder = {};
   k.is_string = true;
 }
 
@@ -125,10 +119,8 @@ loaded_table load_inputs(const read_spec& o) {
       read_csv(o, path, t);
     t.manifest.push_back(summarize(o, path, t.time, t.file_first_row.back()));
   }
-  for (loaded_key& k : t.keys) {
-    k.index.clear();
+  for (loaded_key& k : t.keys)
     if (k.is_string) finish_string_key(k);
-  }
   for (loaded_value& v : t.values) v.validity.resize((t.rows() + 7) / 8, 0);
   return t;
 }

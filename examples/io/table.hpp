@@ -8,41 +8,26 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <tsfill/columns.hpp>
+#include <tsfill/dictionary.hpp>
 
 #include "paths.hpp"
 #include "specs.hpp"
 
 namespace tsfill_io {
 
-// Hash and equality that let an unordered_map<std::string, ...> be probed with a
-// string_view (no allocation per lookup).
-struct text_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
 struct loaded_key {
   std::string name;
   bool is_string = false;
   std::vector<std::int64_t> values;  // the integers, or codes into `words`
   std::vector<std::string> words;    // string keys: the dictionary, sorted
-  // While loading: word -> code in first-seen order (finish_string_key sorts them).
-  std::unordered_map<std::string, std::int64_t, text_hash, std::equal_to<>> index;
+  // While loading: the words in first-seen order (`values` hold their ids until
+  // finish_string_key turns them into codes).
+  tsfill::dictionary_builder builder;
 
-  std::int64_t code_of(std::string_view word) {
-    const auto it = index.find(word);
-    if (it != index.end()) return it->second;
-    const auto code = static_cast<std::int64_t>(words.size());
-    words.emplace_back(word);
-    index.emplace(words.back(), code);
-    return code;
-  }
+  std::int64_t code_of(std::string_view word) { return builder.id_of(word); }
 };
 
 struct loaded_value {

@@ -213,4 +213,17 @@ TEST(keys, dictionary_codes_follow_string_order) {
   EXPECT_THROW((void)d.word(3), tsfill::invalid_argument);
 }
 
+TEST(keys, dictionary_builder_streams_ids_then_sorted_codes) {
+  tsfill::dictionary_builder b;
+  std::vector<std::int32_t> ids;
+  for (const char* w : {"MSFT", "AAPL", "MSFT", "IBM", ""}) ids.push_back(b.id_of(w));
+  EXPECT_EQ(ids, (std::vector<std::int32_t>{0, 1, 0, 2, 3}));  // first-seen order
+  EXPECT_EQ(b.words(), (std::vector<std::string>{"MSFT", "AAPL", "IBM", ""}));
+  std::vector<std::int32_t> code_of_id;
+  const tsfill::dictionary d = std::move(b).finish(code_of_id);
+  EXPECT_EQ(d.words(), (std::vector<std::string>{"", "AAPL", "IBM", "MSFT"}));
+  EXPECT_EQ(code_of_id, (std::vector<std::int32_t>{3, 1, 2, 0}));
+  EXPECT_TRUE(d.codes().empty());
+}
+
 }  // namespace
