@@ -203,6 +203,10 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     if (!ns)
       throw input_error(path, data_row, parser.record_line(), o.time_column,
                         "cannot read '" + std::string(ts) + "' as a timestamp: " + why);
+    if (o.keep_time && !o.keep_time(*ns)) {  // another chunk's row
+      ++t.rows_filtered;
+      continue;
+    }
     const std::size_t row = t.time.size();
     t.time.push_back(*ns);
     t.source_row.push_back(data_row);

@@ -258,20 +258,10 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       if (keep[r] && (c.null || accepted.count(text_of(c)) == 0)) keep[r] = 0;
     });
   }
-  std::vector<std::size_t> kept;
-  for (std::size_t r = 0; r < n; ++r)
-    if (keep[r]) kept.push_back(r);
-  t.rows_read += n;
-  t.rows_filtered += n - kept.size();
-  const std::size_t base = t.rows();
-  std::vector<std::size_t> out_row(n, SIZE_MAX);  // input row -> kept row index
-  for (std::size_t k = 0; k < kept.size(); ++k) out_row[kept[k]] = base + k;
-  for (const std::size_t r : kept) t.source_row.push_back(r + 1);
-
-  // Time.
-  t.time.resize(base + kept.size());
+  // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
+  std::vector<std::int64_t> row_ns(n, 0);
   for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
-    if (out_row[r] == SIZE_MAX) return;
+    if (!keep[r]) return;
     std::optional<std::int64_t> ns;
     std::string why = "unsupported type";
     if (c.null)
@@ -287,8 +277,21 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
         ns = parse_epoch(std::to_string(c.i), o.time_unit);
     }
     if (!ns) throw input_error(path, r + 1, 0, o.time_column, "cannot read the time: " + why);
-    t.time[out_row[r]] = *ns;
+    row_ns[r] = *ns;
+    if (o.keep_time && !o.keep_time(*ns)) keep[r] = 0;
   });
+  std::vector<std::size_t> kept;
+  for (std::size_t r = 0; r < n; ++r)
+    if (keep[r]) kept.push_back(r);
+  t.rows_read += n;
+  t.rows_filtered += n - kept.size();
+  const std::size_t base = t.rows();
+  std::vector<std::size_t> out_row(n, SIZE_MAX);  // input row -> kept row index
+  for (std::size_t k = 0; k < kept.size(); ++k) out_row[kept[k]] = base + k;
+  for (const std::size_t r : kept) {
+    t.source_row.push_back(r + 1);
+    t.time.push_back(row_ns[r]);
+  }
 
   // Keys.
   if (t.files.size() == 1)

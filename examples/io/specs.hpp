@@ -31,8 +31,9 @@ struct read_spec {
   std::vector<std::pair<std::string, std::string>> where;  // keep rows with COL=VALUE
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal
-  // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch;
-  // empty: every row. Rows it drops count as filtered.
+  // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch
+  // (a chunk); empty: every row. Rows it drops count as filtered; a row whose time cannot
+  // be read is an error wherever it lies.
   std::function<bool(std::int64_t)> keep_time;
   // The partition of a time, for the per-file manifest (loaded_table::files); empty: the
   // UTC day.

@@ -2,6 +2,8 @@
 // timestamp, epoch and duration parsers and the timestamp formatter, input discovery and the
 // per-file manifest (examples/io), and the job flags from texts to a validated job_spec,
 // with every message checked.
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -14,10 +16,14 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
+#include <tsfill/tsfill.hpp>
+
 #include "app/flags.hpp"
 #include "app/job_spec.hpp"
 #include "cli_error.hpp"
 #include "csv_reader.hpp"
+#include "output.hpp"
+#include "parquet_io.hpp"
 #include "table.hpp"
 #include "timefmt.hpp"
 
@@ -234,6 +240,64 @@ TEST(io, manifest_records_each_files_rows_time_range_and_days) {
             (std::map<std::int64_t, std::size_t>{{19723, 1}, {19724, 1}}));
   EXPECT_EQ(t.manifest[1].rows, 0U);
   EXPECT_TRUE(t.manifest[1].partitions.empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// Reading in chunks: the rows of each chunk (keep_time) together are the whole file's rows,
+// in order, for CSV and for Parquet.
+std::vector<std::int64_t> times_in(const std::string& path, std::int64_t from, std::int64_t to) {
+  tsfill_io::read_spec spec;
+  spec.inputs = {path};
+  spec.time_column = "slot_ts";
+  spec.progress = false;
+  if (from <= to) spec.keep_time = [=](std::int64_t ns) { return from <= ns && ns <= to; };
+  return tsfill_io::load_inputs(spec).time;
+}
+
+TEST(io, chunks_by_time_add_up_to_the_whole_file) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tsfill_cli_chunks";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string text = "slot_ts,v\n";
+  const std::int64_t day = 86'400'000'000'000;
+  for (int i = 0; i < 50; ++i)
+    text += tsfill_io::format_timestamp((i * 7 % 50) * day / 10) + "," + std::to_string(i) + "\n";
+  std::ofstream(dir / "in.csv") << text;
+  std::vector<std::string> files = {(dir / "in.csv").string()};
+  if (tsfill_io::parquet_supported()) {  // the same rows as Parquet, written by tsfill_io
+    tsfill_io::read_spec rs;
+    rs.inputs = files;
+    rs.time_column = "slot_ts";
+    rs.progress = false;
+    const tsfill_io::loaded_table t = tsfill_io::load_inputs(rs);
+    const tsfill::pipeline<tsfill::slot::fixed, tsfill::partition::none, tsfill::dedup::last,
+                           tsfill::grid::observed>
+        identity{.slot = tsfill::slot::fixed{std::chrono::hours(1)}};
+    const tsfill::result r = identity.run(t.view());
+    tsfill_io::write_spec ws;
+    ws.output = (dir / "in.parquet").string();
+    ws.partition_by_day = false;
+    tsfill_io::write_output(ws, tsfill_io::output_target_of(ws), t, r);
+    files.push_back(ws.output);
+  }
+  for (const std::string& f : files) {
+    const std::vector<std::int64_t> whole = times_in(f, 1, 0);
+    ASSERT_EQ(whole.size(), 50U) << f;
+    std::vector<std::int64_t> sorted_whole = whole;
+    std::sort(sorted_whole.begin(), sorted_whole.end());
+    std::vector<std::int64_t> joined;
+    for (std::int64_t d = 0; d < 5; ++d) {
+      const auto chunk = times_in(f, d * day, (d + 1) * day - 1);
+      for (const std::int64_t ns : chunk) EXPECT_EQ(ns / day, d) << f;
+      joined.insert(joined.end(), chunk.begin(), chunk.end());
+    }
+    std::sort(joined.begin(), joined.end());
+    EXPECT_EQ(joined, sorted_whole) << f;
+  }
   std::filesystem::remove_all(dir);
 }
 
