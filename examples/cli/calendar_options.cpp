@@ -12,9 +12,7 @@ namespace {
 
 // The library's message without its "tsfill: " prefix, under the flag's name.
 cli_error flag_error_from(const std::string& flag, const tsfill::error& e) {
-  std::string what = e.what();
-  if (what.rfind("tsfill: ", 0) == 0) what = what.substr(8);
-  return flag_error(flag, what);
+  return flag_error(flag, without_prefix(e.what()));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <sys/wait.h>
@@ -178,16 +179,10 @@ int run_plot(job_spec o, const flag_texts& flags) {
   std::vector<std::int64_t> break_times;  // ... and that partition starts at this time (ns)
   auto value_at = [&](bool filled, std::size_t i) {
     if (!(filled ? c.filled_valid(i) : c.original_valid(i))) return std::nan("");
-    switch (c.type()) {
-      case tsfill::value_type::float64:
-        return (filled ? c.filled<double>() : c.original<double>())[i];
-      case tsfill::value_type::float32:
-        return static_cast<double>((filled ? c.filled<float>() : c.original<float>())[i]);
-      case tsfill::value_type::int64:
-        return static_cast<double>(
-            (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>())[i]);
-    }
-    return std::nan("");
+    return tsfill::visit(c.type(), [&](auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      return static_cast<double>((filled ? c.filled<T>() : c.original<T>())[i]);
+    });
   };
   for (const tsfill::segment& s : r.segments()) {
     if (s.key != *key) continue;

@@ -24,6 +24,12 @@ inline cli_error input_error(const std::string& file, std::uint64_t row, std::ui
   return cli_error(where + ": " + what);
 }
 
+// A library error's message without its "tsfill: " prefix (the program adds its own).
+inline std::string without_prefix(std::string what) {
+  if (what.rfind("tsfill: ", 0) == 0) what.erase(0, 8);
+  return what;
+}
+
 inline cli_error flag_error(const std::string& flag, const std::string& what) {
   return cli_error(flag + ": " + what);
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <type_traits>
 
 #include <unistd.h>
 
@@ -258,18 +259,10 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
         for (const tsfill::result_column& c : r.values()) {
           out.push_back(d);
           if (!(filled ? c.filled_valid(i) : c.original_valid(i))) continue;
-          switch (c.type()) {
-            case tsfill::value_type::float64:
-              append_number(out, (filled ? c.filled<double>() : c.original<double>())[i]);
-              break;
-            case tsfill::value_type::float32:
-              append_number(out, (filled ? c.filled<float>() : c.original<float>())[i]);
-              break;
-            case tsfill::value_type::int64:
-              append_number(out,
-                            (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>())[i]);
-              break;
-          }
+          tsfill::visit(c.type(), [&](auto* tag) {
+            using T = std::remove_pointer_t<decltype(tag)>;
+            append_number(out, (filled ? c.filled<T>() : c.original<T>())[i]);
+          });
         }
       }
       out.push_back('\n');

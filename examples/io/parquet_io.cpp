@@ -30,6 +30,7 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #include <cmath>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include <arrow/api.h>
 #include <arrow/io/api.h>
@@ -363,17 +364,13 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
         return;
       }
       v.validity[row / 8] = static_cast<std::uint8_t>(v.validity[row / 8] | (1U << (row % 8)));
-      switch (v.type) {
-        case tsfill::value_type::float64:
-          v.f64[row] = c.d;
-          break;
-        case tsfill::value_type::float32:
-          v.f32[row] = static_cast<float>(c.d);
-          break;
-        case tsfill::value_type::int64:
-          v.i64[row] = c.i;
-          break;
-      }
+      tsfill::visit(v.type, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        if constexpr (std::is_same_v<T, std::int64_t>)
+          v.data<T>()[row] = c.i;
+        else
+          v.data<T>()[row] = static_cast<T>(c.d);
+      });
     });
   }
 }
@@ -435,24 +432,12 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
         check(b.AppendValues(data + begin, static_cast<std::int64_t>(rows), valid.data()), path);
         finish(b, arrow::field(layout.names[name++], std::move(type), true));
       };
-      switch (c.type()) {
-        case tsfill::value_type::float64: {
-          arrow::DoubleBuilder b(pool);
-          append(b, (filled ? c.filled<double>() : c.original<double>()).data(), arrow::float64());
-          break;
-        }
-        case tsfill::value_type::float32: {
-          arrow::FloatBuilder b(pool);
-          append(b, (filled ? c.filled<float>() : c.original<float>()).data(), arrow::float32());
-          break;
-        }
-        case tsfill::value_type::int64: {
-          arrow::Int64Builder b(pool);
-          append(b, (filled ? c.filled<std::int64_t>() : c.original<std::int64_t>()).data(),
-                 arrow::int64());
-          break;
-        }
-      }
+      tsfill::visit(c.type(), [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        typename arrow::CTypeTraits<T>::BuilderType b(pool);
+        append(b, (filled ? c.filled<T>() : c.original<T>()).data(),
+               arrow::CTypeTraits<T>::type_singleton());
+      });
     }
   }
   const auto table =

@@ -24,17 +24,10 @@ tsfill::table_view<> loaded_table::view() const {
   for (const loaded_value& v : values) {
     const std::span<const std::uint8_t> bits =
         v.nulls ? std::span<const std::uint8_t>(v.validity) : std::span<const std::uint8_t>();
-    switch (v.type) {
-      case tsfill::value_type::float64:
-        t.values.emplace_back(v.name, v.f64, bits);
-        break;
-      case tsfill::value_type::float32:
-        t.values.emplace_back(v.name, v.f32, bits);
-        break;
-      case tsfill::value_type::int64:
-        t.values.emplace_back(v.name, v.i64, bits);
-        break;
-    }
+    tsfill::visit(v.type, [&](auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      t.values.emplace_back(v.name, v.data<T>(), bits);
+    });
   }
   return t;
 }

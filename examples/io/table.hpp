@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <tsfill/columns.hpp>
@@ -42,6 +43,18 @@ struct loaded_value {
   // sign that the column is not numeric), and whether every value so far was a number.
   bool requested = false;
   bool numeric = true;
+
+  // The storage of type T (the one `type` names is in use).
+  template <class T>
+  std::vector<T>& data() {
+    if constexpr (std::is_same_v<T, double>) return f64;
+    if constexpr (std::is_same_v<T, float>) return f32;
+    if constexpr (std::is_same_v<T, std::int64_t>) return i64;
+  }
+  template <class T>
+  const std::vector<T>& data() const {
+    return const_cast<loaded_value*>(this)->data<T>();
+  }
 
   void append_f64(std::size_t row, double v, bool valid) {
     if (row % 8 == 0) validity.push_back(0);

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -107,17 +108,9 @@ std::vector<carried_value<T>>& carried_of(carry_seed::column& c) {
 inline carry_seed::column make_seed_column(const std::string& name, value_type type,
                                            std::size_t entries) {
   carry_seed::column c{name, {}, std::vector<std::uint8_t>(entries, 0)};
-  switch (type) {
-    case value_type::float64:
-      c.values = std::vector<carried_value<double>>(entries);
-      break;
-    case value_type::float32:
-      c.values = std::vector<carried_value<float>>(entries);
-      break;
-    case value_type::int64:
-      c.values = std::vector<carried_value<std::int64_t>>(entries);
-      break;
-  }
+  tsfill::visit(type, [&](auto* tag) {
+    c.values = std::vector<carried_value<std::remove_pointer_t<decltype(tag)>>>(entries);
+  });
   return c;
 }
 }  // namespace detail

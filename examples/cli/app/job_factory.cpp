@@ -102,9 +102,7 @@ tsfill::result job::run(const loaded_table& t, tsfill::run_options batch) const 
     throw cli_error("--dedup reject: " + t.describe_row(e.first_row) + " and " +
                     t.describe_row(e.second_row) + " fall into the same slot for the same key");
   } catch (const tsfill::error& e) {
-    std::string what = e.what();
-    if (what.rfind("tsfill: ", 0) == 0) what = what.substr(8);
-    throw cli_error(what);
+    throw cli_error(without_prefix(e.what()));
   }
 }
 

@@ -54,15 +54,9 @@ using output_type_t = typename output_type<D, T>::type;
 
 template <class D>
 value_type output_value_type(value_type in) {
-  switch (in) {
-    case value_type::float64:
-      return value_type_of<output_type_t<D, double>>();
-    case value_type::float32:
-      return value_type_of<output_type_t<D, float>>();
-    case value_type::int64:
-      return value_type_of<output_type_t<D, std::int64_t>>();
-  }
-  return in;
+  return tsfill::visit(in, [](auto* tag) {
+    return value_type_of<output_type_t<D, std::remove_pointer_t<decltype(tag)>>>();
+  });
 }
 
 // `first` and `second` are rows as the stages see them (reordered, if the input was); the
