@@ -3,6 +3,7 @@
 // Counters: bytes/s and items/s (the kernel reads and writes 8 B per double), vs_memcpy
 // (memcpy seconds / kernel seconds; 0.8 means 80 % of memcpy's speed). The output is
 // checked against the scalar kernel before timing.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -10,7 +11,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <tsfill/detail/kernels/linear.hpp>  // not reached from the umbrella
 #include <tsfill/tsfill.hpp>
 
 #include "bench_common.hpp"
@@ -102,6 +102,45 @@ void BM_linear(benchmark::State& state) {
   state.SetLabel("nulls " + std::to_string(null_pct) + "%");
 }
 
+// The form the pipeline runs on every segment: values and per-cell status bytes in, filled
+// values and updated status out (forward_fill_status, fill::forward without options).
+template <class T>
+void BM_fill_status(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const int null_pct = static_cast<int>(state.range(1));
+  const auto which = static_cast<isa>(state.range(2));
+  if (which > tsfill::detail::supported_isa()) return state.SkipWithError("ISA not supported here");
+  const std::vector<std::uint8_t> bits = tsfill_bench::random_bitmap(n, null_pct);
+  std::vector<T> in(n);
+  std::vector<tsfill::cell_status> status0(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool obs = tsfill::bit_is_set(bits.data(), i);
+    in[i] = obs ? static_cast<T>(i % 1000) : tsfill::null_placeholder<T>();
+    status0[i] = obs ? tsfill::cell_status::observed : tsfill::cell_status::missing;
+  }
+  std::vector<T> out(n), check(n);
+  std::vector<tsfill::cell_status> status(status0), check_status(status0);
+  auto run = [&](isa i, std::vector<T>& o, std::vector<tsfill::cell_status>& st) {
+    std::copy(status0.begin(), status0.end(), st.begin());  // the fill updates statuses
+    tsfill::detail::forward_fill_status(i, in.data(), o.data(), st.data(), n);
+  };
+  run(which, out, status);
+  run(isa::scalar, check, check_status);
+  if (std::memcmp(out.data(), check.data(), n * sizeof(T)) != 0 || status != check_status)
+    return state.SkipWithError("output differs from the scalar kernel");
+  for (auto _ : state) {
+    run(which, out, status);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  // Bytes: values in and out, statuses copied in (the reset) and updated.
+  tsfill_bench::set_processed(state, n, n * (sizeof(T) * 2 + 2));
+  tsfill_bench::report_vs_memcpy(state, out.data(), in.data(), n * sizeof(T),
+                                 [&] { run(which, out, status); });
+  state.SetLabel(std::string(tsfill::detail::to_string(which)) + " nulls " +
+                 std::to_string(null_pct) + "%");
+}
+
 // memcpy itself, for the same sizes (bytes/s comparable with the kernels').
 void BM_memcpy(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -157,6 +196,12 @@ BENCHMARK(BM_fill<double, true, true>)
 BENCHMARK(BM_fill<double, false, true>)
     ->Name("bfill_nan/double")
     ->Apply(ten_percent)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_fill_status<double>)
+    ->Name("ffill_status/double")
+    ->Apply(all_null_rates)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

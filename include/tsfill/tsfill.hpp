@@ -5,6 +5,7 @@
 #pragma once
 
 #include <tsfill/batches.hpp>
+#include <tsfill/column_fill.hpp>
 #include <tsfill/columns.hpp>
 #include <tsfill/concepts.hpp>
 #include <tsfill/dictionary.hpp>

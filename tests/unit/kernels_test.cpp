@@ -11,7 +11,6 @@
 
 #include <gtest/gtest.h>
 
-#include <tsfill/detail/kernels/linear.hpp>  // not reached from the umbrella
 #include <tsfill/tsfill.hpp>
 
 namespace {
