@@ -55,23 +55,16 @@ tsfill::calendar::trading_calendar calendar_of(const job_spec& o) {
   return cal;
 }
 
-std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o) {
+std::shared_ptr<const tsfill::zone_offsets> check_calendar_options(const job_spec& o) {
   const tsfill::time_zone zone = zone_of(o);
   if (o.grid == grid_kind::session) (void)calendar_of(o);
   if (o.tz.empty()) return nullptr;
-  auto z = std::make_shared<clock_zone>();
-  z->name = zone.name();
-  for (const tsfill::time_zone::interval& i : zone.intervals()) {
-    // Interval starts are whole seconds within the nanosecond range (1678-2262).
-    z->begin_ns.push_back(i.begin == INT64_MIN ? INT64_MIN : i.begin * 1'000'000'000);
-    z->offset_s.push_back(i.offset);
-  }
-  return z;
+  return std::make_shared<const tsfill::zone_offsets>(zone.offsets());
 }
 
 #else
 
-std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o) {
+std::shared_ptr<const tsfill::zone_offsets> check_calendar_options(const job_spec& o) {
   const char* flag = !o.tz.empty()                        ? "--tz"
                      : o.slot_unit != calendar_slot::none ? "--slot"
                                                           : "--grid";

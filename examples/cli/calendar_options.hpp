@@ -16,7 +16,7 @@ namespace tsfill_cli {
 
 // Checks the calendar flags of a zoned job (zone name, session hours, calendar files) and
 // returns the --tz zone's offsets for writing local times (null without --tz).
-std::shared_ptr<const clock_zone> check_calendar_options(const job_spec& o);
+std::shared_ptr<const tsfill::zone_offsets> check_calendar_options(const job_spec& o);
 
 #ifdef TSFILL_CLI_HAVE_CALENDAR
 // The --tz zone, UTC without one.

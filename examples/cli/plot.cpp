@@ -140,7 +140,8 @@ int run_plot(job_spec o, const flag_texts& flags) {
   // Points are placed by their instant, so a repeated hour is drawn once after the other;
   // the axis is labelled on the wall clock of --tz (UTC without it).
   auto offset_ns = [&](std::int64_t ts) {
-    return o.zone ? std::int64_t{o.zone->offset_at(ts)} * 1'000'000'000 : std::int64_t{0};
+    return o.zone ? std::int64_t{zone_span_at(*o.zone, ts).offset_s} * 1'000'000'000
+                  : std::int64_t{0};
   };
   auto wall_ns = [&](std::int64_t ts) { return ts + offset_ns(ts); };
   auto day_of = [](std::int64_t ns) {
@@ -273,7 +274,7 @@ int run_plot(job_spec o, const flag_texts& flags) {
         "  d using 1:(%.17g*is($4,0)) with points pt 2 ps 1.2 lc rgb '#d62728' title 'missing'\n",
         svg ? "svg dynamic background '#ffffff'" : "pngcairo",
         quoted_for_gnuplot(image_path).c_str(), quoted_for_gnuplot(title).c_str(), xtics.c_str(),
-        quoted_for_gnuplot(o.zone ? "local time (" + o.zone->name + ")" : "UTC").c_str(),
+        quoted_for_gnuplot(o.zone ? "local time (" + o.zone->name() + ")" : "UTC").c_str(),
         one_day ? "" : " offset 0,-0.6",  // below two-line tic labels
         missing_y - pad, hi + pad, partition_lines.c_str(), quoted_for_gnuplot(data_path).c_str(),
         missing_y);

@@ -50,15 +50,15 @@ void append_number(std::string& out, T v) {
 // time followed by its offset, "YYYY-MM-DD HH:MM:SS+HH:MM"; the zone interval is cached.
 class timestamp_writer {
  public:
-  explicit timestamp_writer(const clock_zone* zone) : zone_(zone) {}
+  explicit timestamp_writer(const tsfill::zone_offsets* zone) : zone_(zone) {}
 
   void append(std::string& out, std::int64_t ns) {
     if (zone_ == nullptr) return append_wall(out, ns);
     if (ns < interval_begin_ || ns >= interval_end_) {
-      const std::size_t i = zone_->interval_at(ns);
-      interval_begin_ = zone_->begin_ns[i];
-      interval_end_ = i + 1 < zone_->begin_ns.size() ? zone_->begin_ns[i + 1] : INT64_MAX;
-      offset_s_ = zone_->offset_s[i];
+      const zone_span z = zone_span_at(*zone_, ns);
+      interval_begin_ = z.begin_ns;
+      interval_end_ = z.end_ns;
+      offset_s_ = z.offset_s;
       suffix_.clear();
       append_offset(suffix_, offset_s_);
     }
@@ -89,7 +89,7 @@ class timestamp_writer {
     out.append(two, sizeof two);
   }
 
-  const clock_zone* zone_;
+  const tsfill::zone_offsets* zone_;
   std::int64_t interval_begin_ = 0, interval_end_ = 0;  // empty: the first call looks up
   std::int32_t offset_s_ = 0;
   std::string suffix_;

@@ -418,7 +418,7 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
   }
   {
     // UTC instants; with --tz the type carries the zone, so readers show local times.
-    const auto type = arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name : "UTC");
+    const auto type = arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name() : "UTC");
     arrow::TimestampBuilder b(type, pool);
     check(b.AppendValues(r.slot_times().data() + begin, static_cast<std::int64_t>(rows)), path);
     finish(b, arrow::field(layout.names[name++], type, false));

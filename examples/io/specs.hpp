@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-namespace tsfill_io {
+#include <tsfill/zone_offsets.hpp>
 
-struct clock_zone;  // timefmt.hpp
+namespace tsfill_io {
 
 // How CSV text is split and which tokens are null, in and out.
 struct csv_dialect {
@@ -49,7 +49,7 @@ struct write_spec {
   bool partition_by_day = true;
   std::string suffix = "_bf";  // filled columns are COL + suffix
   csv_dialect csv;
-  std::shared_ptr<const clock_zone> zone;  // local times with their offset; null: UTC
+  std::shared_ptr<const tsfill::zone_offsets> zone;  // local times with offsets; null: UTC
   bool overwrite = false;
 };
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <tsfill/time.hpp>
+
 namespace tsfill_io {
 namespace {
 
@@ -22,13 +24,6 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-std::optional<std::int64_t> days_of(int y, int m, int d) {
-  using namespace std::chrono;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return sys_days{ymd}.time_since_epoch().count();
-}
-
 std::nullopt_t fail(std::string* why, const char* text) {
   if (why) *why = text;
   return std::nullopt;
@@ -37,11 +32,9 @@ std::nullopt_t fail(std::string* why, const char* text) {
 }  // namespace
 
 std::optional<std::int64_t> parse_date(std::string_view s) {
-  int y = 0, m = 0, d = 0;
-  if (s.size() != 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || s[7] != '-' ||
-      !digits(s, 8, 2, d))
-    return std::nullopt;
-  return days_of(y, m, d);
+  const auto day = tsfill::parse_date(s);
+  if (!day) return std::nullopt;
+  return day->time_since_epoch().count();
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why) {
@@ -178,10 +171,17 @@ std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds, bool 
   return s;
 }
 
-std::size_t clock_zone::interval_at(std::int64_t ns) const {
-  return static_cast<std::size_t>(std::upper_bound(begin_ns.begin() + 1, begin_ns.end(), ns) -
-                                  begin_ns.begin()) -
-         1;
+zone_span zone_span_at(const tsfill::zone_offsets& zone, std::int64_t ns) {
+  // Interval begins are seconds; in nanoseconds they saturate at the ends of the range.
+  const auto to_ns = [](std::int64_t s) {
+    if (s >= INT64_MAX / ns_per_s) return INT64_MAX;
+    if (s <= INT64_MIN / ns_per_s) return INT64_MIN;
+    return s * ns_per_s;
+  };
+  const std::int64_t seconds = ns / ns_per_s - (ns % ns_per_s < 0 ? 1 : 0);
+  const std::size_t i = zone.interval_at(seconds);
+  const auto v = zone.intervals();
+  return {to_ns(v[i].begin), i + 1 < v.size() ? to_ns(v[i + 1].begin) : INT64_MAX, v[i].offset};
 }
 
 std::string format_date(std::int64_t day) {

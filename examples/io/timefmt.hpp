@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <tsfill/zone_offsets.hpp>
+
 namespace tsfill_io {
 
 // Parses "YYYY-MM-DD", or "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]" optionally followed by
@@ -28,15 +30,13 @@ std::string format_timestamp(std::int64_t ns, std::int32_t offset_seconds = 0,
 void append_timestamp(std::string& out, std::int64_t ns, std::int32_t offset_seconds = 0,
                       bool with_offset = false);
 
-// A time zone's UTC offsets, for writing local times (--tz): interval i runs from begin_ns[i]
-// (INT64_MIN for the first) to begin_ns[i + 1] with offset_s[i] seconds east of UTC.
-struct clock_zone {
-  std::string name;
-  std::vector<std::int64_t> begin_ns;
-  std::vector<std::int32_t> offset_s;
-  std::size_t interval_at(std::int64_t ns) const;
-  std::int32_t offset_at(std::int64_t ns) const { return offset_s[interval_at(ns)]; }
+// The interval of constant UTC offset of `zone` that holds instant `ns`, in nanoseconds:
+// [begin_ns, end_ns), offset_s seconds east of UTC (local times for --tz).
+struct zone_span {
+  std::int64_t begin_ns, end_ns;
+  std::int32_t offset_s;
 };
+zone_span zone_span_at(const tsfill::zone_offsets& zone, std::int64_t ns);
 
 // "YYYY-MM-DD" of a day number (days since 1970-01-01).
 std::string format_date(std::int64_t day);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <ratio>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include <tsfill/detail/config.hpp>
@@ -119,5 +120,22 @@ class instant {
  private:
   exact_duration since_epoch_{};
 };
+
+// A calendar date written YYYY-MM-DD (exactly; a valid Gregorian date), or nullopt.
+constexpr std::optional<std::chrono::sys_days> parse_date(std::string_view s) noexcept {
+  using namespace std::chrono;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int v[3] = {0, 0, 0};
+  const std::size_t at[3] = {0, 5, 8}, len[3] = {4, 2, 2};
+  for (int k = 0; k < 3; ++k)
+    for (std::size_t i = at[k]; i < at[k] + len[k]; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v[k] = v[k] * 10 + (s[i] - '0');
+    }
+  const year_month_day ymd{year{v[0]}, month{static_cast<unsigned>(v[1])},
+                           day{static_cast<unsigned>(v[2])}};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days{ymd};
+}
 
 TSFILL_END_NAMESPACE

@@ -23,3 +23,4 @@
 #include <tsfill/validate.hpp>
 #include <tsfill/version.hpp>
 #include <tsfill/vocabulary.hpp>
+#include <tsfill/zone_offsets.hpp>

@@ -41,10 +41,10 @@ struct job_spec {
   int week_start = 1;                             // --week-start, 0 = Sunday ... 6 = Saturday
   bool week_start_given = false;
   bool partition_by_day = true;
-  std::string tz;                          // --tz: local days and local slots in this zone
-  std::shared_ptr<const clock_zone> zone;  // loaded from tz (null without --tz)
-  std::string session;                     // --grid session:HH:MM-HH:MM
-  std::vector<std::string> calendars;      // --calendar nyse|weekdays|FILE (repeatable)
+  std::string tz;  // --tz: local days and local slots in this zone
+  std::shared_ptr<const tsfill::zone_offsets> zone;  // loaded from tz (null without --tz)
+  std::string session;                               // --grid session:HH:MM-HH:MM
+  std::vector<std::string> calendars;                // --calendar nyse|weekdays|FILE (repeatable)
   bool keep_outside_session = false;
   std::string dedup = "last";
   grid_kind grid = grid_kind::partition;

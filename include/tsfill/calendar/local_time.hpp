@@ -42,7 +42,8 @@ inline std::int64_t ticks_per_second(tick_period p, const char* what) {
   return p.den / p.num;
 }
 
-// A zone's offset intervals in ticks.
+// A zone's offset intervals scaled to ticks once, so the per-row lookups of local slots and
+// days compare ticks directly (no division per row); built from the zone's own table.
 struct zone_ticks {
   std::vector<std::int64_t> begin;   // per interval, ticks (INT64_MIN for the first)
   std::vector<std::int64_t> offset;  // per interval, ticks

@@ -30,6 +30,7 @@
 
 #include <tsfill/detail/config.hpp>
 #include <tsfill/error.hpp>
+#include <tsfill/time.hpp>
 
 TSFILL_BEGIN_NAMESPACE
 namespace calendar {
@@ -114,7 +115,7 @@ class trading_calendar {
               ? ""
               : line.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
       const std::string close = c2 == std::string::npos ? "" : line.substr(c2 + 1);
-      const auto day = parse_date(date);
+      const auto day = tsfill::parse_date(date);
       if (!day) throw fail("expected a YYYY-MM-DD date, got '" + date + "'");
       if (open == "closed") {
         set(*day, std::nullopt);
@@ -130,22 +131,6 @@ class trading_calendar {
   }
 
   const session_hours& regular() const noexcept { return regular_; }
-
-  static std::optional<std::chrono::sys_days> parse_date(std::string_view s) {
-    using namespace std::chrono;
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-    int v[3] = {0, 0, 0};
-    const std::size_t at[3] = {0, 5, 8}, len[3] = {4, 2, 2};
-    for (int k = 0; k < 3; ++k)
-      for (std::size_t i = at[k]; i < at[k] + len[k]; ++i) {
-        if (s[i] < '0' || s[i] > '9') return std::nullopt;
-        v[k] = v[k] * 10 + (s[i] - '0');
-      }
-    const year_month_day ymd{year{v[0]}, month{static_cast<unsigned>(v[1])},
-                             day{static_cast<unsigned>(v[2])}};
-    if (!ymd.ok()) return std::nullopt;
-    return sys_days{ymd};
-  }
 
   // Easter Sunday (Gregorian; the anonymous algorithm of Meeus, Jones and Butcher).
   static std::chrono::sys_days easter(int y) {
