@@ -112,14 +112,14 @@ TSFILL_TARGET_AVX512 void fill_blocks(const T* in, std::size_t n, mask_from from
     const std::size_t i = Forward ? k : full - 8 - k;
     const typename L::vec v = L::load(in + i);
     unsigned m;
+    __m128i block_status = _mm_setzero_si128();
     if (from == mask_from::bitmap) {
       m = bits8(valid, bit0 + i);
     } else if (from == mask_from::nan) {
       m = L::not_nan(v);
     } else {
-      m = _mm_cmpeq_epi8_mask(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(status + i)),
-                              observed) &
-          0xFFU;
+      block_status = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(status + i));
+      m = _mm_cmpeq_epi8_mask(block_status, observed) & 0xFFU;
     }
     const typename L::vec r = L::select(v, Forward ? lanes.forward[m] : lanes.backward[m], carry);
     L::store(out + i, r);
@@ -130,7 +130,11 @@ TSFILL_TARGET_AVX512 void fill_blocks(const T* in, std::size_t n, mask_from from
     const unsigned filled = filled_lanes<Forward>(m, have);
     have = have || m != 0;
     if (out_valid) out_valid[i >> 3] = static_cast<std::uint8_t>(filled);
-    if (status) _mm_mask_storeu_epi8(status + i, static_cast<__mmask16>(filled & ~m), code);
+    // Statuses: a blend in a register and a plain 8-byte store. (A masked store to memory,
+    // _mm_mask_storeu_epi8, was half the speed on AMD Zen 4: 0.35x memcpy against 0.73x.)
+    if (status)
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(status + i),
+                       _mm_mask_mov_epi8(block_status, static_cast<__mmask16>(filled & ~m), code));
   }
   st = {L::first(carry), have};
 }
