@@ -32,6 +32,29 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
+namespace detail {
+template <class T, bool Max>
+struct extremum {
+  using result_type = T;
+  T best{};
+  bool any = false;
+  constexpr void add(T v) noexcept {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (any && std::isnan(best)) return;  // NaN already won
+      if (std::isnan(v)) {
+        best = v;
+        any = true;
+        return;
+      }
+    }
+    if (!any || (Max ? v > best : v < best)) best = v;
+    any = true;
+  }
+  constexpr bool has_value() const noexcept { return any; }
+  constexpr T value() const noexcept { return best; }
+};
+}  // namespace detail
+
 namespace dedup {
 
 struct last {
@@ -93,39 +116,16 @@ struct mean {
   };
 };
 
-namespace detail_ {
-template <class T, bool Max>
-struct extremum {
-  using result_type = T;
-  T best{};
-  bool any = false;
-  constexpr void add(T v) noexcept {
-    if constexpr (std::is_floating_point_v<T>) {
-      if (any && std::isnan(best)) return;  // NaN already won
-      if (std::isnan(v)) {
-        best = v;
-        any = true;
-        return;
-      }
-    }
-    if (!any || (Max ? v > best : v < best)) best = v;
-    any = true;
-  }
-  constexpr bool has_value() const noexcept { return any; }
-  constexpr T value() const noexcept { return best; }
-};
-}  // namespace detail_
-
 struct min {
   using category = aggregation_tag;
   template <class T>
-  using accumulator = detail_::extremum<T, false>;
+  using accumulator = detail::extremum<T, false>;
 };
 
 struct max {
   using category = aggregation_tag;
   template <class T>
-  using accumulator = detail_::extremum<T, true>;
+  using accumulator = detail::extremum<T, true>;
 };
 
 struct sum {

@@ -42,19 +42,39 @@
 #include <tsfill/vocabulary.hpp>
 
 TSFILL_BEGIN_NAMESPACE
+namespace detail {
+inline gap_limits bind_limits(const char* policy, std::optional<std::int64_t> limit,
+                              const std::optional<exact_duration>& max_age, limit_area area,
+                              bool all_or_nothing, axis by, tick_period p) {
+  gap_limits lim;
+  lim.area = area;
+  lim.all_or_nothing = all_or_nothing;
+  lim.by = by;
+  if (limit) {
+    if (*limit <= 0)
+      throw invalid_argument(std::string(policy) + "::limit must be positive, got " +
+                             std::to_string(*limit));
+    lim.limit = *limit;
+  }
+  if (max_age) {
+    const std::string what = std::string(policy) + "::max_age";
+    const std::int64_t t = max_age->ticks_or_throw(p, what.c_str());
+    if (t <= 0) throw invalid_argument(what + " must be positive, got " + max_age->to_string());
+    lim.max_age = t;
+  }
+  if (all_or_nothing && !limit && !max_age)
+    throw invalid_argument(std::string(policy) +
+                           "::all_or_nothing needs a limit or a max_age to judge gaps by");
+  return lim;
+}
+}  // namespace detail
+
 namespace fill {
 
 // A bound built-in fill: a method plus limits in ticks.
+// Made only by the built-in policies' bind() (its parts are the engine's, not the API's).
 class gap_function {
  public:
-  gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0,
-               bool carry_in = false)
-      : method_(method),
-        limits_(limits),
-        constant_(constant),
-        isa_(detail::active_isa()),
-        carry_in_(carry_in) {}
-
   // Whether this fill takes a key's last observation from earlier partitions
   // (fill_segment::carry_in).
   bool carries_in() const noexcept { return carry_in_; }
@@ -85,39 +105,26 @@ class gap_function {
   }
 
  private:
+  friend struct forward;
+  friend struct backward;
+  friend struct linear;
+  friend struct nearest;
+  friend struct constant;
+
+  gap_function(detail::gap_method method, detail::gap_limits limits, double constant = 0,
+               bool carry_in = false)
+      : method_(method),
+        limits_(limits),
+        constant_(constant),
+        isa_(detail::active_isa()),
+        carry_in_(carry_in) {}
+
   detail::gap_method method_;
   detail::gap_limits limits_;
   double constant_;
   detail::isa isa_;  // chosen once, when the policy is bound
   bool carry_in_;
 };
-
-namespace detail_ {
-inline detail::gap_limits bind_limits(const char* policy, std::optional<std::int64_t> limit,
-                                      const std::optional<exact_duration>& max_age, limit_area area,
-                                      bool all_or_nothing, axis by, tick_period p) {
-  detail::gap_limits lim;
-  lim.area = area;
-  lim.all_or_nothing = all_or_nothing;
-  lim.by = by;
-  if (limit) {
-    if (*limit <= 0)
-      throw invalid_argument(std::string(policy) + "::limit must be positive, got " +
-                             std::to_string(*limit));
-    lim.limit = *limit;
-  }
-  if (max_age) {
-    const std::string what = std::string(policy) + "::max_age";
-    const std::int64_t t = max_age->ticks_or_throw(p, what.c_str());
-    if (t <= 0) throw invalid_argument(what + " must be positive, got " + max_age->to_string());
-    lim.max_age = t;
-  }
-  if (all_or_nothing && !limit && !max_age)
-    throw invalid_argument(std::string(policy) +
-                           "::all_or_nothing needs a limit or a max_age to judge gaps by");
-  return lim;
-}
-}  // namespace detail_
 
 struct forward {
   std::optional<std::int64_t> limit{};
@@ -132,7 +139,7 @@ struct forward {
   gap_function bind(tick_period p) const {
     return {
         detail::gap_method::forward,
-        detail_::bind_limits("fill::forward", limit, max_age, area, all_or_nothing, axis::slot, p),
+        detail::bind_limits("fill::forward", limit, max_age, area, all_or_nothing, axis::slot, p),
         0, carry_in};
   }
 };
@@ -144,9 +151,8 @@ struct backward {
   bool all_or_nothing = false;
 
   gap_function bind(tick_period p) const {
-    return {detail::gap_method::backward,
-            detail_::bind_limits("fill::backward", limit, max_age, area, all_or_nothing, axis::slot,
-                                 p)};
+    return {detail::gap_method::backward, detail::bind_limits("fill::backward", limit, max_age,
+                                                              area, all_or_nothing, axis::slot, p)};
   }
 };
 
@@ -163,7 +169,7 @@ struct linear {
           "fill::linear::area = outside fills nothing: linear interpolation never "
           "extrapolates past the first or last observation");
     return {detail::gap_method::linear,
-            detail_::bind_limits("fill::linear", limit, max_age, area, all_or_nothing, by, p)};
+            detail::bind_limits("fill::linear", limit, max_age, area, all_or_nothing, by, p)};
   }
 };
 
@@ -176,7 +182,7 @@ struct nearest {
 
   gap_function bind(tick_period p) const {
     return {detail::gap_method::nearest,
-            detail_::bind_limits("fill::nearest", limit, max_age, area, all_or_nothing, by, p)};
+            detail::bind_limits("fill::nearest", limit, max_age, area, all_or_nothing, by, p)};
   }
 };
 
@@ -190,8 +196,8 @@ struct constant {
     // NaN and infinity are legitimate constants for floating columns; check_column
     // rejects them (and fractions) for int64 columns.
     return {detail::gap_method::constant,
-            detail_::bind_limits("fill::constant", limit, std::nullopt, area, all_or_nothing,
-                                 axis::slot, p),
+            detail::bind_limits("fill::constant", limit, std::nullopt, area, all_or_nothing,
+                                axis::slot, p),
             value};
   }
 };
