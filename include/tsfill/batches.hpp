@@ -60,11 +60,16 @@ struct carry_seed {
 
   bool empty() const noexcept { return entries == 0; }
 
-  // The entry of a key tuple, or npos.
+  // The entry of a key tuple, or npos. Reads only (runs may share one seed across threads);
+  // entries added other than by insert() are found by a scan.
   std::size_t find(const std::vector<std::int64_t>& key) const {
-    if (index_.size() != entries) rebuild_index();
-    const auto it = index_.find(key);
-    return it == index_.end() ? npos : it->second;
+    if (index_.size() == entries) {
+      const auto it = index_.find(key);
+      return it == index_.end() ? npos : it->second;
+    }
+    for (std::size_t e = 0; e < entries; ++e)
+      if (key_of(e) == key) return e;
+    return npos;
   }
   const column* find_column(const std::string& name) const noexcept {
     for (const column& c : columns)
@@ -74,6 +79,7 @@ struct carry_seed {
 
   // Adds a key (if new) and returns its entry.
   std::size_t insert(const std::vector<std::int64_t>& key) {
+    if (index_.size() != entries) rebuild_index();
     const std::size_t e = find(key);
     if (e != npos) return e;
     if (keys.size() != key.size()) keys.resize(key.size());
@@ -93,18 +99,14 @@ struct carry_seed {
   }
 
  private:
-  void rebuild_index() const {
+  void rebuild_index() {
     index_.clear();
     for (std::size_t e = 0; e < entries; ++e) index_.emplace(key_of(e), e);
   }
-  mutable std::map<std::vector<std::int64_t>, std::size_t> index_;
+  std::map<std::vector<std::int64_t>, std::size_t> index_;  // key -> entry
 };
 
 namespace detail {
-template <class T>
-std::vector<carried_value<T>>& carried_of(carry_seed::column& c) {
-  return std::get<std::vector<carried_value<T>>>(c.values);
-}
 inline carry_seed::column make_seed_column(const std::string& name, value_type type,
                                            std::size_t entries) {
   carry_seed::column c{name, {}, std::vector<std::uint8_t>(entries, 0)};
