@@ -1,6 +1,6 @@
-// What the readers and writers are told: small specs, never a command's flags. A command
-// fills them from its flags (job_spec::reading(), job_spec::writing()); the Python module
-// and the backfill engine fill them from their own arguments.
+// What the readers and writers are told: small specs, never a command's flags. The
+// commands fill them from their flags (job_spec::reading(), job_spec::writing()); any other
+// caller fills them from its own arguments.
 #pragma once
 
 #include <cstdint>
