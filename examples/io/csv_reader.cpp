@@ -111,7 +111,7 @@ bool is_null(const read_spec& o, std::string_view s) {
 bool parse_number(std::string_view s, double& out) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  s = without_plus(s);
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc{} && end == s.data() + s.size();
@@ -193,8 +193,9 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     const std::string_view ts = fields[time_col];
     std::optional<std::int64_t> ns;
     if (!o.time_unit.empty()) {
-      ns = parse_epoch(ts, o.time_unit);
-      if (!ns) why = "not an integer number of " + o.time_unit + " since the epoch";
+      why.clear();
+      ns = parse_epoch(ts, o.time_unit, &why);
+      if (!ns && why.empty()) why = "not an integer number of " + o.time_unit + " since the epoch";
     } else {
       ns = parse_timestamp(ts, &why);
       if (!ns && parse_epoch(ts, "s"))

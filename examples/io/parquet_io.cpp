@@ -46,7 +46,7 @@ namespace {
 
 // One cell of an Arrow column, whatever its physical type.
 struct cell {
-  enum class kind { integer, floating, text, instant, other };
+  enum class kind { integer, floating, text, instant, out_of_range, other };
   bool null = false;
   kind k = kind::other;
   std::int64_t i = 0;  // integers, booleans, instants (ns since the epoch)
@@ -69,6 +69,13 @@ std::int64_t unit_scale(arrow::TimeUnit::type u) {
 }
 
 std::vector<cell> decode_cells(const arrow::Array& a);
+
+// A time of `value` units of `scale` ns: an instant, or out of range (checked multiplication,
+// then the range every reader accepts).
+void instant_of(std::int64_t value, std::int64_t scale, cell& c) {
+  c.k = __builtin_mul_overflow(value, scale, &c.i) || !in_time_range(c.i) ? cell::kind::out_of_range
+                                                                          : cell::kind::instant;
+}
 
 // Calls f(row, cell) for every row of an Arrow array (rows numbered from `base`).
 template <class F>
@@ -136,22 +143,16 @@ void for_each_cell(const arrow::Array& a, std::size_t base, F&& f) {
       const std::int64_t scale =
           unit_scale(static_cast<const arrow::TimestampType&>(*a.type()).unit());
       return each([&](std::int64_t r, cell& c) {
-        c.k = __builtin_mul_overflow(static_cast<const arrow::TimestampArray&>(a).Value(r), scale,
-                                     &c.i)
-                  ? K::other
-                  : K::instant;
+        instant_of(static_cast<const arrow::TimestampArray&>(a).Value(r), scale, c);
       });
     }
     case arrow::Type::DATE32:
       return each([&](std::int64_t r, cell& c) {
-        c.k = K::instant;
-        c.i = static_cast<std::int64_t>(static_cast<const arrow::Date32Array&>(a).Value(r)) *
-              86'400'000'000'000;
+        instant_of(static_cast<const arrow::Date32Array&>(a).Value(r), 86'400'000'000'000, c);
       });
     case arrow::Type::DATE64:
       return each([&](std::int64_t r, cell& c) {
-        c.k = K::instant;
-        c.i = static_cast<const arrow::Date64Array&>(a).Value(r) * 1'000'000;
+        instant_of(static_cast<const arrow::Date64Array&>(a).Value(r), 1'000'000, c);
       });
     case arrow::Type::DICTIONARY: {
       const auto& dict = static_cast<const arrow::DictionaryArray&>(a);
@@ -218,6 +219,7 @@ std::string text_of(const cell& c) {
       return std::string(c.s);
     case cell::kind::instant:
       return format_timestamp(c.i);
+    case cell::kind::out_of_range:
     case cell::kind::other:
       return "?";
   }
@@ -275,7 +277,9 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       if (o.time_unit.empty())
         why = "an integer time column needs --time-unit s|ms|us|ns";
       else
-        ns = parse_epoch(std::to_string(c.i), o.time_unit);
+        ns = parse_epoch(std::to_string(c.i), o.time_unit, &why);
+    } else if (c.k == cell::kind::out_of_range) {
+      why = "outside the nanosecond range (UTC years 1678-2261)";
     }
     if (!ns) throw input_error(path, r + 1, 0, o.time_column, "cannot read the time: " + why);
     row_ns[r] = *ns;

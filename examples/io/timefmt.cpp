@@ -43,13 +43,18 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why
   if (s.size() < 10) return fail(why, "expected YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]");
   const auto day = parse_date(s.substr(0, 10));
   if (!day) return fail(why, "not a valid YYYY-MM-DD date");
-  int year = 0;
-  digits(s, 0, 4, year);
-  if (year < 1678 || year > 2261)
-    return fail(why, "outside the nanosecond range (years 1678-2261)");
-  std::int64_t ns = *day * ns_per_day;
+  // Seconds first (no overflow for any four-digit year); the range is checked on the UTC
+  // instant, once the offset is applied, so a local 2262-01-01T00:30+01:00 is 2261 in UTC.
+  const auto utc = [&](std::int64_t local_s, std::int64_t frac_ns,
+                       std::int64_t offset_s) -> std::optional<std::int64_t> {
+    const std::int64_t t = local_s - offset_s;
+    if (t < first_time_ns / ns_per_s || t >= end_time_ns / ns_per_s)
+      return fail(why, "outside the nanosecond range (UTC years 1678-2261)");
+    return t * ns_per_s + frac_ns;
+  };
+  const std::int64_t day_s = *day * 86'400;
   std::size_t p = 10;
-  if (p == s.size()) return ns;
+  if (p == s.size()) return utc(day_s, 0, 0);
   if (s[p] != 'T' && s[p] != 't' && s[p] != ' ')
     return fail(why, "expected 'T' or a space after the date");
   ++p;
@@ -75,11 +80,11 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why
     }
   }
   if (hh > 23 || mm > 59 || ss > 59) return fail(why, "hour, minute or second out of range");
-  ns += (static_cast<std::int64_t>(hh) * 3600 + mm * 60 + ss) * ns_per_s + frac;
-  if (p == s.size()) return ns;
+  const std::int64_t local_s = day_s + static_cast<std::int64_t>(hh) * 3600 + mm * 60 + ss;
+  if (p == s.size()) return utc(local_s, frac, 0);
   if (s[p] == 'Z' || s[p] == 'z') {
     if (p + 1 != s.size()) return fail(why, "unexpected text after 'Z'");
-    return ns;
+    return utc(local_s, frac, 0);
   }
   if (s[p] != '+' && s[p] != '-') return fail(why, "unexpected text after the time");
   const int sign = s[p] == '-' ? -1 : 1;
@@ -97,13 +102,19 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why
   }
   if (oh > 23 || om > 59 || os > 59) return fail(why, "offset out of range");
   // Local time minus the offset is UTC.
-  return ns - sign * (static_cast<std::int64_t>(oh) * 3600 + om * 60 + os) * ns_per_s;
+  return utc(local_s, frac, sign * (static_cast<std::int64_t>(oh) * 3600 + om * 60 + os));
 }
 
-std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit) {
+std::string_view without_plus(std::string_view s) noexcept {
+  if (s.size() >= 2 && s[0] == '+' && s[1] != '+' && s[1] != '-') s.remove_prefix(1);
+  return s;
+}
+
+std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit,
+                                        std::string* why) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  s = without_plus(s);
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
@@ -119,7 +130,8 @@ std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view uni
   else
     return std::nullopt;
   std::int64_t out = 0;
-  if (__builtin_mul_overflow(v, scale, &out)) return std::nullopt;
+  if (__builtin_mul_overflow(v, scale, &out) || !in_time_range(out))
+    return fail(why, "outside the nanosecond range (UTC years 1678-2261)");
   return out;
 }
 

@@ -12,14 +12,29 @@
 
 namespace tsfill_io {
 
+// The instants tsfill reads and writes: UTC 1678-01-01 up to 2262-01-01 (exclusive), the
+// whole years that int64 nanoseconds hold. Every reader checks times with in_time_range, so
+// nothing it accepts is written in a form it would refuse to read back.
+inline constexpr std::int64_t first_time_ns = -9'214'560'000'000'000'000;  // 1678-01-01
+inline constexpr std::int64_t end_time_ns = 9'214'646'400'000'000'000;     // 2262-01-01
+constexpr bool in_time_range(std::int64_t ns) noexcept {
+  return first_time_ns <= ns && ns < end_time_ns;
+}
+
+// Strips one leading '+' from a number's text, unless a second sign follows ("+-1" stays
+// and fails to parse, as every peer reads it).
+std::string_view without_plus(std::string_view s) noexcept;
+
 // Parses "YYYY-MM-DD", or "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]" optionally followed by
 // "Z" or a "+HH:MM" / "+HHMM" / "+HH" / "+HH:MM:SS" offset (converted to UTC). Up to 9 fraction
-// digits. Returns nullopt (with `why` set) when the text is not such a timestamp or is out of the
-// nanosecond range (years 1678-2261).
+// digits. Returns nullopt (with `why` set) when the text is not such a timestamp or the
+// instant, its offset applied, is outside in_time_range (UTC years 1678-2261).
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
 
-// Parses an epoch integer in the given unit ("s", "ms", "us", "ns") to nanoseconds.
-std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit);
+// Parses an epoch integer in the given unit ("s", "ms", "us", "ns") to nanoseconds; nullopt
+// (with `why`) for other text or an instant outside in_time_range.
+std::optional<std::int64_t> parse_epoch(std::string_view s, std::string_view unit,
+                                        std::string* why = nullptr);
 
 // "YYYY-MM-DD HH:MM:SS", with ".fff" / ".ffffff" / ".fffffffff" only when not whole
 // seconds. `offset_seconds` shifts to local time and appends "+HH:MM" when `with_offset`.

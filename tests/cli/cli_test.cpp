@@ -79,6 +79,15 @@ TEST(csv_parser, errors_name_file_row_and_line) {
             "t.csv, row 1 (line 2): unexpected 'b' after a closing quote");
 }
 
+std::string fill_flags_constant_error(const std::string& value) {
+  try {
+    (void)parse_fill_method("--fill", "constant:" + value);
+  } catch (const cli_error& e) {
+    return e.what();
+  }
+  return "ok";
+}
+
 TEST(timefmt, timestamps) {
   EXPECT_EQ(parse_timestamp("1970-01-01"), 0);
   EXPECT_EQ(parse_timestamp("1970-01-01T00:00:01Z"), 1'000'000'000);
@@ -93,6 +102,30 @@ TEST(timefmt, timestamps) {
   EXPECT_EQ(parse_timestamp("2262-01-01"), std::nullopt);  // past the nanosecond range
   EXPECT_EQ(parse_timestamp("1677-01-01"), std::nullopt);
   EXPECT_EQ(parse_timestamp("yesterday"), std::nullopt);
+  // The range is the UTC instant's, once the offset is applied: what tsfill writes with --tz
+  // near the ends reads back, and nothing outside is accepted.
+  EXPECT_EQ(parse_timestamp("2262-01-01T00:30:00+01:00"), end_time_ns - 1'800'000'000'000);
+  EXPECT_EQ(parse_timestamp("2261-12-31T23:30:00-01:00", &why), std::nullopt);
+  EXPECT_EQ(why, "outside the nanosecond range (UTC years 1678-2261)");
+  EXPECT_EQ(parse_timestamp("1678-01-01T00:30:00+01:00"), std::nullopt);
+  EXPECT_EQ(parse_timestamp("1677-12-31T23:30:00-01:00"), first_time_ns + 1'800'000'000'000);
+  EXPECT_EQ(parse_timestamp("1678-01-01"), first_time_ns);
+  EXPECT_EQ(parse_timestamp("2261-12-31T23:59:59.999999999"), end_time_ns - 1);
+  for (const std::int64_t ns : {first_time_ns, end_time_ns - 1})
+    EXPECT_EQ(parse_timestamp(format_timestamp(ns)), ns);
+}
+
+TEST(timefmt, signs) {
+  EXPECT_EQ(parse_epoch("+1", "s"), 1'000'000'000);
+  EXPECT_EQ(parse_epoch("+-1", "s"), std::nullopt);  // not -1
+  EXPECT_EQ(parse_epoch("-+1", "s"), std::nullopt);
+  EXPECT_EQ(parse_epoch("++1", "s"), std::nullopt);
+  EXPECT_EQ(without_plus("+-inf"), "+-inf");
+  EXPECT_EQ(without_plus("+inf"), "inf");
+  std::string why;
+  EXPECT_EQ(parse_epoch("9300000000", "s", &why), std::nullopt);  // year 2264
+  EXPECT_EQ(why, "outside the nanosecond range (UTC years 1678-2261)");
+  EXPECT_EQ(fill_flags_constant_error("+-7"), "--fill: cannot read the constant '+-7' as a number");
 }
 
 TEST(timefmt, format_round_trips) {

@@ -139,3 +139,27 @@ def test_each_command_has_its_help(tsfill, command):
     assert p.stdout.startswith(("Regularize", "Run the same job"))
     for flag in ("--output", "--keys", "--slot", "--fill", "--threads"):
         assert flag in p.stdout
+
+
+def test_times_outside_the_nanosecond_range_are_refused_not_wrapped(tsfill, tmp_path):
+    """Silent wrong data was possible here: a Parquet date of 9999-12-31 wrapped to 1816, an
+    offset carried a time past 2261, '+-1' read as -1. Each is now a one-line error."""
+    import datetime
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    src = tmp_path / "dates.parquet"
+    pq.write_table(pa.table({"date": pa.array([datetime.date(2024, 1, 1), datetime.date(9999, 12, 31)],
+                                              pa.date32()),
+                             "v": [1.0, 2.0]}), src)
+    p = tsfill("fill", src, "--output", tmp_path / "o.csv", check=False)
+    assert p.returncode == 2 and not (tmp_path / "o.csv").exists()
+    assert p.stderr.strip() == ("tsfill: " + str(src) + ", row 2, column 'date': cannot read the time: "
+                                "outside the nanosecond range (UTC years 1678-2261)")
+    fails(tsfill, tmp_path, [], "row 1 (line 2), column 'date': cannot read '2261-12-31T23:30:00-01:00' "
+          "as a timestamp: outside the nanosecond range (UTC years 1678-2261)",
+          "date,v\n2261-12-31T23:30:00-01:00,1\n")
+    fails(tsfill, tmp_path, ["--time-unit", "s"], "cannot read '+-1709539200' as a timestamp",
+          "date,v\n+-1709539200,1\n")
+    fails(tsfill, tmp_path, ["--values", "v"], "column 'v': cannot read '+-1' as a number",
+          "date,v\n2024-01-01T00:00:00Z,+-1\n")
+    fails(tsfill, tmp_path, ["--fill", "constant:+-7"], "--fill: cannot read the constant '+-7' as a number")

@@ -129,8 +129,9 @@ fill_spec parse_fill_method(const std::string& flag, const std::string& text) {
                                "'; use forward, backward, linear, nearest, constant:V or none");
   if (f.method == fill_method::constant) {
     if (arg.empty()) throw flag_error(flag, "constant needs a value, e.g. constant:0");
-    const char* b = arg.data() + (arg[0] == '+' ? 1 : 0);
-    const auto [end, ec] = std::from_chars(b, arg.data() + arg.size(), f.constant);
+    const std::string_view number = without_plus(arg);
+    const auto [end, ec] =
+        std::from_chars(number.data(), number.data() + number.size(), f.constant);
     if (ec != std::errc{} || end != arg.data() + arg.size())
       throw flag_error(flag, "cannot read the constant '" + arg + "' as a number");
   } else if (f.method == fill_method::linear || f.method == fill_method::nearest) {
