@@ -19,6 +19,11 @@ if(TARGET tsfill_calendar)
   install(EXPORT tsfillCalendarTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
 endif()
 
+if(TARGET tsfill_backfill)
+  install(TARGETS tsfill_backfill EXPORT tsfillBackfillTargets FILE_SET HEADERS)
+  install(EXPORT tsfillBackfillTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
+endif()
+
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/tsfillConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/tsfillConfig.cmake" INSTALL_DESTINATION "${TSFILL_CMAKE_DIR}")

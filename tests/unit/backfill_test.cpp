@@ -1,0 +1,451 @@
+// The backfill component: planner, engine, stores and directory sink. The memory store is
+// the model; the SQLite store must record exactly what it records, in a real file.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <tsfill/backfill.hpp>
+
+namespace bf = tsfill::backfill;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the build's temp dir, removed at the end.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    path = fs::temp_directory_path() / ("tsfill-backfill-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+bf::partition_record rec(std::int64_t p, bf::partition_status s) {
+  bf::partition_record r;
+  r.partition = p;
+  r.status = s;
+  return r;
+}
+
+}  // namespace
+
+// --- planner ------------------------------------------------------------------------------
+
+TEST(BackfillPlan, SelectsByRangeAndReprocessMode) {
+  const std::vector<std::int64_t> available{1, 2, 3, 4, 5, 6};
+  std::map<std::int64_t, bf::partition_record> recorded;
+  recorded[2] = rec(2, bf::partition_status::complete);
+  recorded[3] = rec(3, bf::partition_status::failed);
+  recorded[4] = rec(4, bf::partition_status::running);  // a process died
+  recorded[5] = rec(5, bf::partition_status::pending);
+  using v = std::vector<std::int64_t>;
+  EXPECT_EQ(bf::select_partitions(available, {}, {}, recorded, bf::reprocess_mode::none),
+            (v{1, 4, 5, 6}));
+  EXPECT_EQ(bf::select_partitions(available, {}, {}, recorded, bf::reprocess_mode::failed),
+            (v{1, 3, 4, 5, 6}));
+  EXPECT_EQ(bf::select_partitions(available, {}, {}, recorded, bf::reprocess_mode::all),
+            (v{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(bf::select_partitions(available, 2, 4, recorded, bf::reprocess_mode::all),
+            (v{2, 3, 4}));
+  EXPECT_EQ(bf::select_partitions(available, 7, {}, recorded, bf::reprocess_mode::all), v{});
+  EXPECT_EQ(bf::parse_reprocess("failed"), bf::reprocess_mode::failed);
+  EXPECT_FALSE(bf::parse_reprocess("some"));
+}
+
+TEST(BackfillPlan, BatchesChunkTheSelectedPartitions) {
+  const std::vector<std::int64_t> available{1, 2, 3, 4, 5, 6, 7};
+  const std::vector<std::int64_t> selected{2, 3, 5, 6};
+  const auto b = bf::make_batches(available, selected, 3, false);
+  ASSERT_EQ(b.size(), 2U);
+  EXPECT_EQ(b[0].partitions, (std::vector<std::int64_t>{2, 3, 5}));
+  EXPECT_EQ(b[0].targets, b[0].partitions);
+  EXPECT_EQ(b[1].partitions, (std::vector<std::int64_t>{6}));
+  EXPECT_TRUE(bf::make_batches(available, {}, 3, false).empty());
+  // chunk 0 means 1
+  EXPECT_EQ(bf::make_batches(available, selected, 0, false).size(), 4U);
+}
+
+TEST(BackfillPlan, CarryInBatchesCoverEveryPartitionUpToTheLastSelected) {
+  const std::vector<std::int64_t> available{1, 2, 3, 4, 5, 6, 7};
+  const auto b = bf::make_batches(available, {3, 5}, 2, true);
+  ASSERT_EQ(b.size(), 3U);  // {1,2} {3,4} {5}
+  EXPECT_EQ(b[0].partitions, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_TRUE(b[0].targets.empty());  // computed for the carry only
+  EXPECT_EQ(b[1].targets, (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(b[2].partitions, (std::vector<std::int64_t>{5}));
+  EXPECT_EQ(b[2].targets, (std::vector<std::int64_t>{5}));
+}
+
+// --- engine over the memory store -----------------------------------------------------------
+
+namespace {
+
+// A compute function whose partitions fail a set number of times (-1: always).
+struct flaky_job {
+  std::map<std::int64_t, int> failures;  // partition -> attempts that fail
+  std::mutex m;
+  std::map<std::int64_t, int> calls;
+  std::vector<std::vector<std::int64_t>> batches_seen;
+
+  std::vector<bf::partition_result> operator()(const bf::batch& b) {
+    std::lock_guard lock(m);
+    batches_seen.push_back(b.partitions);
+    for (const std::int64_t p : b.partitions) {
+      const int n = calls[p]++;
+      const auto it = failures.find(p);
+      if (it != failures.end() && (it->second < 0 || n < it->second))
+        throw std::runtime_error("partition " + std::to_string(p) + " broke");
+    }
+    std::vector<bf::partition_result> out;
+    for (const std::int64_t p : b.targets)
+      out.push_back({p, static_cast<std::uint64_t>(p * 10), static_cast<std::uint64_t>(p * 20),
+                     "sum" + std::to_string(p)});
+    return out;
+  }
+};
+
+bf::engine_options quick(unsigned workers, unsigned retries) {
+  bf::engine_options o;
+  o.workers = workers;
+  o.retries = retries;
+  o.backoff = std::chrono::milliseconds(1);
+  return o;
+}
+
+}  // namespace
+
+TEST(BackfillEngine, RecordsEveryPartitionComplete) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  const auto batches = bf::make_batches({1, 2, 3, 4, 5}, {1, 2, 3, 4, 5}, 2, false);
+  const bf::run_summary s = bf::run(store, "x", batches, std::ref(job), quick(2, 0));
+  EXPECT_EQ(s.complete, 5U);
+  EXPECT_EQ(s.failed, 0U);
+  EXPECT_EQ(s.rows_in, 150U);
+  EXPECT_EQ(s.outcome(), "done");
+  for (const auto& [p, r] : store.partitions("x")) {
+    EXPECT_EQ(r.status, bf::partition_status::complete) << p;
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(r.rows_out, static_cast<std::uint64_t>(p * 20));
+    EXPECT_EQ(r.checksum, "sum" + std::to_string(p));
+  }
+}
+
+TEST(BackfillEngine, OneBadPartitionFailsAloneTheRestGoOn) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  job.failures[3] = -1;
+  const auto batches = bf::make_batches({1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6}, 3, false);
+  const bf::run_summary s = bf::run(store, "x", batches, std::ref(job), quick(1, 2));
+  EXPECT_EQ(s.complete, 5U);
+  EXPECT_EQ(s.failed, 1U);
+  EXPECT_EQ(s.outcome(), "failed");
+  const auto recs = store.partitions("x");
+  EXPECT_EQ(recs.at(3).status, bf::partition_status::failed);
+  EXPECT_EQ(recs.at(3).error, "partition 3 broke");
+  EXPECT_EQ(recs.at(3).attempts, 4);  // once in its batch, then alone with 2 retries
+  EXPECT_EQ(recs.at(2).status, bf::partition_status::complete);
+}
+
+TEST(BackfillEngine, TransientFailuresAreRetriedWithGrowingDelays) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  job.failures[1] = 2;  // two failures, then fine
+  std::vector<std::chrono::milliseconds> delays;
+  bf::engine_options o = quick(1, 2);
+  o.backoff = std::chrono::milliseconds(8);
+  o.on_retry = [&](const bf::batch&, int, const std::string&, std::chrono::milliseconds d) {
+    delays.push_back(d);
+  };
+  const bf::run_summary s =
+      bf::run(store, "x", bf::make_batches({1}, {1}, 1, false), std::ref(job), o);
+  EXPECT_EQ(s.complete, 1U);
+  EXPECT_EQ(store.partitions("x").at(1).attempts, 3);
+  ASSERT_EQ(delays.size(), 2U);
+  EXPECT_GE(delays[0].count(), 4);  // 8 ms x [0.5, 1.5)
+  EXPECT_LT(delays[0].count(), 12);
+  EXPECT_GE(delays[1].count(), 8);  // 16 ms x [0.5, 1.5)
+  EXPECT_LT(delays[1].count(), 24);
+}
+
+TEST(BackfillEngine, InOrderStopsAtAFailureAndLeavesTheRestPending) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  job.failures[3] = -1;
+  const auto batches = bf::make_batches({1, 2, 3, 4, 5}, {2, 3, 4, 5}, 1, true);
+  bf::engine_options o = quick(2, 1);
+  o.in_order = true;
+  const bf::run_summary s = bf::run(store, "x", batches, std::ref(job), o);
+  EXPECT_EQ(s.complete, 1U);  // 2 (1 computed for the carry only)
+  EXPECT_EQ(s.failed, 1U);
+  EXPECT_EQ(s.pending, 2U);
+  EXPECT_TRUE(s.failure_stop);
+  const auto recs = store.partitions("x");
+  EXPECT_EQ(recs.count(1), 0U);
+  EXPECT_EQ(recs.at(4).status, bf::partition_status::pending);
+  EXPECT_EQ(recs.at(5).status, bf::partition_status::pending);
+}
+
+TEST(BackfillEngine, ACarryOnlyBatchFailingFailsWhatFollows) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  job.failures[1] = -1;
+  const auto batches = bf::make_batches({1, 2, 3}, {2, 3}, 1, true);
+  bf::engine_options o = quick(1, 0);
+  o.in_order = true;
+  const bf::run_summary s = bf::run(store, "x", batches, std::ref(job), o);
+  EXPECT_EQ(s.failed, 2U);
+  EXPECT_NE(store.partitions("x").at(3).error.find("cannot be carried in"), std::string::npos);
+}
+
+TEST(BackfillEngine, TimeBudgetStartsNothingNewAndLeavesThePartitionsPending) {
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  auto slow = [](const bf::batch& b) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return std::vector<bf::partition_result>{{b.targets[0], 1, 1, "c"}};
+  };
+  bf::engine_options o = quick(1, 0);
+  o.time_budget = std::chrono::milliseconds(45);
+  const bf::run_summary s =
+      bf::run(store, "x", bf::make_batches({1, 2, 3, 4}, {1, 2, 3, 4}, 1, false), slow, o);
+  EXPECT_TRUE(s.budget_stop);
+  EXPECT_EQ(s.complete, 2U);
+  EXPECT_EQ(s.pending, 2U);
+  EXPECT_EQ(s.outcome(), "time budget");
+  EXPECT_EQ(store.partitions("x").at(4).status, bf::partition_status::pending);
+}
+
+TEST(BackfillStore, MemoryStoreRefusesAnotherJobUnderOneId) {
+  bf::memory_store store;
+  store.open_backfill("x", "job A", 1);
+  EXPECT_NO_THROW(store.open_backfill("x", "job A", 2));
+  EXPECT_THROW(store.open_backfill("x", "job B", 3), bf::store_error);
+  EXPECT_NO_THROW(store.open_backfill("y", "job B", 3));
+}
+
+// --- the SQLite store: the same records as the model, in a real file ----------------------
+
+namespace {
+
+// The records without the clock's fields.
+std::map<std::int64_t, bf::partition_record> timeless(
+    std::map<std::int64_t, bf::partition_record> m) {
+  for (auto& [p, r] : m) r.started_ms = r.finished_ms = 0;
+  return m;
+}
+
+}  // namespace
+
+TEST(BackfillStore, SqliteRecordsWhatTheModelRecordsOnRandomRuns) {
+  temp_dir dir;
+  std::mt19937 rng(20261128);
+  for (int round = 0; round < 40; ++round) {
+    const std::string db = (dir.path / ("s" + std::to_string(round) + ".db")).string();
+    bf::memory_store model;
+    bf::sqlite_store real(db);
+    std::vector<std::int64_t> all;
+    const int n = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) all.push_back(100 + i);
+    flaky_job job_a, job_b;
+    for (const std::int64_t p : all) {
+      const int f = static_cast<int>(rng() % 6) - 1;  // -1 always, 0 never, 1..4 transient
+      if (f != 0) job_a.failures[p] = job_b.failures[p] = f;
+    }
+    const std::size_t chunk = 1 + rng() % 3;
+    const bool in_order = rng() % 3 == 0;
+    const unsigned retries = static_cast<unsigned>(rng() % 3);
+    const auto batches = bf::make_batches(all, all, chunk, in_order);
+    bf::engine_options o = quick(1, retries);  // one worker: attempt order is deterministic
+    o.in_order = in_order;
+    model.open_backfill("id", "job", 1);
+    real.open_backfill("id", "job", 1);
+    const auto sm = bf::run(model, "id", batches, std::ref(job_a), o);
+    const auto sr = bf::run(real, "id", batches, std::ref(job_b), o);
+    EXPECT_EQ(sm.complete, sr.complete) << "round " << round;
+    EXPECT_EQ(sm.failed, sr.failed) << "round " << round;
+    ASSERT_EQ(timeless(model.partitions("id")), timeless(real.partitions("id")))
+        << "round " << round << ": " << n << " partitions, chunk " << chunk << ", in order "
+        << in_order << ", retries " << retries;
+  }
+}
+
+TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
+  temp_dir dir;
+  const std::string db = (dir.path / "state.db").string();
+  {
+    bf::sqlite_store s(db);
+    s.open_backfill("nightly", "--slot 30min", 5);
+    s.set_pending("nightly", {1, 2});
+    s.mark_running("nightly", 1, 10);
+    bf::partition_record r = rec(1, bf::partition_status::complete);
+    r.finished_ms = 20;
+    r.rows_in = 7;
+    r.rows_out = 9;
+    r.checksum = "fnv1a64:00";
+    s.mark_done("nightly", r);
+    s.mark_running("nightly", 2, 30);  // then "killed": stays RUNNING
+    s.finish_run("nightly", "time budget", 40);
+  }
+  bf::sqlite_store s(db, bf::sqlite_store::access::read);
+  const auto recs = s.partitions("nightly");
+  ASSERT_EQ(recs.size(), 2U);
+  EXPECT_EQ(recs.at(1).status, bf::partition_status::complete);
+  EXPECT_EQ(recs.at(1).attempts, 1);
+  EXPECT_EQ(recs.at(1).rows_out, 9U);
+  EXPECT_EQ(recs.at(1).checksum, "fnv1a64:00");
+  EXPECT_EQ(recs.at(2).status, bf::partition_status::running);
+  const auto b = s.backfills();
+  ASSERT_EQ(b.size(), 1U);
+  EXPECT_EQ(b[0].job, "--slot 30min");
+  EXPECT_EQ(b[0].last_outcome, "time budget");
+  EXPECT_EQ(b[0].last_finished_ms, 40);
+}
+
+TEST(BackfillStore, SqliteRefusesASecondProcessAndNamesTheHolder) {
+  temp_dir dir;
+  const std::string db = (dir.path / "state.db").string();
+  bf::sqlite_store holder(db);
+  holder.open_backfill("x", "job", 1);
+  // Another process (the lock is per open file description: a thread would share ours).
+  const pid_t child = fork();
+  if (child == 0) {
+    int code = 1;
+    try {
+      bf::sqlite_store second(db);
+    } catch (const bf::store_busy& e) {
+      const std::string what = e.what();
+      code = what.find("process " + std::to_string(getppid())) != std::string::npos ? 0 : 2;
+    } catch (...) {
+      code = 3;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not refused, 2: holder not named, 3: other error";
+}
+
+TEST(BackfillStore, ADeadHolderDoesNotBlock) {
+  temp_dir dir;
+  const std::string db = (dir.path / "state.db").string();
+  const pid_t child = fork();
+  if (child == 0) {
+    bf::sqlite_store s(db);
+    s.open_backfill("x", "job", 1);
+    s.mark_running("x", 1, 1);
+    _exit(0);  // no destructor: as if killed, the holder row stays
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  bf::sqlite_store s(db);  // the kernel dropped the lock with the process
+  EXPECT_EQ(s.partitions("x").at(1).status, bf::partition_status::running);
+}
+
+TEST(BackfillStore, ReadersDoNotNeedTheLockAndRefuseOtherFiles) {
+  temp_dir dir;
+  const std::string db = (dir.path / "state.db").string();
+  bf::sqlite_store writer(db);
+  writer.open_backfill("x", "job", 1);
+  bf::sqlite_store reader(db, bf::sqlite_store::access::read);
+  EXPECT_EQ(reader.backfills().size(), 1U);
+  const fs::path other = dir.path / "other.db";
+  std::ofstream(other) << "not a database at all, just some text that is long enough.......";
+  EXPECT_THROW(bf::sqlite_store(other.string(), bf::sqlite_store::access::read), bf::store_error);
+  EXPECT_THROW(bf::sqlite_store((dir.path / "missing.db").string(), bf::sqlite_store::access::read),
+               bf::store_error);
+}
+
+// --- the directory sink ----------------------------------------------------------------------
+
+TEST(BackfillSink, ReplacesAtomicallyAndKeepsUnchangedFiles) {
+  temp_dir dir;
+  bf::directory_sink sink((dir.path / "out").string(), "part-0.csv");
+  sink.prepare();
+  auto writing = [](const std::string& text) {
+    return [text](const std::string& path) { std::ofstream(path, std::ios::binary) << text; };
+  };
+  const bf::written_partition a = sink.replace("d=1", writing("a\n1\n"));
+  EXPECT_FALSE(a.unchanged);
+  EXPECT_EQ(read_file(a.path), "a\n1\n");
+  EXPECT_EQ(a.checksum, bf::file_checksum(a.path));
+  EXPECT_EQ(a.bytes, 4U);
+  const auto mtime = fs::last_write_time(a.path);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bf::written_partition same = sink.replace("d=1", writing("a\n1\n"));
+  EXPECT_TRUE(same.unchanged);
+  EXPECT_EQ(fs::last_write_time(a.path), mtime);
+  const bf::written_partition b = sink.replace("d=1", writing("a\n2\n"));
+  EXPECT_FALSE(b.unchanged);
+  EXPECT_NE(b.checksum, a.checksum);
+  EXPECT_EQ(read_file(b.path), "a\n2\n");
+  // A failing writer leaves the old file and nothing hidden.
+  EXPECT_THROW(sink.replace("d=1",
+                            [](const std::string& path) {
+                              std::ofstream(path) << "half";
+                              throw std::runtime_error("disk full");
+                            }),
+               std::runtime_error);
+  EXPECT_THROW(sink.replace("d=2",
+                            [](const std::string& path) {
+                              std::ofstream(path) << "half";
+                              throw std::runtime_error("disk full");
+                            }),
+               std::runtime_error);
+  EXPECT_EQ(read_file(b.path), "a\n2\n");
+  EXPECT_FALSE(fs::exists(dir.path / "out" / "d=2"));
+  std::size_t entries = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path / "out")) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2U);  // d=1 and its file
+}
+
+TEST(BackfillSink, RemovesWhatAKilledRunLeftStaged) {
+  temp_dir dir;
+  const fs::path out = dir.path / "out";
+  fs::create_directories(out / "d=1");
+  fs::create_directories(out / ".d=2.tsfill-tmp-1-2");
+  std::ofstream(out / ".d=2.tsfill-tmp-1-2" / "part-0.csv") << "x";
+  std::ofstream(out / "d=1" / ".part-0.csv.tsfill-tmp-1-2") << "x";
+  std::ofstream(out / "d=1" / "part-0.csv") << "keep";
+  std::ofstream(out / "notes.tsfill-tmp.txt") << "not hidden: not ours";
+  bf::directory_sink sink(out.string(), "part-0.csv");
+  EXPECT_EQ(sink.remove_staged(), 2U);
+  EXPECT_TRUE(fs::exists(out / "d=1" / "part-0.csv"));
+  EXPECT_TRUE(fs::exists(out / "notes.tsfill-tmp.txt"));
+  EXPECT_FALSE(fs::exists(out / ".d=2.tsfill-tmp-1-2"));
+}
