@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build git libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
-          libhowardhinnant-date-dev libcli11-dev tzdata clang-format gnuplot-nox python3-venv)
+          libhowardhinnant-date-dev libcli11-dev libsqlite3-dev tzdata clang-format gnuplot-nox
+          python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 // tsfill: the command line. Registers the commands (commands/, one file each), parses the
 // arguments with CLI11, runs the chosen command, and maps every error to one line on
-// stderr and an exit status: 2 for bad usage or bad input (nothing written), 1 otherwise.
+// stderr and an exit status: 2 for bad usage or bad input (nothing written), 3 for a store
+// held by another process, 1 otherwise (a command returns 1 itself when some partitions
+// failed and the rest were done).
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -45,17 +47,27 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   command_run run;
+  auto command_names = [&app](char sep) {
+    std::string names;
+    for (const CLI::App* c : app.get_subcommands([](CLI::App*) { return true; }))
+      names += (names.empty() ? "" : std::string(1, sep) + (sep == ',' ? " " : "")) + c->get_name();
+    return names;
+  };
   add_fill_command(app, run);
   add_plot_command(app, run);
+#ifdef TSFILL_CLI_HAVE_BACKFILL
+  add_backfill_command(app, run);
+  add_status_command(app, run);
+#endif
   try {
     if (argc < 2) {
       std::fputs(app.help().c_str(), stderr);
-      throw cli_error("no command given (tsfill fill|plot ...; tsfill --help)");
+      throw cli_error("no command given (tsfill " + command_names('|') + " ...; tsfill --help)");
     }
     const std::string first = argv[1];
     if (first[0] != '-' &&
         app.get_subcommands([&](CLI::App* s) { return s->get_name() == first; }).empty())
-      throw cli_error("unknown command '" + first + "' (commands: fill, plot)");
+      throw cli_error("unknown command '" + first + "' (commands: " + command_names(',') + ")");
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -68,9 +80,15 @@ int main(int argc, char** argv) {
       throw cli_error(one_line(e));
     }
     return run();
+  } catch (const busy_error& e) {
+    std::fprintf(stderr, "tsfill: %s\n", e.what());
+    return 3;
   } catch (const cli_error& e) {
     std::fprintf(stderr, "tsfill: %s\n", e.what());
     return 2;
+  } catch (const run_failure& e) {
+    std::fprintf(stderr, "tsfill: %s\n", e.what());
+    return 1;
   } catch (const tsfill::error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

@@ -1,5 +1,6 @@
-// Errors the command line reports on one line with exit status 2: bad flags, bad input
-// files, outputs that exist. Messages name the flag, or the file, row and column.
+// Errors the command line reports on one line: exit status 2 for bad flags, bad input
+// files, outputs that exist (messages name the flag, or the file, row and column); 3 for a
+// store held by another process; 1 for failures while running.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,19 @@ inline cli_error input_error(const std::string& file, std::uint64_t row, std::ui
   if (!column.empty()) where += ", column '" + column + "'";
   return cli_error(where + ": " + what);
 }
+
+// The store a command needs is held by another process: exit status 3.
+class busy_error : public cli_error {
+ public:
+  using cli_error::cli_error;
+};
+
+// A failure while running that is not bad input (a store or disk that fails mid-run):
+// one line, exit status 1.
+class run_failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A library error's message without its "tsfill: " prefix (the program adds its own).
 inline std::string without_prefix(std::string what) {

@@ -162,16 +162,16 @@ void write_csv_file(const std::string& path, const write_spec& o, const output_l
   if (std::fclose(f) != 0 || !ok) throw cli_error(path + ": write failed: " + std::strerror(errno));
 }
 
-void write_file(const std::string& path, const std::string& format, const write_spec& o,
-                const output_layout& l, const loaded_table& t, const tsfill::result& r,
-                std::size_t first, std::size_t last) {
+}  // namespace
+
+void write_segments(const std::string& path, const std::string& format, const write_spec& o,
+                    const output_layout& l, const loaded_table& t, const tsfill::result& r,
+                    std::size_t first, std::size_t last) {
   if (format == "parquet")
     write_parquet(path, o, l, t, r, first, last);
   else
     write_csv_file(path, o, l, t, r, first, last);
 }
-
-}  // namespace
 
 output_target output_target_of(const write_spec& o) {
   output_target t;
@@ -277,12 +277,12 @@ void write_output(const write_spec& o, const output_target& target, const loaded
   staged_path staged(target.path, o.overwrite);
   const std::size_t segments = r.segments().size();
   if (!target.partitioned) {
-    write_file(staged.aside(), target.format, o, layout, t, r, 0, segments);
+    write_segments(staged.aside(), target.format, o, layout, t, r, 0, segments);
   } else {
     fs::create_directories(staged.aside());
     const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
     if (!o.partition_by_day) {
-      write_file(staged.aside() + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
+      write_segments(staged.aside() + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
     } else {
       for (std::size_t s = 0; s < segments;) {
         std::size_t e = s;
@@ -290,7 +290,7 @@ void write_output(const write_spec& o, const output_target& target, const loaded
         const std::string dir =
             staged.aside() + "/" + o.partition_name + "=" + format_date(r.segments()[s].partition);
         fs::create_directories(dir);
-        write_file(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
+        write_segments(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
         s = e;
       }
     }

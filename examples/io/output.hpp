@@ -36,6 +36,12 @@ struct output_layout {
 output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill::result& r,
                         bool with_partition);
 
+// One file (CSV or Parquet, as `format` says) of the rows of segments [first, last): the
+// whole output, or one partition of a directory output. Written in place: callers stage it.
+void write_segments(const std::string& path, const std::string& format, const write_spec& o,
+                    const output_layout& layout, const loaded_table& t, const tsfill::result& r,
+                    std::size_t first_segment, std::size_t last_segment);
+
 // CSV text of the rows of segments [first, last), header first.
 void append_csv(std::string& out, const write_spec& o, const output_layout& layout,
                 const loaded_table& t, const tsfill::result& r, std::size_t first_segment,

@@ -1,5 +1,7 @@
 #include "flags.hpp"
 
+#include <algorithm>
+
 #include "cli_error.hpp"
 
 namespace tsfill_cli {
@@ -43,6 +45,29 @@ const std::vector<std::string>& flag_texts::all(const std::string& flag) const {
 bool flag_texts::on(const std::string& flag) const {
   const auto it = toggles_.find(flag);
   return it != toggles_.end() && it->second;
+}
+
+std::string flag_texts::canonical(const std::vector<std::string>& skip) const {
+  auto skipped = [&](const std::string& f) {
+    return std::find(skip.begin(), skip.end(), f) != skip.end();
+  };
+  std::string text;
+  auto add = [&text](const std::string& word) {
+    if (!text.empty()) text.push_back(' ');
+    const bool plain = !word.empty() && word.find_first_of(" '\"\\") == std::string::npos;
+    if (plain) return text.append(word), void();
+    text.push_back('\'');
+    for (const char c : word) text.append(c == '\'' ? "'\\''" : std::string(1, c));
+    text.push_back('\'');
+  };
+  for (const std::string& input : inputs_) add(input);
+  // Flags in name order (map order): the text does not depend on the order they were given.
+  for (const auto& [flag, values] : values_)
+    if (!skipped(flag))
+      for (const std::string& v : values) add(flag), add(v);
+  for (const auto& [flag, on] : toggles_)
+    if (on && !skipped(flag)) add(flag);
+  return text;
 }
 
 void add_input_flags(CLI::App& command, flag_texts& f) {

@@ -35,6 +35,9 @@ class flag_texts {
   bool given(const std::string& flag) const { return !all(flag).empty() || on(flag); }
   bool on(const std::string& flag) const;
   const std::vector<std::string>& inputs() const { return inputs_; }
+  // Every flag given but those in `skip`, and the inputs, as one text in a fixed order: what
+  // a backfill records as its job, to refuse a resume with another job.
+  std::string canonical(const std::vector<std::string>& skip) const;
 
  private:
   std::map<std::string, std::vector<std::string>> values_;  // map: stable addresses for CLI11

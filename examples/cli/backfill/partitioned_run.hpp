@@ -1,0 +1,76 @@
+// The job over a partitioned dataset, a batch of partitions at a time: what `tsfill
+// backfill` hands the library's engine (tsfill::backfill::run) as its compute function.
+//
+// The input is scanned once, file by file (memory: one file): which partitions each file
+// touches and with how many rows, the words of every string key and the value columns
+// numeric in every file. A batch then reads only the files that touch it, keeps only its
+// partitions' rows (read_spec::keep_time), runs the job on them with the batch's partition
+// range (and the carry-in seed of the batches before), and writes each target partition
+// through a directory_sink. Keys are coded against the whole input's dictionaries and the
+// value columns are the whole input's, so every batch writes exactly the bytes one
+// `tsfill fill` of the whole input writes for its partitions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <tsfill/backfill.hpp>
+#include <tsfill/batches.hpp>
+
+#include "../app/job_factory.hpp"
+#include "../app/job_spec.hpp"
+#include "table.hpp"
+
+namespace tsfill_cli {
+
+// What the scan learned of the input.
+struct input_scan {
+  std::vector<file_summary> files;       // in path order: rows kept and partitions touched
+  std::vector<std::string> value_names;  // numeric in every file, in the first file's order
+  std::vector<std::vector<std::string>> key_words;       // per key column: sorted, distinct
+  std::vector<bool> key_is_string;                       // per key column
+  std::map<std::int64_t, std::uint64_t> partition_rows;  // partition -> kept rows
+
+  std::vector<std::int64_t> partitions() const;  // sorted
+};
+
+class partitioned_run {
+ public:
+  // Scans the inputs of `o` (on up to `workers` threads). Bad input is a cli_error naming
+  // the file, row and column, before anything is written.
+  partitioned_run(const job_spec& o, unsigned workers);
+  partitioned_run(const partitioned_run&) = delete;  // the readers' callbacks point here
+  partitioned_run& operator=(const partitioned_run&) = delete;
+
+  const input_scan& scan() const noexcept { return scan_; }
+  // The partition of a time: the UTC day, or the local day with --tz.
+  std::int64_t partition_of(std::int64_t ns) const;
+  // The output directory name of a partition ("partition_date=2024-03-01").
+  std::string partition_dir(std::int64_t partition) const;
+  const tsfill::backfill::directory_sink& sink() const noexcept { return sink_; }
+  bool carries_in() const noexcept { return spec_.carry_in; }
+
+  // Reads, runs and writes one batch (the engine's compute function). Batches with
+  // carry-in must come in partition order (the engine's in_order).
+  std::vector<tsfill::backfill::partition_result> compute(const tsfill::backfill::batch& b);
+
+ private:
+  loaded_table read_batch(const tsfill::backfill::batch& b) const;
+  void recode_keys(loaded_table& t) const;
+
+  job_spec spec_;
+  read_spec reading_;
+  write_spec writing_;
+  std::string format_;  // csv | parquet
+  input_scan scan_;
+  job job_;
+  tsfill::backfill::directory_sink sink_;
+  tsfill::carry_seed seed_;  // carry-out of the batches so far (carry-in only)
+};
+
+}  // namespace tsfill_cli

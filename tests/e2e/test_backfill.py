@@ -1,0 +1,306 @@
+"""tsfill backfill and tsfill status, with real processes, a real SQLite store and real files.
+
+The reference for every backfill is `tsfill fill` of the same input into a directory: the
+backfill must write the same files byte for byte, whatever the chunking, the workers, the
+carry-in, a kill -9 at any moment and the resume after it.
+"""
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+EXE = os.environ.get("TSFILL_BIN", str(ROOT / "build" / "release" / "examples" / "tsfill"))
+JOB = ["--keys", "ticker,tenor", "--slot", "30min"]
+
+
+def make_input(directory, days=10, files=3, keys=6, rows_per_day=120, seed=1, dup_day=None,
+               one_per_slot=False):
+    """Rows spread over `files` CSV files in random order: string keys (some integer-looking,
+    so one file alone might read them as integers), nulls, duplicates within slots."""
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    tickers = ["SPY", "QQQ", "7", "10", "IWM", "b"][:keys]
+    rows = []
+    for d in range(days):
+        day = 19783 + d  # 2024-03-01
+        for i in range(rows_per_day):
+            t = day * 86400 + rng.randrange(8 * 3600, 17 * 3600)
+            ticker, tenor = rng.choice(tickers), rng.choice([30, 60])
+            if one_per_slot:  # at most one row per key and 30-minute slot
+                ticker, tenor = tickers[i % len(tickers)], [30, 60][i // len(tickers) % 2]
+                t = day * 86400 + 8 * 3600 + (i // (2 * len(tickers))) * 1800 + rng.randrange(1800)
+            rows.append([t, ticker, tenor,
+                         "" if rng.random() < 0.2 else f"{rng.uniform(0, 1):.6f}",
+                         "" if rng.random() < 0.3 else str(rng.randrange(100))])
+        if dup_day == d:  # two rows at one instant: --dedup reject refuses this day
+            t = day * 86400 + 10 * 3600
+            rows.append([t, "SPY", 30, "0.5", "1"])
+            rows.append([t, "SPY", 30, "0.6", "2"])
+    rng.shuffle(rows)
+    paths = []
+    for f in range(files):
+        p = directory / f"part-{f:02d}.csv"
+        with open(p, "w", newline="") as out:
+            w = csv.writer(out)
+            w.writerow(["date", "ticker", "tenor", "vol", "size"])
+            for r in rows[f::files]:
+                w.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r[0])), *r[1:]])
+        paths.append(p)
+    return paths
+
+
+def tree(root):
+    """{relative path: bytes} of every file under root (hidden ones included)."""
+    root = Path(root)
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def hidden(root):
+    return [str(p) for p in Path(root).rglob("*") if p.name.startswith((".", "_"))]
+
+
+def run(*args, check=True):
+    p = subprocess.run([EXE, *map(str, args)], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"tsfill {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+def status(state, *extra):
+    return json.loads(run("status", "--state", state, "--json", *extra).stdout)
+
+
+def reference(inputs, out, *job):
+    run("fill", *inputs, "-o", out, "-q", *job)
+    return tree(out)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7])
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("carry", [False, True])
+def test_backfill_equals_fill(tmp_path, chunk, workers, carry):
+    inputs = make_input(tmp_path / "in", seed=chunk * 10 + workers)
+    job = JOB + (["--carry-in"] if carry else [])
+    want = reference(inputs, tmp_path / "fill", *job)
+    p = run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+            "--chunk-days", chunk, "--workers", workers, *job)
+    assert tree(tmp_path / "bf") == want
+    assert "10 COMPLETE, 0 FAILED" in p.stderr
+    st = status(tmp_path / "s.db")
+    assert [x["status"] for x in st["partitions"]] == ["COMPLETE"] * 10
+    assert all(x["checksum"].startswith("fnv1a64:") and x["rows_out"] > 0 for x in st["partitions"])
+
+
+@pytest.mark.parametrize("extra", [["--tz", "America/New_York"], ["--fill", "linear", "--dedup", "mean"],
+                                   ["--grid", "key", "--values", "vol"], ["--format", "parquet"]])
+def test_backfill_equals_fill_with_other_jobs(tmp_path, extra):
+    inputs = make_input(tmp_path / "in", days=6, seed=7)
+    want = reference(inputs, tmp_path / "fill", *JOB, *extra)
+    run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+        "--chunk-days", 2, "--workers", 2, *JOB, *extra)
+    assert tree(tmp_path / "bf") == want
+
+
+def test_from_to_writes_only_that_range(tmp_path):
+    inputs = make_input(tmp_path / "in", seed=3)
+    want = reference(inputs, tmp_path / "fill", *JOB, "--carry-in")
+    run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+        "--from", "2024-03-04", "--to", "2024-03-06", *JOB, "--carry-in")
+    got = tree(tmp_path / "bf")
+    assert sorted(got) == [f"partition_date=2024-03-0{d}/part-0.csv" for d in (4, 5, 6)]
+    assert all(got[k] == want[k] for k in got)  # values carried in from before --from
+
+
+def test_rerun_rewrites_nothing(tmp_path):
+    inputs = make_input(tmp_path / "in", seed=4)
+    args = ["backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB]
+    run(*args)
+
+    def stamps():
+        return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (tmp_path / "bf").rglob("*.csv")}
+    before = stamps()
+    time.sleep(0.05)
+    p = run(*args)
+    assert "nothing to compute" in p.stderr
+    assert stamps() == before
+    run(*args, "--reprocess", "all")  # recomputed, same bytes: the files are kept
+    assert stamps() == before
+    assert [x["attempts"] for x in status(tmp_path / "s.db")["partitions"]] == [2] * 10
+
+
+def test_kill_at_random_moments_then_resume_gives_the_same_files(tmp_path):
+    """kill -9 at seeded random moments; after each kill every visible partition is whole
+    (identical to the uninterrupted run's file), and the resumed runs end identical."""
+    inputs = make_input(tmp_path / "in", days=30, files=6, keys=6, rows_per_day=3000, seed=5)
+    want = reference(inputs, tmp_path / "fill", *JOB)
+    def args(out, state):
+        return [EXE, "backfill", *map(str, inputs), "-o", str(out), "--state", str(state),
+                "--workers", "2", *JOB]
+    t0 = time.monotonic()
+    subprocess.run(args(tmp_path / "timing", tmp_path / "t.db"), capture_output=True, check=True)
+    full = time.monotonic() - t0
+    rng = random.Random(20261128)
+    landed = 0
+    for round_ in range(24):
+        out, state = tmp_path / f"bf{round_}", tmp_path / f"s{round_}.db"
+        for kill in range(1 + round_ % 2):  # odd rounds: killed twice before the resume
+            proc = subprocess.Popen(args(out, state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, full))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            landed += kill == 0 and proc.returncode == -signal.SIGKILL
+            got = tree(out) if out.exists() else {}
+            for k, v in got.items():
+                if not any(part.startswith(".") for part in Path(k).parts):
+                    assert v == want[k], f"round {round_}, kill {kill}: {k} is not the uninterrupted run's"
+        run(*args(out, state)[1:])
+        assert tree(out) == want, f"round {round_}: the resumed output differs"
+        assert hidden(out) == []
+        assert {x["status"] for x in status(state)["partitions"]} == {"COMPLETE"}
+    assert landed >= 12, f"only {landed} of 24 first kills landed while running ({full:.2f} s runs)"
+
+
+def test_a_second_process_on_the_store_is_refused(tmp_path):
+    inputs = make_input(tmp_path / "in", days=30, files=6, rows_per_day=3000, seed=6)
+    first = subprocess.Popen([EXE, "backfill", *map(str, inputs), "-o", str(tmp_path / "bf"),
+                              "--state", str(tmp_path / "s.db"), *JOB],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped = False
+    try:
+        # As soon as the first holds the store, freeze it there (it keeps its lock).
+        deadline = time.monotonic() + 20
+        while not stopped:
+            try:
+                with sqlite3.connect(tmp_path / "s.db") as db:
+                    if db.execute("SELECT pid FROM holder").fetchall():
+                        first.send_signal(signal.SIGSTOP)
+                        stopped = True
+            except sqlite3.Error:
+                pass
+            assert first.poll() is None and time.monotonic() < deadline, "the first never took the store"
+        second = run("backfill", *inputs, "-o", tmp_path / "bf2", "--state", tmp_path / "s.db",
+                     *JOB, check=False)
+        assert second.returncode == 3
+        assert f"in use by process {first.pid} (started " in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "bf2").exists()
+        assert run("status", "--state", tmp_path / "s.db").returncode == 0  # no lock needed
+    finally:
+        if stopped:
+            first.send_signal(signal.SIGCONT)
+        out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert {x["status"] for x in status(tmp_path / "s.db")["partitions"]} == {"COMPLETE"}
+
+
+def test_a_failing_partition_fails_alone_and_is_redone_when_fixed(tmp_path):
+    inputs = make_input(tmp_path / "in", days=5, seed=8, dup_day=2, one_per_slot=True)
+    args = ["backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+            "--chunk-days", 5, "--retries", 1, *JOB, "--dedup", "reject"]
+    p = run(*args, check=False)
+    assert p.returncode == 1
+    assert "2024-03-03 FAILED after" in p.stderr and "1 partition FAILED" in p.stderr
+    st = {x["partition"]: x for x in status(tmp_path / "s.db")["partitions"]}
+    assert st["2024-03-03"]["status"] == "FAILED"
+    assert "row" in st["2024-03-03"]["error"]  # names the input rows at fault
+    assert [st[d]["status"] for d in sorted(st) if d != "2024-03-03"] == ["COMPLETE"] * 4
+    assert sorted(tree(tmp_path / "bf")) == [f"partition_date=2024-03-0{d}/part-0.csv" for d in (1, 2, 4, 5)]
+    text = run("status", "--state", tmp_path / "s.db").stdout
+    assert "FAILED 2024-03-03 after" in text
+    # none: a resume leaves FAILED alone; failed: redoes it (still failing here)
+    assert "nothing to compute" in run(*args).stderr
+    make_input(tmp_path / "in", days=5, seed=8, one_per_slot=True)  # the duplicates are gone
+    run(*args, "--reprocess", "failed")
+    want = reference(inputs, tmp_path / "fill", *JOB, "--dedup", "reject")
+    assert tree(tmp_path / "bf") == want
+
+
+def test_time_budget_leaves_the_rest_pending(tmp_path):
+    inputs = make_input(tmp_path / "in", days=4, seed=9)
+    args = ["backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB]
+    p = run(*args, "--time-budget", "1ns")
+    assert "the time budget is spent" in p.stderr
+    st = status(tmp_path / "s.db")
+    assert {x["status"] for x in st["partitions"]} == {"PENDING"}
+    assert st["backfills"][0]["last_outcome"] == "time budget"
+    assert "time budget" in run("status", "--state", tmp_path / "s.db").stdout
+    run(*args)
+    assert {x["status"] for x in status(tmp_path / "s.db")["partitions"]} == {"COMPLETE"}
+
+
+def test_dry_run_lists_and_writes_nothing(tmp_path):
+    inputs = make_input(tmp_path / "in", days=3, seed=10)
+    p = run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+            "--dry-run", *JOB)
+    lines = p.stdout.splitlines()
+    assert [l.split()[0] for l in lines[2:5]] == ["2024-03-01", "2024-03-02", "2024-03-03"]
+    assert all(l.split()[1] == "120" and "compute" in l for l in lines[2:5])
+    assert "3 partitions to compute, 360 input rows" in p.stdout
+    assert not (tmp_path / "bf").exists() and not (tmp_path / "s.db").exists()
+
+
+def test_usage_errors_name_the_flag_and_write_nothing(tmp_path):
+    inputs = make_input(tmp_path / "in", days=2, seed=11)
+    base = ["backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB]
+    for extra, flag in [(["--chunk-days", "0"], "--chunk-days"), (["--workers", "x"], "--workers"),
+                        (["--reprocess", "some"], "--reprocess"), (["--from", "2024-13-01"], "--from"),
+                        (["--time-budget", "soon"], "--time-budget"), (["--grid", "range:2024-03-01/2024-03-02"], "--grid"),
+                        (["--partition", "none"], "--partition"), (["--sequence-column", "x"], "--sequence-column")]:
+        p = run(*base, *extra, check=False)
+        assert p.returncode == 2 and p.stderr.startswith(f"tsfill: {flag}"), (extra, p.stderr)
+        assert len(p.stderr.splitlines()) == 1
+    p = run("backfill", *inputs, "-o", tmp_path / "x.csv", "--state", tmp_path / "s.db", *JOB, check=False)
+    assert p.returncode == 2 and "--output" in p.stderr
+    p = run("backfill", *inputs, "-o", tmp_path / "bf", *JOB, check=False)
+    assert p.returncode == 2 and "--state" in p.stderr
+    assert not (tmp_path / "bf").exists()
+    # the same id with another job is refused
+    run(*base)
+    p = run(*base[:-2], "--slot", "1h", check=False)
+    assert p.returncode == 2 and p.stderr.startswith("tsfill: --id") and "another job" in p.stderr
+    run(*base[:-2], "--slot", "1h", "--id", "hourly")
+
+
+def test_bad_input_stops_before_anything_is_written(tmp_path):
+    inputs = make_input(tmp_path / "in", days=3, seed=12)
+    with open(inputs[1], "a") as f:
+        f.write("yesterday,SPY,30,0.1,1\n")
+    p = run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB, check=False)
+    assert p.returncode == 2
+    assert p.stderr.startswith(f"tsfill: {inputs[1]}, row ") and "column 'date'" in p.stderr
+    assert not (tmp_path / "bf").exists()
+
+
+def test_a_full_disk_fails_the_partitions_and_keeps_the_old_files(tmp_path):
+    out = tmp_path / "small"
+    out.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(out)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        inputs = make_input(tmp_path / "in", days=4, seed=13, rows_per_day=60)
+        args = ["backfill", *inputs, "-o", out / "bf", "--state", tmp_path / "s.db", "--retries", 0, *JOB]
+        run(*args)
+        before = tree(out / "bf")
+        # Bigger partitions (1-minute slots) no longer fit: clear errors, old files intact.
+        args_big = args[:-2] + ["--slot", "1min", "--id", "big"]
+        p = run(*args_big, check=False)
+        assert p.returncode == 1
+        assert "No space left on device" in p.stderr
+        after = tree(out / "bf")
+        for k, v in after.items():
+            assert v == before[k] or v == reference(inputs, tmp_path / "fill1m", *JOB[:-2], "--slot", "1min")[k]
+        assert hidden(out / "bf") == []
+        failed = [x for x in status(tmp_path / "s.db", "--id", "big")["partitions"] if x["status"] == "FAILED"]
+        assert failed and all("No space left" in x["error"] for x in failed)
+    finally:
+        subprocess.run(["umount", str(out)])
