@@ -1,19 +1,22 @@
-"""The README's flag tables are the program's flags: every flag `tsfill fill --help` and
-`tsfill plot --help` list is in the README's table for it, and the tables name no flag the
-program lacks. (Both come from one source each: examples/cli/app/flags.cpp and
+"""The documented flag tables are the program's flags: every flag `tsfill fill --help`,
+`plot --help` (README), `backfill --help` and `status --help` (docs/backfill.md) list is in
+the table for it, and the tables name no flag the program lacks. (Both come from one source each: examples/cli/app/flags.cpp and
 commands/*.cpp register the flags; this test keeps the README from drifting.)"""
 import os
 import pathlib
 import re
 import subprocess
 
+import pytest
+
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+BACKFILL = pathlib.Path(__file__).resolve().parents[2] / "docs" / "backfill.md"
 FLAG = re.compile(r"--[a-z][a-z-]*")
 
 
-def table_flags(header):
+def table_flags(header, page=README):
     """Flags named in the markdown table that starts with `header`."""
-    lines = README.read_text().splitlines()
+    lines = page.read_text().splitlines()
     start = lines.index(header)
     flags = set()
     for line in lines[start + 2:]:
@@ -45,3 +48,21 @@ def test_plot_table_is_plot_help():
     actual = help_flags("plot")
     assert actual - documented == set(), "in --help, not in the README"
     assert documented - actual == set(), "in the README, not in --help"
+
+
+def test_backfill_tables_are_backfill_help():
+    """backfill takes fill's flags (the README's table) and its own (docs/backfill.md)."""
+    if subprocess.run([os.environ["TSFILL_BIN"], "backfill", "--help"], capture_output=True).returncode:
+        pytest.skip("this tsfill was built without the backfill component (no SQLite)")
+    documented = table_flags("| flag | meaning (default) |") | table_flags("| backfill flag | meaning (default) |", BACKFILL)
+    actual = help_flags("backfill")
+    assert actual - documented == set(), "in --help, not in the docs"
+    assert documented - actual == set(), "in the docs, not in --help"
+
+
+def test_status_table_is_status_help():
+    if subprocess.run([os.environ["TSFILL_BIN"], "status", "--help"], capture_output=True).returncode:
+        pytest.skip("this tsfill was built without the backfill component (no SQLite)")
+    documented, actual = table_flags("| status flag | meaning (default) |", BACKFILL), help_flags("status")
+    assert actual - documented == set(), "in --help, not in the docs"
+    assert documented - actual == set(), "in the docs, not in --help"

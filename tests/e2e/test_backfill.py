@@ -97,7 +97,7 @@ def test_backfill_equals_fill(tmp_path, chunk, workers, carry):
     assert "10 COMPLETE, 0 FAILED" in p.stderr
     st = status(tmp_path / "s.db")
     assert [x["status"] for x in st["partitions"]] == ["COMPLETE"] * 10
-    assert all(x["checksum"].startswith("fnv1a64:") and x["rows_out"] > 0 for x in st["partitions"])
+    assert all(x["checksum"].startswith("x64:") and x["rows_out"] > 0 for x in st["partitions"])
 
 
 @pytest.mark.parametrize("extra", [["--tz", "America/New_York"], ["--fill", "linear", "--dedup", "mean"],
@@ -304,3 +304,91 @@ def test_a_full_disk_fails_the_partitions_and_keeps_the_old_files(tmp_path):
         assert failed and all("No space left" in x["error"] for x in failed)
     finally:
         subprocess.run(["umount", str(out)])
+
+
+# --- tsfill validate ------------------------------------------------------------------------
+
+def validate(inputs, target, *job, check=False):
+    return run("validate", "--source", *inputs, "--target", target, *job, check=check)
+
+
+@pytest.mark.parametrize("extra", [[], ["--carry-in"], ["--tz", "America/New_York"],
+                                   ["--format", "parquet"], ["--fill", "linear"]])
+def test_validate_passes_on_what_backfill_wrote(tmp_path, extra):
+    inputs = make_input(tmp_path / "in", days=4, seed=21)
+    run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB, *extra)
+    extra = [x for x in extra if x not in ("--format", "parquet")]  # validate reads either
+    p = validate(inputs, tmp_path / "bf", *JOB, *extra, "--by", "ticker")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "4 of 4 partitions pass" in p.stdout
+    doc = json.loads(validate(inputs, tmp_path / "bf", *JOB, *extra, "--json").stdout)
+    assert doc["ok"] is True and [x["partition"] for x in doc["partitions"]] == [
+        "2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
+    assert all(x["source_rows"] == 120 and x["target_rows"] > 0 for x in doc["partitions"])
+
+
+def damaged(tmp_path, how):
+    """A correct target, then one kind of damage to partition 2024-03-02."""
+    inputs = make_input(tmp_path / "in", days=3, seed=22)
+    target = tmp_path / "bf"
+    run("backfill", *inputs, "-o", target, "--state", tmp_path / "s.db", *JOB)
+    part = target / "partition_date=2024-03-02" / "part-0.csv"
+    lines = part.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    vol, vol_bf = header.index("vol"), header.index("vol_bf")
+    if how == "missing partition":
+        for f in part.parent.iterdir():
+            f.unlink()
+        part.parent.rmdir()
+    elif how == "extra partition":
+        (target / "partition_date=2024-04-01").mkdir()
+        (target / "partition_date=2024-04-01" / "part-0.csv").write_text(lines[0] + lines[1])
+    else:
+        rows = [l.rstrip("\n").split(",") for l in lines[1:]]
+        observed = next(i for i, r in enumerate(rows) if r[vol] != "")
+        if how == "changed value":
+            rows[observed][vol] = "0.123"
+            rows[observed][vol_bf] = "0.123"
+        elif how == "dropped row":
+            del rows[observed]
+        elif how == "added value":
+            gap = next(i for i, r in enumerate(rows) if r[vol] == "")
+            rows[gap][vol] = "0.5"
+        elif how == "filled over a value":
+            rows[observed][vol_bf] = "0.999"
+        elif how == "carried across":
+            first_of_key = next(i for i, r in enumerate(rows) if r[vol] == "" and r[vol_bf] == "")
+            rows[first_of_key][vol_bf] = "0.5"
+        part.write_text(lines[0] + "".join(",".join(r) + "\n" for r in rows))
+    return inputs, target
+
+
+@pytest.mark.parametrize("how,check", [("missing partition", "partition"), ("extra partition", "partition"),
+                                       ("changed value", "observed"), ("dropped row", "rows"),
+                                       ("added value", "observed"), ("filled over a value", "filled"),
+                                       ("carried across", "carried")])
+def test_validate_catches_the_damage_and_names_the_partition(tmp_path, how, check):
+    inputs, target = damaged(tmp_path, how)
+    p = validate(inputs, target, *JOB)
+    assert p.returncode == 1, p.stdout + p.stderr
+    doc = json.loads(validate(inputs, target, *JOB, "--json").stdout)
+    assert doc["ok"] is False
+    bad = [x for x in doc["partitions"] if not x["ok"]]
+    want = "2024-04-01" if how == "extra partition" else "2024-03-02"
+    assert [x["partition"] for x in bad] == [want], bad
+    assert check in [f["check"] for f in bad[0]["failures"]], bad[0]["failures"]
+    assert f"  {want} {check}: " in p.stdout
+    if check in ("observed", "filled", "carried"):
+        assert "key (" in p.stdout  # names the key
+
+
+def test_validate_by_group_and_usage_errors(tmp_path):
+    inputs, target = damaged(tmp_path, "dropped row")
+    doc = json.loads(validate(inputs, target, *JOB, "--by", "ticker", "--json").stdout)
+    checks = [f["check"] for x in doc["partitions"] for f in x["failures"]]
+    assert "by" in checks
+    for args, flag in [(["--target", target], "--source"), (["--source", *inputs], "--target"),
+                       (["--source", *inputs, "--target", target, "--by", "vol"], "--by"),
+                       (["--source", *inputs, "--target", tmp_path / "nope"], "--target")]:
+        p = run("validate", *args, *JOB, check=False)
+        assert p.returncode == 2 and p.stderr.startswith(f"tsfill: {flag}"), p.stderr

@@ -313,7 +313,7 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
     r.finished_ms = 20;
     r.rows_in = 7;
     r.rows_out = 9;
-    r.checksum = "fnv1a64:00";
+    r.checksum = "x64:00";
     s.mark_done("nightly", r);
     s.mark_running("nightly", 2, 30);  // then "killed": stays RUNNING
     s.finish_run("nightly", "time budget", 40);
@@ -324,7 +324,7 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
   EXPECT_EQ(recs.at(1).status, bf::partition_status::complete);
   EXPECT_EQ(recs.at(1).attempts, 1);
   EXPECT_EQ(recs.at(1).rows_out, 9U);
-  EXPECT_EQ(recs.at(1).checksum, "fnv1a64:00");
+  EXPECT_EQ(recs.at(1).checksum, "x64:00");
   EXPECT_EQ(recs.at(2).status, bf::partition_status::running);
   const auto b = s.backfills();
   ASSERT_EQ(b.size(), 1U);
@@ -448,4 +448,32 @@ TEST(BackfillSink, RemovesWhatAKilledRunLeftStaged) {
   EXPECT_TRUE(fs::exists(out / "d=1" / "part-0.csv"));
   EXPECT_TRUE(fs::exists(out / "notes.tsfill-tmp.txt"));
   EXPECT_FALSE(fs::exists(out / ".d=2.tsfill-tmp-1-2"));
+}
+
+TEST(BackfillSink, ChecksumsSeeEveryByteAndItsPlace) {
+  temp_dir dir;
+  std::mt19937 rng(7);
+  std::set<std::string> seen;
+  auto sum = [&](const std::string& text) {
+    const fs::path p = dir.path / "f";
+    std::ofstream(p, std::ios::binary) << text;
+    std::uint64_t n = 0;
+    const std::string c = bf::file_checksum(p.string(), &n);
+    EXPECT_EQ(n, text.size());
+    return c;
+  };
+  const std::string base(100'000, 'a');
+  EXPECT_EQ(sum(base), sum(base));
+  seen.insert(sum(base));
+  seen.insert(sum(""));
+  seen.insert(sum(base + "a"));  // only the length differs
+  for (int i = 0; i < 200; ++i) {  // one byte changed anywhere, or two swapped
+    std::string s = base;
+    const std::size_t at = rng() % s.size();
+    s[at] = static_cast<char>('b' + rng() % 20);
+    if (i % 2) std::swap(s[at], s[(at + 1 + rng() % 40) % s.size()]);
+    seen.insert(sum(s));
+  }
+  EXPECT_EQ(seen.size(), 203U);
+  EXPECT_NE(sum("ab"), sum("ba"));
 }

@@ -47,7 +47,7 @@ struct file_scan {
   std::string error;  // a cli_error's message (the file, row and column)
 };
 
-std::string output_format(const job_spec& o, const write_spec& w) {
+std::string format_of(const job_spec& o, const write_spec& w) {
   if (!o.format.empty()) return o.format;
   return w.default_format.empty() ? "csv" : w.default_format;  // the input's
 }
@@ -69,7 +69,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
     : spec_(o),
       reading_(o.reading()),
       writing_(o.writing()),
-      format_(output_format(o, writing_)),
+      format_(format_of(o, writing_)),
       job_(make_job(o)),
       sink_(without_trailing_slash(writing_.output), "part-0." + format_) {
   reading_.progress = false;
@@ -176,15 +176,26 @@ void partitioned_run::recode_keys(loaded_table& t) const {
   }
 }
 
-std::vector<tsfill::backfill::partition_result> partitioned_run::compute(
-    const tsfill::backfill::batch& b) {
+partitioned_run::evaluated partitioned_run::evaluate(const tsfill::backfill::batch& b) const {
   loaded_table t = read_batch(b);
   recode_keys(t);
   tsfill::run_options opt;
   opt.first_partition = b.first();
   opt.last_partition = b.last();
   if (spec_.carry_in) opt.carry_in = &seed_;
-  const tsfill::result r = job_.run(t, opt);
+  tsfill::result r = job_.run(t, opt);
+  return {std::move(t), std::move(r)};
+}
+
+void partitioned_run::carry(const tsfill::result& r) {
+  if (spec_.carry_in) seed_ = tsfill::carry_out(r, seed_);
+}
+
+std::vector<tsfill::backfill::partition_result> partitioned_run::compute(
+    const tsfill::backfill::batch& b) {
+  const evaluated ev = evaluate(b);
+  const loaded_table& t = ev.rows;
+  const tsfill::result& r = ev.result;
   const output_layout layout = layout_of(writing_, t, r, false);
 
   std::vector<tsfill::backfill::partition_result> out;
@@ -207,7 +218,7 @@ std::vector<tsfill::backfill::partition_result> partitioned_run::compute(
     }
     out.push_back(std::move(res));
   }
-  if (spec_.carry_in) seed_ = tsfill::carry_out(r, seed_);
+  carry(r);
   return out;
 }
 

@@ -59,6 +59,19 @@ class partitioned_run {
   // carry-in must come in partition order (the engine's in_order).
   std::vector<tsfill::backfill::partition_result> compute(const tsfill::backfill::batch& b);
 
+  // The job's result for one batch without writing it: its rows (keys coded against the
+  // whole input) and the result. carry() then passes its values on to the next batch.
+  struct evaluated {
+    loaded_table rows;
+    tsfill::result result;
+  };
+  evaluated evaluate(const tsfill::backfill::batch& b) const;
+  void carry(const tsfill::result& r);
+
+  const job_spec& spec() const noexcept { return spec_; }
+  const expected_slots_fn& expected_slots() const noexcept { return job_.expected_slots(); }
+  const std::string& output_format() const noexcept { return format_; }
+
  private:
   loaded_table read_batch(const tsfill::backfill::batch& b) const;
   void recode_keys(loaded_table& t) const;

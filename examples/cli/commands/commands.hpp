@@ -19,5 +19,6 @@ void add_fill_command(CLI::App& app, command_run& run);
 void add_plot_command(CLI::App& app, command_run& run);
 void add_backfill_command(CLI::App& app, command_run& run);  // needs tsfill::backfill
 void add_status_command(CLI::App& app, command_run& run);    // needs tsfill::backfill
+void add_validate_command(CLI::App& app, command_run& run);  // needs tsfill::backfill
 
 }  // namespace tsfill_cli

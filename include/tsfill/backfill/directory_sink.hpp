@@ -39,28 +39,43 @@ class sink_error : public std::runtime_error {
 // What replace() did.
 struct written_partition {
   std::string path;      // the visible file
-  std::string checksum;  // "fnv1a64:" + 16 hex digits of its bytes
+  std::string checksum;  // file_checksum(): "x64:" + 16 hex digits
   std::uint64_t bytes = 0;
   bool unchanged = false;  // the same bytes were there already: nothing was renamed
 };
 
-// FNV-1a (64 bit) of a file's bytes: detects a changed partition, not an attacker.
+// A 64-bit checksum of a file's bytes: detects a changed partition, not an attacker. Four
+// independent multiply-xorshift lanes over 8-byte words (byte-wise FNV-1a was a tenth of
+// a backfill's time), folded with the length at the end.
 inline std::string file_checksum(const std::string& path, std::uint64_t* bytes = nullptr) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw sink_error(path + ": cannot read: " + std::strerror(errno));
-  std::uint64_t h = 1469598103934665603ULL, n = 0;
-  unsigned char buf[1 << 16];
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ULL;
+  std::uint64_t lane[4] = {1, 2, 3, 4}, n = 0;
+  auto mix = [](std::uint64_t h, std::uint64_t w) {
+    h = (h ^ w) * k;
+    return h ^ (h >> 29);
+  };
+  alignas(8) unsigned char buf[1 << 16];
   for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, f)) > 0;) {
-    for (std::size_t i = 0; i < got; ++i) h = (h ^ buf[i]) * 1099511628211ULL;
+    std::size_t i = 0;
+    for (; i + 32 <= got; i += 32)
+      for (int l = 0; l < 4; ++l) {
+        std::uint64_t w;
+        std::memcpy(&w, buf + i + 8 * l, 8);
+        lane[l] = mix(lane[l], w);
+      }
+    for (; i < got; ++i) lane[0] = mix(lane[0], buf[i] | 0x100ULL);  // the tail, bytewise
     n += got;
   }
   const bool failed = std::ferror(f) != 0;
   std::fclose(f);
   if (failed) throw sink_error(path + ": read failed");
   if (bytes) *bytes = n;
+  std::uint64_t h = mix(mix(mix(mix(n, lane[0]), lane[1]), lane[2]), lane[3]);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return std::string("fnv1a64:") + hex;
+  return std::string("x64:") + hex;
 }
 
 class directory_sink {
