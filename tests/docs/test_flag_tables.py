@@ -1,5 +1,5 @@
 """The documented flag tables are the program's flags: every flag `tsfill fill --help`,
-`plot --help` (README), `backfill --help` and `status --help` (docs/backfill.md) list is in
+`plot --help` (README), `backfill`, `validate` and `status --help` (docs/backfill.md) list is in
 the table for it, and the tables name no flag the program lacks. (Both come from one source each: examples/cli/app/flags.cpp and
 commands/*.cpp register the flags; this test keeps the README from drifting.)"""
 import os
@@ -66,3 +66,14 @@ def test_status_table_is_status_help():
     documented, actual = table_flags("| status flag | meaning (default) |", BACKFILL), help_flags("status")
     assert actual - documented == set(), "in --help, not in the docs"
     assert documented - actual == set(), "in the docs, not in --help"
+
+
+def test_validate_table_is_validate_help():
+    """validate takes fill's input and job flags (README) and its own (docs/backfill.md)."""
+    if subprocess.run([os.environ["TSFILL_BIN"], "validate", "--help"], capture_output=True).returncode:
+        pytest.skip("this tsfill was built without the backfill component (no SQLite)")
+    own = table_flags("| validate flag | meaning (default) |", BACKFILL)
+    actual = help_flags("validate")
+    fill = table_flags("| flag | meaning (default) |")
+    assert actual - fill - own == set(), "in --help, not in the docs"
+    assert own - actual == set(), "in the docs, not in --help"

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT
 
-EXE = os.environ.get("TSFILL_BIN", str(ROOT / "build" / "release" / "examples" / "tsfill"))
+EXE = str(Path(os.environ.get("TSFILL_BIN", ROOT / "build" / "release" / "examples" / "tsfill")).resolve())
 JOB = ["--keys", "ticker,tenor", "--slot", "30min"]
 
 
@@ -392,3 +392,31 @@ def test_validate_by_group_and_usage_errors(tmp_path):
                        (["--source", *inputs, "--target", tmp_path / "nope"], "--target")]:
         p = run("validate", *args, *JOB, check=False)
         assert p.returncode == 2 and p.stderr.startswith(f"tsfill: {flag}"), p.stderr
+
+
+def test_the_readme_backfill_example_runs(tmp_path):
+    """The README's backfill block, run as written (from a copy of the repo's sample)."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("## Backfills"):]
+    block = block[block.index("```sh") + 5:]
+    block = block[:block.index("```")]
+    commands = [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip()]
+    assert [c.split()[1] for c in commands] == ["backfill", "status", "validate"]
+    (tmp_path / "examples" / "data").mkdir(parents=True)
+    (tmp_path / "examples" / "data" / "silver_sample.csv").write_bytes(
+        (ROOT / "examples" / "data" / "silver_sample.csv").read_bytes())
+    for c in commands:
+        p = subprocess.run([EXE, *c.split()[1:]], cwd=tmp_path, capture_output=True, text=True)
+        assert p.returncode == 0, f"{c}: {p.stderr}{p.stdout}"
+    assert sorted(x.name for x in (tmp_path / "gold").iterdir()) == [
+        "partition_date=2024-03-05", "partition_date=2024-03-06"]
+
+
+def test_validate_from_to_with_carry_in(tmp_path):
+    inputs = make_input(tmp_path / "in", days=5, seed=23)
+    job = [*JOB, "--carry-in"]
+    run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", "--from", "2024-03-03", *job)
+    p = validate(inputs, tmp_path / "bf", *job, "--from", "2024-03-03", "--to", "2024-03-04")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "2 of 2 partitions pass" in p.stdout
+    assert validate(inputs, tmp_path / "bf", *job).returncode == 1  # 03-01, 03-02 missing

@@ -40,7 +40,8 @@ namespace bf = tsfill::backfill;
 
 struct validate_spec {
   std::string target;
-  std::vector<std::string> by;  // key columns to reconcile counts by
+  std::vector<std::string> by;           // key columns to reconcile counts by
+  std::optional<std::int64_t> from, to;  // the partitions to check (days)
   bool json = false;
 };
 
@@ -351,6 +352,12 @@ int run_validate(const job_spec& job, const validate_spec& v) {
   validator check(job, v, run);
   std::vector<partition_report> reports;
   for (const std::int64_t p : all) {
+    if (v.to && p > *v.to) break;
+    if (v.from && p < *v.from) {
+      if (job.carry_in && run.scan().partition_rows.count(p) != 0)
+        run.carry(run.evaluate({{p}, {p}}).result);  // values carried into the range
+      continue;
+    }
     const auto it = target.find(p);
     reports.push_back(check.check(p, it == target.end() ? nullptr : &it->second));
   }
@@ -407,6 +414,8 @@ void add_validate_command(CLI::App& app, command_run& run) {
   flags->value(g, "--target", "DIR", "the partitioned target to check");
   flags->value(g, "--partition-name", "NAME",
                "the target's partition directory name (default partition_date)");
+  flags->value(g, "--from", "DATE", "first partition to check (default: all)");
+  flags->value(g, "--to", "DATE", "last partition to check, inclusive (default: all)");
   flags->value(g, "--by", "COL[,COL...]",
                "also reconcile observed cells per group of these key columns");
   flags->toggle(g, "--json", "print JSON: {\"ok\": ..., \"partitions\": [...]}");
@@ -423,6 +432,12 @@ void add_validate_command(CLI::App& app, command_run& run) {
       v.by.push_back(b->substr(start));
     }
     v.json = flags->on("--json");
+    for (const char* flag : {"--from", "--to"})
+      if (const auto d = flags->last(flag)) {
+        const auto day = tsfill::parse_date(*d);
+        if (!day) throw flag_error(flag, "expected a date YYYY-MM-DD, got '" + *d + "'");
+        (flag[2] == 'f' ? v.from : v.to) = day->time_since_epoch().count();
+      }
     job_spec spec = job_spec_from(*flags);
     for (const std::string& s : flags->all("--source")) spec.inputs.push_back(s);
     if (spec.inputs.empty())
