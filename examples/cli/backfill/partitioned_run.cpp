@@ -2,11 +2,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cli_error.hpp"
 #include "output.hpp"
@@ -20,11 +26,6 @@ constexpr std::int64_t day_ns = 86'400'000'000'000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - (a % b < 0 ? 1 : 0);
-}
-
-// The text of a key value as the readers saw it (integer keys were words once).
-std::string key_text(const loaded_key& k, std::int64_t v) {
-  return k.is_string ? k.words[static_cast<std::size_t>(v)] : std::to_string(v);
 }
 
 // The readers' rule (finish_string_key): a key whose every word is an integer in canonical
@@ -42,9 +43,12 @@ bool all_integers(const std::set<std::string>& words) {
 // What the scan keeps of one file.
 struct file_scan {
   file_summary summary;
+  spilled_file spilled;
   std::vector<std::string> value_names;
+  std::vector<tsfill::value_type> value_types;
   std::vector<std::set<std::string>> key_words;
-  std::string error;  // a cli_error's message (the file, row and column)
+  std::string error;          // a cli_error's message (the file, row and column)
+  bool spill_failed = false;  // the error is the spill's (a full disk), not the input's
 };
 
 std::string format_of(const job_spec& o, const write_spec& w) {
@@ -65,7 +69,8 @@ std::vector<std::int64_t> input_scan::partitions() const {
   return v;
 }
 
-partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
+partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill,
+                                 std::function<bool(std::int64_t)> wanted)
     : spec_(o),
       reading_(o.reading()),
       writing_(o.writing()),
@@ -87,17 +92,30 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
         one.inputs = {files[i]};
         const loaded_table t = load_inputs(one);
         s.summary = t.manifest.at(0);
-        for (const loaded_value& v : t.values) s.value_names.push_back(v.name);
+        for (const loaded_value& v : t.values) {
+          s.value_names.push_back(v.name);
+          s.value_types.push_back(v.type);
+        }
+        if (spill)
+          s.spilled = spill_rows(
+              t, spill->file(i), [this](std::int64_t ns) { return partition_of(ns); }, wanted);
         for (const loaded_key& k : t.keys) {
           std::set<std::string> words;
-          if (k.is_string)
+          if (k.is_string) {
             words.insert(k.words.begin(), k.words.end());
-          else
-            for (const std::int64_t v : k.values) words.insert(std::to_string(v));
+          } else {  // the distinct integers first: a text per row is a tenth of the scan
+            std::vector<std::int64_t> distinct = k.values;
+            std::sort(distinct.begin(), distinct.end());
+            distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+            for (const std::int64_t v : distinct) words.insert(std::to_string(v));
+          }
           s.key_words.push_back(std::move(words));
         }
       } catch (const cli_error& e) {
         s.error = e.what();
+      } catch (const run_failure& e) {
+        s.error = e.what();
+        s.spill_failed = true;
       } catch (const std::exception& e) {
         s.error = files[i] + ": " + e.what();
       }
@@ -110,8 +128,10 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
   for (std::thread& t : pool) t.join();
 
   // --- what the whole input says: the first bad file's error, or the union ------------------
-  for (const file_scan& s : scans)
+  for (const file_scan& s : scans) {
+    if (s.spill_failed) throw run_failure(s.error);
     if (!s.error.empty()) throw cli_error(s.error);
+  }
   std::vector<std::set<std::string>> words(o.keys.size());
   for (std::size_t i = 0; i < scans.size(); ++i) {
     const file_scan& s = scans[i];
@@ -119,6 +139,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
     for (const auto& [p, rows] : s.summary.partitions) scan_.partition_rows[p] += rows;
     for (std::size_t j = 0; j < words.size() && j < s.key_words.size(); ++j)
       words[j].insert(s.key_words[j].begin(), s.key_words[j].end());
+    spills_.push_back(s.spilled);
     if (i == 0) {
       scan_.value_names = s.value_names;
     } else {  // a column not numeric in some file is no value column (as in one run)
@@ -133,7 +154,56 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers)
   }
   if (scan_.value_names.empty())
     throw flag_error("--values", "no column is numeric in every input file: nothing to fill");
-  reading_.value_patterns = scan_.value_names;  // exactly these, in every batch
+  value_types_.clear();
+  for (const std::string& name : scan_.value_names) {
+    const auto& first = scans[0].value_names;
+    value_types_.push_back(scans[0].value_types[static_cast<std::size_t>(
+        std::find(first.begin(), first.end(), name) - first.begin())]);
+  }
+  for (std::size_t f = 0; f < scans.size(); ++f) {
+    std::vector<std::size_t> columns;
+    for (std::size_t c = 0; c < scan_.value_names.size(); ++c) {
+      const auto& names = scans[f].value_names;
+      const std::size_t at = static_cast<std::size_t>(
+          std::find(names.begin(), names.end(), scan_.value_names[c]) - names.begin());
+      if (scans[f].value_types[at] != value_types_[c])
+        throw cli_error(files[f] + ", column '" + scan_.value_names[c] + "': holds " +
+                        tsfill::to_string(scans[f].value_types[at]) + " values, " + files[0] +
+                        " holds " + tsfill::to_string(value_types_[c]) + " values");
+      columns.push_back(at);
+    }
+    value_column_.push_back(std::move(columns));
+  }
+  plan_key_codes();
+}
+
+void partitioned_run::plan_key_codes() {
+  for (const spilled_file& f : spills_) {
+    std::vector<key_recode> per_key;
+    for (std::size_t j = 0; j < f.keys.size(); ++j) {
+      key_recode r;
+      const std::vector<std::string>& all = scan_.key_words[j];
+      auto code_of = [&](const std::string& word) {
+        return static_cast<std::int64_t>(std::lower_bound(all.begin(), all.end(), word) -
+                                         all.begin());
+      };
+      if (scan_.key_is_string[j]) {
+        r.identity = false;
+        if (f.keys[j].is_string) {
+          for (const std::string& w : f.keys[j].words) r.of_code.push_back(code_of(w));
+        } else {  // this file alone read as integers: map each integer's text
+          for (const std::string& w : all) {
+            std::int64_t v = 0;
+            const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
+            if (ec == std::errc{} && end == w.data() + w.size() && std::to_string(v) == w)
+              r.of_integer.emplace(v, code_of(w));
+          }
+        }
+      }
+      per_key.push_back(std::move(r));
+    }
+    recode_.push_back(std::move(per_key));
+  }
 }
 
 std::int64_t partitioned_run::partition_of(std::int64_t ns) const {
@@ -147,38 +217,81 @@ std::string partitioned_run::partition_dir(std::int64_t partition) const {
 }
 
 loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const {
-  read_spec r = reading_;
-  r.inputs.clear();
-  for (const file_summary& f : scan_.files)
-    for (const std::int64_t p : b.partitions)
-      if (f.partitions.count(p) != 0) {
-        r.inputs.push_back(f.path);
-        break;
-      }
-  std::vector<std::int64_t> wanted = b.partitions;  // sorted
-  r.keep_time = [this, wanted](std::int64_t ns) {
-    return std::binary_search(wanted.begin(), wanted.end(), partition_of(ns));
-  };
-  return load_inputs(r);
-}
-
-void partitioned_run::recode_keys(loaded_table& t) const {
-  for (std::size_t j = 0; j < t.keys.size(); ++j) {
-    loaded_key& k = t.keys[j];
-    if (!scan_.key_is_string[j]) continue;  // integers everywhere: the values are the keys
-    const std::vector<std::string>& all = scan_.key_words[j];
-    for (std::int64_t& v : k.values) {
-      const std::string text = key_text(k, v);
-      v = std::lower_bound(all.begin(), all.end(), text) - all.begin();
-    }
-    k.words = all;
-    k.is_string = true;
+  loaded_table t;
+  for (std::size_t j = 0; j < spec_.keys.size(); ++j) {
+    loaded_key k;
+    k.name = spec_.keys[j];
+    k.is_string = scan_.key_is_string[j];
+    if (k.is_string) k.words = scan_.key_words[j];
+    t.keys.push_back(std::move(k));
   }
+  for (std::size_t c = 0; c < scan_.value_names.size(); ++c) {
+    loaded_value v;
+    v.name = scan_.value_names[c];
+    v.type = value_types_[c];
+    t.values.push_back(std::move(v));
+  }
+  std::vector<std::int64_t> codes;
+  std::vector<std::uint8_t> valid;
+  for (std::size_t f = 0; f < spills_.size(); ++f) {
+    const spilled_file& s = spills_[f];
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (const std::int64_t p : b.partitions)
+      if (const auto it = s.ranges.find(p); it != s.ranges.end()) ranges.push_back(it->second);
+    if (ranges.empty()) continue;
+    t.files.push_back(scan_.files[f].path);
+    t.file_first_row.push_back(t.rows());
+    const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw run_failure(s.path + ": cannot open the spill file: " + std::strerror(errno));
+    struct closer {
+      int fd;
+      ~closer() { ::close(fd); }
+    } close_at_end{fd};
+    for (const auto& [first, count] : ranges) {
+      const std::size_t base = t.rows();
+      t.time.resize(base + count);
+      read_spilled(s, fd, 0, first, count, t.time.data() + base);
+      t.source_row.resize(base + count);
+      read_spilled(s, fd, 1, first, count, t.source_row.data() + base);
+      for (std::size_t j = 0; j < t.keys.size(); ++j) {
+        codes.resize(count);
+        read_spilled(s, fd, 2 + j, first, count, codes.data());
+        const key_recode& r = recode_[f][j];
+        std::vector<std::int64_t>& out = t.keys[j].values;
+        for (const std::int64_t v : codes)
+          out.push_back(r.identity            ? v
+                        : s.keys[j].is_string ? r.of_code[static_cast<std::size_t>(v)]
+                                              : r.of_integer.at(v));
+      }
+      for (std::size_t c = 0; c < t.values.size(); ++c) {
+        loaded_value& v = t.values[c];
+        const std::size_t column = 2 + t.keys.size() + 2 * value_column_[f][c];
+        tsfill::visit(v.type, [&](auto* tag) {
+          using T = std::remove_pointer_t<decltype(tag)>;
+          std::vector<T>& data = v.data<T>();
+          data.resize(base + count);
+          read_spilled(s, fd, column, first, count, data.data() + base);
+        });
+        valid.resize(count);
+        read_spilled(s, fd, column + 1, first, count, valid.data());
+        v.validity.resize((base + count + 7) / 8, 0);
+        for (std::size_t r = 0; r < count; ++r) {
+          const std::size_t row = base + r;
+          if (valid[r])
+            v.validity[row / 8] =
+                static_cast<std::uint8_t>(v.validity[row / 8] | (1U << (row % 8)));
+          else
+            ++v.nulls;
+        }
+      }
+      t.rows_read += count;
+    }
+  }
+  return t;
 }
 
 partitioned_run::evaluated partitioned_run::evaluate(const tsfill::backfill::batch& b) const {
   loaded_table t = read_batch(b);
-  recode_keys(t);
   tsfill::run_options opt;
   opt.first_partition = b.first();
   opt.last_partition = b.last();

@@ -1,14 +1,14 @@
 // The job over a partitioned dataset, a batch of partitions at a time: what `tsfill
 // backfill` hands the library's engine (tsfill::backfill::run) as its compute function.
 //
-// The input is scanned once, file by file (memory: one file): which partitions each file
-// touches and with how many rows, the words of every string key and the value columns
-// numeric in every file. A batch then reads only the files that touch it, keeps only its
-// partitions' rows (read_spec::keep_time), runs the job on them with the batch's partition
-// range (and the carry-in seed of the batches before), and writes each target partition
-// through a directory_sink. Keys are coded against the whole input's dictionaries and the
-// value columns are the whole input's, so every batch writes exactly the bytes one
-// `tsfill fill` of the whole input writes for its partitions.
+// The input is parsed once, file by file (memory: one file per worker): which partitions
+// each file touches and with how many rows, the words of every string key and the value
+// columns numeric in every file; the rows of the partitions batches will ask for go to a
+// spill (spill.hpp). A batch then reads its partitions' rows from the spill, runs the job
+// on them with the batch's partition range (and the carry-in seed of the batches before),
+// and writes each target partition through a directory_sink. Keys are coded against the
+// whole input's dictionaries and the value columns are the whole input's, so every batch
+// writes exactly the bytes one `tsfill fill` of the whole input writes for its partitions.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +24,7 @@
 
 #include "../app/job_factory.hpp"
 #include "../app/job_spec.hpp"
+#include "spill.hpp"
 #include "table.hpp"
 
 namespace tsfill_cli {
@@ -41,9 +42,11 @@ struct input_scan {
 
 class partitioned_run {
  public:
-  // Scans the inputs of `o` (on up to `workers` threads). Bad input is a cli_error naming
-  // the file, row and column, before anything is written.
-  partitioned_run(const job_spec& o, unsigned workers);
+  // Scans the inputs of `o` (on up to `workers` threads), spilling the rows of the
+  // partitions `wanted` says into `spill` (none: a scan only, nothing can be computed). Bad
+  // input is a cli_error naming the file, row and column, before anything is written.
+  partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill = nullptr,
+                  std::function<bool(std::int64_t)> wanted = {});
   partitioned_run(const partitioned_run&) = delete;  // the readers' callbacks point here
   partitioned_run& operator=(const partitioned_run&) = delete;
 
@@ -74,13 +77,24 @@ class partitioned_run {
 
  private:
   loaded_table read_batch(const tsfill::backfill::batch& b) const;
-  void recode_keys(loaded_table& t) const;
+  void plan_key_codes();
+
+  // Per input file and key column: the file's key (code or integer) -> the global code.
+  struct key_recode {
+    bool identity = true;               // integer keys everywhere
+    std::vector<std::int64_t> of_code;  // a string key of the file: its code -> global
+    std::map<std::int64_t, std::int64_t> of_integer;  // an integer key of the file, global strings
+  };
 
   job_spec spec_;
   read_spec reading_;
   write_spec writing_;
   std::string format_;  // csv | parquet
   input_scan scan_;
+  std::vector<tsfill::value_type> value_types_;         // of scan_.value_names
+  std::vector<spilled_file> spills_;                    // per input file
+  std::vector<std::vector<key_recode>> recode_;         // [file][key column]
+  std::vector<std::vector<std::size_t>> value_column_;  // [file][value]: its spilled column
   job job_;
   tsfill::backfill::directory_sink sink_;
   tsfill::carry_seed seed_;  // carry-out of the batches so far (carry-in only)

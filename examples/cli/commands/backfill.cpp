@@ -117,6 +117,11 @@ std::string day_text(std::int64_t p) {
   return format_date(p);
 }
 
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
 double rows_per_second(const std::map<std::int64_t, bf::partition_record>& recs) {
   std::uint64_t rows = 0;
   std::int64_t ms = 0;
@@ -248,7 +253,38 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   }
   if (store) recs = store->partitions(b.id);
 
-  partitioned_run run(job, b.workers);  // the scan: bad input stops here, nothing written
+  // The scan, spilling the rows of the partitions the run may compute into the output's
+  // hidden spill directory. Bad input stops here: nothing written (an output directory
+  // made for the spill is removed again).
+  std::unique_ptr<spill_dir> spill;
+  const std::string root = without_trailing_slash(job.output);
+  const bool made_root = !std::filesystem::exists(root);
+  struct remove_unless_kept {
+    std::string path;
+    ~remove_unless_kept() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+  } made{made_root && !b.dry_run ? root : ""};
+  if (!b.dry_run) {
+    try {
+      const bf::directory_sink sink(root, "");
+      sink.prepare();
+      sink.remove_staged();  // what a killed run left (we hold the store's lock)
+    } catch (const bf::sink_error& e) {
+      throw flag_error("--output", e.what());
+    }
+    spill = std::make_unique<spill_dir>(root);
+  }
+  auto wanted = [&](std::int64_t p) {
+    if (b.to && p > *b.to) return false;
+    if (job.carry_in) return true;  // earlier partitions carry values in
+    if (b.from && p < *b.from) return false;
+    const auto it = recs.find(p);
+    return it == recs.end() || bf::recompute(it->second.status, b.reprocess);
+  };
+  partitioned_run run(job, b.workers, spill.get(), wanted);
+  made.path.clear();  // the scan passed: the output directory stays
   const std::vector<std::int64_t> available = run.scan().partitions();
   const std::vector<std::int64_t> selected =
       bf::select_partitions(available, b.from, b.to, recs, b.reprocess);
@@ -256,12 +292,6 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
       bf::make_batches(available, selected, b.chunk_days, run.carries_in());
   if (b.dry_run) return print_dry_run(b, run, recs, batches);
 
-  try {
-    run.sink().prepare();
-    run.sink().remove_staged();  // what a killed run left (we hold the store's lock)
-  } catch (const bf::sink_error& e) {
-    throw flag_error("--output", e.what());
-  }
   if (selected.empty()) {
     std::fprintf(stderr,
                  "tsfill: backfill %s: nothing to compute: %zu partitions in range, none "

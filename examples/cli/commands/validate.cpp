@@ -344,7 +344,10 @@ std::string json_string(const std::string& s) {
 }
 
 int run_validate(const job_spec& job, const validate_spec& v) {
-  partitioned_run run(job, 1);
+  const spill_dir spill(std::filesystem::temp_directory_path().string());
+  partitioned_run run(job, 1, &spill, [&](std::int64_t p) {
+    return (!v.to || p <= *v.to) && (job.carry_in || !v.from || p >= *v.from);
+  });
   const auto target = target_partitions(v.target, job.partition_name);
   std::set<std::int64_t> all;
   for (const auto& [p, rows] : run.scan().partition_rows) all.insert(p);
