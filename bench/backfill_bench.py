@@ -15,6 +15,7 @@ Usage: .venv/bin/python bench/backfill_bench.py [--days 200] [--keys 200] [--rep
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -66,15 +67,20 @@ def generate(directory, days, keys, layout, files, seed=7):
     (directory / "meta.txt").write_text(f"{days} {keys} {layout} {files} {seed}")
 
 
-def timed(args):
-    """Seconds and peak RSS (MiB) of one process."""
+def timed(args, address_space_kb=None):
+    """Seconds and peak RSS (MiB) of one process (optionally under ulimit -v)."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (address_space_kb * 1024, address_space_kb * 1024))
     t0 = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=limit if address_space_kb else None)
     _, status, usage = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t0
     err = p.stderr.read().decode()
     p.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
+        if address_space_kb:
+            return None, err.strip()
         sys.exit(f"failed: {' '.join(map(str, args))}\n{err}")
     return secs, usage.ru_maxrss / 1024
 
@@ -94,6 +100,8 @@ def main():
     ap.add_argument("--files", type=int, default=4, help="files of the spanning layout")
     ap.add_argument("--tsfill", default=str(ROOT / "build" / "release" / "examples" / "tsfill"))
     ap.add_argument("--work", default=str(ROOT / "build" / "bench-data"))
+    ap.add_argument("--address-space-kb", type=int, default=100_000,
+                    help="also run fill and backfill (chunk 1) under this ulimit -v")
     a = ap.parse_args()
     data = Path(a.work) / f"backfill-{a.layout}-{a.days}d-{a.keys}k"
     meta = data / "meta.txt"
@@ -146,6 +154,19 @@ def main():
         s = statistics.median(x for x, _ in runs)
         rss = max(m for _, m in runs)
         print(f"{name:34} {s:8.2f} {rows / s / 1e6:9.2f} {s / base - 1:+8.0%} {rss:9.0f}")
+
+    # Memory bounded by the chunk: the same runs under ulimit -v (address space, which also
+    # holds the program's libraries) smaller than the input.
+    if a.address_space_kb:
+        print(f"\nunder ulimit -v {a.address_space_kb} ({a.address_space_kb / 1024:.0f} MiB of address "
+              f"space for a {mb:.0f} MB input):")
+        for name in ("fill (one run)", "backfill chunk 1, 1 worker"):
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir(parents=True, exist_ok=True)
+            secs, info = timed(command(name, scratch / "out"), a.address_space_kb)
+            print(f"  {name:32} " + (f"done in {secs:.2f} s, peak RSS {info:.0f} MiB" if secs
+                                      else f"failed: {info}"))
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ std::string grouped(std::size_t n) {
   return s;
 }
 
-void line(const char* label, std::size_t n) {
-  std::fprintf(stderr, "  %-28s %15s\n", label, grouped(n).c_str());
+void line(const std::string& label, std::size_t n) {
+  std::fprintf(stderr, "  %-28s %15s\n", label.c_str(), grouped(n).c_str());
 }
 
 // "uniform slots: yes ..." or the partitions whose keys differ (or miss the expected count).
@@ -54,6 +54,8 @@ void print_stats(const job_spec& o, const loaded_table& t, const tsfill::result&
   std::fprintf(stderr, "tsfill stats\n");
   line("rows read", t.rows_read);
   line("rows filtered out (--where)", t.rows_filtered);
+  for (std::size_t w = 0; w < o.where.size() && w < t.rejected_by.size(); ++w)
+    line("  by " + o.where[w].text(), t.rejected_by[w]);
   line("rows outside the grid", s.rows_outside_grid);
   line("duplicate rows dropped", s.duplicate_rows);
   line("partitions", s.partitions);

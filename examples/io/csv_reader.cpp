@@ -145,9 +145,10 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   const std::size_t time_col = require(o.time_column, "--time");
   std::vector<std::size_t> key_cols;
   for (const std::string& k : o.keys) key_cols.push_back(require(k, "--keys"));
-  // --where: for each column, the set of accepted values.
-  std::map<std::size_t, std::set<std::string, std::less<>>> where;
-  for (const auto& [col, val] : o.where) where[require(col, "--where")].insert(val);
+  // --where: each rule's column.
+  std::vector<std::size_t> where;
+  for (const where_rule& r : o.where) where.push_back(require(r.column, "--where"));
+  t.rejected_by.resize(o.where.size(), 0);
 
   const bool first_file = t.files.size() == 1;
   if (first_file) {
@@ -185,7 +186,11 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
                         "expected " + std::to_string(header.size()) +
                             " fields (as in the header), found " + std::to_string(fields.size()));
     bool keep = true;
-    for (const auto& [col, accepted] : where) keep = keep && accepted.count(fields[col]) != 0;
+    for (std::size_t w = 0; w < where.size() && keep; ++w) {
+      const std::string_view cell = fields[where[w]];
+      keep = passes(o.where[w], cell, is_null(o, cell));
+      if (!keep) ++t.rejected_by[w];
+    }
     if (!keep) {
       ++t.rows_filtered;
       continue;

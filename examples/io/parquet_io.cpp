@@ -252,13 +252,15 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
     return c;
   };
 
-  // Rows kept by --where (same column: any of the values; different columns: all).
+  // Rows kept by --where (rules.hpp); the first rule a row fails is counted.
   std::vector<std::uint8_t> keep(n, 1);
-  std::map<std::string, std::set<std::string> > where;
-  for (const auto& [col, val] : o.where) where[col].insert(val);
-  for (const auto& [col, accepted] : where) {
-    for_each_cell(*column(col, "--where"), [&](std::size_t r, const cell& c) {
-      if (keep[r] && (c.null || accepted.count(text_of(c)) == 0)) keep[r] = 0;
+  t.rejected_by.resize(o.where.size(), 0);
+  for (std::size_t w = 0; w < o.where.size(); ++w) {
+    for_each_cell(*column(o.where[w].column, "--where"), [&](std::size_t r, const cell& c) {
+      if (keep[r] && !passes(o.where[w], c.null ? std::string() : text_of(c), c.null)) {
+        keep[r] = 0;
+        ++t.rejected_by[w];
+      }
     });
   }
   // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.

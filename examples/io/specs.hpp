@@ -12,6 +12,8 @@
 
 #include <tsfill/zone_offsets.hpp>
 
+#include "rules.hpp"
+
 namespace tsfill_io {
 
 // How CSV text is split and which tokens are null, in and out.
@@ -28,7 +30,7 @@ struct read_spec {
   std::string time_unit;                    // s | ms | us | ns: integer times are epochs
   std::vector<std::string> keys;            // key columns
   std::vector<std::string> value_patterns;  // names or globs; empty: every numeric column
-  std::vector<std::pair<std::string, std::string>> where;  // keep rows with COL=VALUE
+  std::vector<where_rule> where;  // keep rows passing every rule (rules.hpp)
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal
   // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch

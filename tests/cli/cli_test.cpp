@@ -187,7 +187,8 @@ TEST(job_spec, flags_become_the_spec) {
   EXPECT_TRUE(s.fill.by_time);
   ASSERT_EQ(s.fill_for.size(), 1U);
   EXPECT_EQ(s.fill_for[0].second.constant, 2.0);
-  EXPECT_EQ(s.where.size(), 2U);
+  ASSERT_EQ(s.where.size(), 1U);  // x=1 and x=2: one rule, either value
+  EXPECT_EQ(s.where[0].text(), "x=1|2");
   EXPECT_EQ(s.dedup, "mean");
   EXPECT_EQ(s.grid, grid_kind::range);
   EXPECT_EQ(s.range_end_ns - s.range_start_ns, 86'400'000'000'000);
@@ -205,7 +206,13 @@ TEST(job_spec, each_flag_checks_its_value) {
             "two-week slots use 14d");
   EXPECT_EQ(fill_flags({"--limit", "-1"}),
             "--limit: expected a positive whole number of slots, got '-1'");
-  EXPECT_EQ(fill_flags({"--where", "=1"}), "--where: expected COL=VALUE, got '=1'");
+  EXPECT_EQ(fill_flags({"--where", "=1"}),
+            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got '=1'");
+  EXPECT_EQ(fill_flags({"--where", "x"}),
+            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x'");
+  EXPECT_EQ(fill_flags({"--where", "x<"}), "--where: 'x<' compares with nothing");
+  EXPECT_EQ(fill_flags({"--where", "x!1"}),
+            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x!1'");
   EXPECT_EQ(fill_flags({"--delimiter", "ab"}),
             "--delimiter: expected one character (or 'tab'), got 'ab'");
   EXPECT_EQ(fill_flags({"--partition-name", "a/b"}),
@@ -335,3 +342,40 @@ TEST(io, chunks_by_time_add_up_to_the_whole_file) {
 }
 
 }  // namespace
+
+// --- row rules (--where) ---------------------------------------------------------------------
+
+TEST(where_rules, parse_and_print_back) {
+  for (const char* text : {"a=1", "a!=x", "a<2", "a<=2", "a>2", "a>=2024-01-01", "a:notnull",
+                           "a=", "a!=", "s=Reg*"})
+    EXPECT_EQ(parse_where(text).text(), text);
+  std::vector<where_rule> rules;
+  add_where(rules, parse_where("a=1"));
+  add_where(rules, parse_where("b<3"));
+  add_where(rules, parse_where("a=2"));
+  ASSERT_EQ(rules.size(), 2U);
+  EXPECT_EQ(rules[0].text(), "a=1|2");
+}
+
+TEST(where_rules, compare_numbers_times_and_text) {
+  auto keep = [](const char* rule, const char* cell, bool null = false) {
+    return passes(parse_where(rule), cell, null);
+  };
+  EXPECT_TRUE(keep("a<10", "9"));     // numbers as numbers, not text ("9" > "10")
+  EXPECT_FALSE(keep("a<10", "10"));
+  EXPECT_TRUE(keep("a<=10", "1e1"));
+  EXPECT_TRUE(keep("a>-1", "+0"));
+  EXPECT_TRUE(keep("a>=2024-03-01", "2024-03-01T00:00:00Z"));  // instants
+  EXPECT_FALSE(keep("a>=2024-03-01", "2024-02-29T23:59:59Z"));
+  EXPECT_TRUE(keep("a>=2024-03-01T05:00:00+05:00", "2024-03-01T00:00:00Z"));
+  EXPECT_TRUE(keep("a<b", "abc"));  // text as bytes
+  EXPECT_FALSE(keep("a<b", "b"));
+  EXPECT_FALSE(keep("a>1", "", true));  // null passes no comparison
+  EXPECT_FALSE(keep("a<1", "NA", true));
+  EXPECT_FALSE(keep("a:notnull", "NA", true));
+  EXPECT_TRUE(keep("a:notnull", "0"));
+  EXPECT_TRUE(keep("s=Reg*", "RegularMkt"));  // globs for = and !=
+  EXPECT_FALSE(keep("s!=Reg*", "RegularMkt"));
+  EXPECT_TRUE(keep("s!=Reg*", "PreMkt"));
+  EXPECT_FALSE(keep("a>nan", "1"));  // NaN is no number: compared as text
+}

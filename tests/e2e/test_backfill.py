@@ -420,3 +420,45 @@ def test_validate_from_to_with_carry_in(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "2 of 2 partitions pass" in p.stdout
     assert validate(inputs, tmp_path / "bf", *job).returncode == 1  # 03-01, 03-02 missing
+
+
+# --- --where rules (fill and backfill) -------------------------------------------------------
+
+def test_where_rules_keep_the_same_rows_as_pandas_and_count_each_rule(tmp_path):
+    """Comparison rules against an independent filter (csv module), counted per rule."""
+    inputs = make_input(tmp_path / "in", days=3, files=1, seed=31)
+    rules = ["size<50", "vol>=0.25", "ticker!=SPY", "tenor=30", "size:notnull"]
+
+    def keep(row):
+        if row["size"] == "" or float(row["size"]) >= 50:  # a null passes no comparison
+            return "size<50"
+        if row["vol"] == "" or float(row["vol"]) < 0.25:
+            return "vol>=0.25"
+        if row["ticker"] == "SPY":
+            return "ticker!=SPY"
+        if row["tenor"] != "30":
+            return "tenor=30"
+        return None
+    with open(inputs[0]) as f:
+        rows = list(csv.DictReader(f))
+    counts = {r: 0 for r in rules}
+    for row in rows:
+        reason = keep(row)
+        if reason:
+            counts[reason] += 1
+    kept = len(rows) - sum(counts.values())
+    where = [w for r in rules for w in ("--where", r)]
+    p = run("fill", inputs[0], "-o", tmp_path / "out.csv", *JOB, "--stats", *where)
+    stats = {l.split()[1]: int(l.split()[-1].replace(",", "")) for l in p.stderr.splitlines()
+             if l.strip().startswith("by ")}
+    assert stats == counts
+    # the kept rows are exactly those: the observed cells of the output come from them
+    with open(tmp_path / "out.csv") as f:
+        out = list(csv.DictReader(f))
+    observed = sum(1 for r in out if r["vol"] != "" or r["size"] != "")
+    assert 0 < observed <= kept
+    assert {r["ticker"] for r in out} <= {"QQQ", "7", "10", "IWM", "b"} and {r["tenor"] for r in out} == {"30"}
+    # backfill with the same rules writes the same bytes as fill into a directory
+    run("fill", inputs[0], "-o", tmp_path / "fill_dir", *JOB, *where)
+    run("backfill", inputs[0], "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB, *where)
+    assert tree(tmp_path / "bf") == tree(tmp_path / "fill_dir")

@@ -152,12 +152,7 @@ job_spec job_spec_from(const flag_texts& f) {
   if (auto v = f.last("--time")) o.time_column = *v;
   if (auto v = f.last("--keys")) o.keys = split(*v, ',');
   if (auto v = f.last("--values")) o.value_patterns = split(*v, ',');
-  for (const std::string& w : f.all("--where")) {
-    const std::size_t eq = w.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw flag_error("--where", "expected COL=VALUE, got '" + w + "'");
-    o.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
-  }
+  for (const std::string& w : f.all("--where")) add_where(o.where, parse_where(w));
   if (auto v = f.last("--slot")) {
     if (const auto unit = parse_calendar_slot(*v)) {
       o.slot_unit = *unit;
