@@ -462,3 +462,7 @@ def test_where_rules_keep_the_same_rows_as_pandas_and_count_each_rule(tmp_path):
     run("fill", inputs[0], "-o", tmp_path / "fill_dir", *JOB, *where)
     run("backfill", inputs[0], "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB, *where)
     assert tree(tmp_path / "bf") == tree(tmp_path / "fill_dir")
+    # ... and the store counts each rule, as --stats does
+    rules = status(tmp_path / "s.db")["backfills"][0]["rules"]
+    assert {r["rule"]: r["rows"] for r in rules} == counts
+    assert "rows dropped by --where ticker!=SPY: " in run("status", "--state", tmp_path / "s.db").stdout

@@ -317,6 +317,7 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
     s.mark_done("nightly", r);
     s.mark_running("nightly", 2, 30);  // then "killed": stays RUNNING
     s.finish_run("nightly", "time budget", 40);
+    s.set_rules("nightly", {{"size<50", 7}, {"a:notnull", 0}});
   }
   bf::sqlite_store s(db, bf::sqlite_store::access::read);
   const auto recs = s.partitions("nightly");
@@ -331,6 +332,8 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
   EXPECT_EQ(b[0].job, "--slot 30min");
   EXPECT_EQ(b[0].last_outcome, "time budget");
   EXPECT_EQ(b[0].last_finished_ms, 40);
+  EXPECT_EQ(b[0].rules,
+            (std::vector<std::pair<std::string, std::uint64_t>>{{"size<50", 7}, {"a:notnull", 0}}));
 }
 
 TEST(BackfillStore, SqliteRefusesASecondProcessAndNamesTheHolder) {
@@ -466,7 +469,7 @@ TEST(BackfillSink, ChecksumsSeeEveryByteAndItsPlace) {
   EXPECT_EQ(sum(base), sum(base));
   seen.insert(sum(base));
   seen.insert(sum(""));
-  seen.insert(sum(base + "a"));  // only the length differs
+  seen.insert(sum(base + "a"));    // only the length differs
   for (int i = 0; i < 200; ++i) {  // one byte changed anywhere, or two swapped
     std::string s = base;
     const std::size_t at = rng() % s.size();

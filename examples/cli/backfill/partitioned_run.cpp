@@ -46,6 +46,7 @@ struct file_scan {
   spilled_file spilled;
   std::vector<std::string> value_names;
   std::vector<tsfill::value_type> value_types;
+  std::vector<std::size_t> rejected_by;
   std::vector<std::set<std::string>> key_words;
   std::string error;          // a cli_error's message (the file, row and column)
   bool spill_failed = false;  // the error is the spill's (a full disk), not the input's
@@ -92,6 +93,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
         one.inputs = {files[i]};
         const loaded_table t = load_inputs(one);
         s.summary = t.manifest.at(0);
+        s.rejected_by = t.rejected_by;
         for (const loaded_value& v : t.values) {
           s.value_names.push_back(v.name);
           s.value_types.push_back(v.type);
@@ -137,6 +139,8 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     const file_scan& s = scans[i];
     scan_.files.push_back(s.summary);
     for (const auto& [p, rows] : s.summary.partitions) scan_.partition_rows[p] += rows;
+    scan_.rejected_by.resize(s.rejected_by.size(), 0);
+    for (std::size_t w = 0; w < s.rejected_by.size(); ++w) scan_.rejected_by[w] += s.rejected_by[w];
     for (std::size_t j = 0; j < words.size() && j < s.key_words.size(); ++j)
       words[j].insert(s.key_words[j].begin(), s.key_words[j].end());
     spills_.push_back(s.spilled);

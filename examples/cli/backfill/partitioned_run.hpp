@@ -36,6 +36,7 @@ struct input_scan {
   std::vector<std::vector<std::string>> key_words;       // per key column: sorted, distinct
   std::vector<bool> key_is_string;                       // per key column
   std::map<std::int64_t, std::uint64_t> partition_rows;  // partition -> kept rows
+  std::vector<std::uint64_t> rejected_by;                // per --where rule: the rows it dropped
 
   std::vector<std::int64_t> partitions() const;  // sorted
 };

@@ -285,6 +285,13 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   };
   partitioned_run run(job, b.workers, spill.get(), wanted);
   made.path.clear();  // the scan passed: the output directory stays
+  if (!b.dry_run) {
+    std::vector<std::pair<std::string, std::uint64_t>> rules;
+    for (std::size_t w = 0; w < job.where.size(); ++w)
+      rules.emplace_back(job.where[w].text(),
+                         w < run.scan().rejected_by.size() ? run.scan().rejected_by[w] : 0);
+    store->set_rules(b.id, rules);
+  }
   const std::vector<std::int64_t> available = run.scan().partitions();
   const std::vector<std::int64_t> selected =
       bf::select_partitions(available, b.from, b.to, recs, b.reprocess);

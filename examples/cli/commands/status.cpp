@@ -104,7 +104,11 @@ int run_status(const status_spec& o) {
       }
       char speed_text[32];
       std::snprintf(speed_text, sizeof speed_text, "%.0f", speed);
-      json_b += std::string("}, \"rows_per_second\": ") + speed_text + "}";
+      json_b += std::string("}, \"rows_per_second\": ") + speed_text + ", \"rules\": [";
+      for (std::size_t w = 0; w < b.rules.size(); ++w)
+        json_b += (w ? ", " : "") + std::string("{\"rule\": ") + json_string(b.rules[w].first) +
+                  ", \"rows\": " + std::to_string(b.rules[w].second) + "}";
+      json_b += "]}";
       for (const auto& [p, r] : recs) {
         if (!json_p.empty()) json_p += ",";
         json_p += "\n    {\"id\": " + json_string(b.id) +
@@ -132,6 +136,9 @@ int run_status(const status_spec& o) {
                   time_text(b.last_finished_ms).c_str(), b.last_outcome.c_str(),
                   b.last_outcome == "time budget" ? " (the rest PENDING: run again to go on)" : "");
     if (speed > 0) std::printf("  throughput: %.2fM input rows/s per worker\n", speed / 1e6);
+    for (const auto& [rule, dropped] : b.rules)
+      std::printf("  rows dropped by --where %s: %llu\n", rule.c_str(),
+                  static_cast<unsigned long long>(dropped));
     for (const auto& [p, r] : recs)
       if (r.status == bf::partition_status::failed)
         std::printf("  FAILED %s after %d attempt%s: %s\n", format_date(p).c_str(), r.attempts,

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tsfill/detail/config.hpp>
@@ -67,6 +68,8 @@ struct backfill_record {
   std::int64_t created_ms = 0;
   std::int64_t last_started_ms = 0, last_finished_ms = 0;
   std::string last_outcome;  // "" (running or never ran), "done", "failed", "time budget"
+  // Rows each row rule (e.g. --where) dropped from the input at the last run, in rule order.
+  std::vector<std::pair<std::string, std::uint64_t>> rules;
 };
 
 // Refused: a resume whose job differs from the stored one, a store held by another process.
@@ -91,6 +94,8 @@ concept progress_store = requires(S& s, const std::string& id, std::int64_t p,
   {s.mark_running(id, p, ms)};   // RUNNING, one more attempt
   {s.mark_done(id, r)};          // COMPLETE or FAILED with r's counts/error/times
   {s.finish_run(id, text, ms)};  // the run's outcome
+  // The rows each row rule dropped (replaces what the last run recorded).
+  {s.set_rules(id, std::vector<std::pair<std::string, std::uint64_t>>{})};
   { s.backfills() } -> std::same_as<std::vector<backfill_record>>;
 };
 
@@ -99,7 +104,7 @@ class memory_store {
  public:
   backfill_record open_backfill(const std::string& id, const std::string& job,
                                 std::int64_t now_ms) {
-    auto [it, added] = backfills_.try_emplace(id, backfill_record{id, job, now_ms, 0, 0, ""});
+    auto [it, added] = backfills_.try_emplace(id, backfill_record{id, job, now_ms, 0, 0, "", {}});
     if (!added && it->second.job != job)
       throw store_error("backfill '" + id + "' was started with another job (" + it->second.job +
                         "); use a new --id or the same flags");
@@ -137,6 +142,10 @@ class memory_store {
     backfill_record& b = backfills_.at(id);
     b.last_outcome = outcome;
     b.last_finished_ms = now_ms;
+  }
+  void set_rules(const std::string& id,
+                 const std::vector<std::pair<std::string, std::uint64_t>>& rules) {
+    backfills_.at(id).rules = rules;
   }
   std::vector<backfill_record> backfills() const {
     std::vector<backfill_record> v;

@@ -3,8 +3,9 @@
 // ===========================================================================================
 //
 // Tables: meta (schema version), backfills (id, job, created, last run), partitions (per
-// backfill and partition: status, attempts, started/finished, rows in/out, checksum, error)
-// and holder (who holds the store: pid, start time, for the refusal message). Every state
+// backfill and partition: status, attempts, started/finished, rows in/out, checksum, error),
+// rules (rows each row rule dropped at the last run) and holder (who holds the store: pid,
+// start time, for the refusal message). Every state
 // change is one transaction, synchronous=FULL, so a kill -9 or a power cut loses at most
 // the change in flight (a partition then stays RUNNING or PENDING and is redone).
 //
@@ -163,6 +164,24 @@ class sqlite_store {
     q.run();
   }
 
+  void set_rules(const std::string& id,
+                 const std::vector<std::pair<std::string, std::uint64_t>>& rules) {
+    transaction t(*this);
+    statement del(db_, "DELETE FROM rules WHERE id = ?");
+    del.bind(1, id);
+    del.run();
+    statement ins(db_, "INSERT INTO rules(id, position, rule, rows) VALUES (?, ?, ?, ?)");
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      ins.reset();
+      ins.bind(1, id)
+          .bind(2, static_cast<std::int64_t>(i))
+          .bind(3, rules[i].first)
+          .bind(4, static_cast<std::int64_t>(rules[i].second));
+      ins.run();
+    }
+    t.commit();
+  }
+
   std::vector<backfill_record> backfills() const {
     std::vector<backfill_record> v;
     statement q(db_,
@@ -170,7 +189,13 @@ class sqlite_store {
                 "FROM backfills ORDER BY id");
     while (q.step())
       v.push_back(
-          backfill_record{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5)});
+          backfill_record{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5), {}});
+    statement r(db_, "SELECT rule, rows FROM rules WHERE id = ? ORDER BY position");
+    for (backfill_record& b : v) {
+      r.reset();
+      r.bind(1, b.id);
+      while (r.step()) b.rules.emplace_back(r.text(0), static_cast<std::uint64_t>(r.int64(1)));
+    }
     return v;
   }
 
@@ -291,6 +316,9 @@ class sqlite_store {
         "checksum TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', "
         "PRIMARY KEY(id, partition))");
     exec("CREATE TABLE IF NOT EXISTS holder(pid INTEGER NOT NULL, started_ms INTEGER NOT NULL)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS rules(id TEXT NOT NULL, position INTEGER NOT NULL, "
+        "rule TEXT NOT NULL, rows INTEGER NOT NULL, PRIMARY KEY(id, position))");
     t.commit();
   }
 
