@@ -198,13 +198,26 @@ output_target output_target_of(const write_spec& o) {
   return t;
 }
 
+std::string partition_path(const write_spec& o, std::int64_t day) {
+  const std::string date = format_date(day);  // YYYY-MM-DD
+  if (!o.ymd_layout) return o.partition_name + "=" + date;
+  return "year=" + date.substr(0, 4) + "/month=" + date.substr(5, 2) + "/day=" + date.substr(8, 2);
+}
+
 output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill::result& r,
                         bool with_partition) {
   output_layout l;
   l.with_partition = with_partition;
-  // Names clash-checked with the partition name even when it is only a directory name: a
-  // Hive reader puts it back as a column.
-  if (o.partition_by_day) l.names.push_back(o.partition_name);
+  // Names clash-checked with the partition columns even when they are only directory
+  // names: a Hive reader puts them back as columns.
+  std::size_t partition_columns = 0;
+  if (o.partition_by_day) {
+    if (with_partition || !o.ymd_layout)
+      l.names.push_back(o.partition_name);
+    else
+      l.names.insert(l.names.end(), {"year", "month", "day"});
+    partition_columns = l.names.size();
+  }
   for (const loaded_key& k : t.keys) l.names.push_back(k.name);
   l.names.emplace_back("slot_ts");
   for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name());
@@ -214,7 +227,9 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
       if (l.names[a] == l.names[b])
         throw flag_error("--suffix",
                          "the output would have two columns named '" + l.names[a] + "'");
-  if (o.partition_by_day && !with_partition) l.names.erase(l.names.begin());
+  if (!with_partition)
+    l.names.erase(l.names.begin(),
+                  l.names.begin() + static_cast<std::ptrdiff_t>(partition_columns));
   return l;
 }
 
@@ -287,8 +302,7 @@ void write_output(const write_spec& o, const output_target& target, const loaded
       for (std::size_t s = 0; s < segments;) {
         std::size_t e = s;
         while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
-        const std::string dir =
-            staged.aside() + "/" + o.partition_name + "=" + format_date(r.segments()[s].partition);
+        const std::string dir = staged.aside() + "/" + partition_path(o, r.segments()[s].partition);
         fs::create_directories(dir);
         write_segments(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
         s = e;

@@ -28,6 +28,10 @@ output_target output_target_of(const write_spec& o);
 void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r);
 
+// The directory of a day's partition under a partitioned output: "partition_date=2024-03-05",
+// or with the ymd layout "year=2024/month=03/day=05".
+std::string partition_path(const write_spec& o, std::int64_t day);
+
 // Shared by the writers: the names of the output columns and how to read each.
 struct output_layout {
   bool with_partition = false;     // a partition column in the file

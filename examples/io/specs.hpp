@@ -30,7 +30,7 @@ struct read_spec {
   std::string time_unit;                    // s | ms | us | ns: integer times are epochs
   std::vector<std::string> keys;            // key columns
   std::vector<std::string> value_patterns;  // names or globs; empty: every numeric column
-  std::vector<where_rule> where;  // keep rows passing every rule (rules.hpp)
+  std::vector<where_rule> where;            // keep rows passing every rule (rules.hpp)
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal
   // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch
@@ -48,6 +48,7 @@ struct write_spec {
   std::string format;          // csv | parquet; empty: by extension (a directory: default_format)
   std::string default_format;  // a directory output's format without --format: the input's
   std::string partition_name = "partition_date";
+  bool ymd_layout = false;  // directories year=YYYY/month=MM/day=DD instead of NAME=YYYY-MM-DD
   bool partition_by_day = true;
   std::string suffix = "_bf";  // filled columns are COL + suffix
   csv_dialect csv;

@@ -466,3 +466,27 @@ def test_where_rules_keep_the_same_rows_as_pandas_and_count_each_rule(tmp_path):
     rules = status(tmp_path / "s.db")["backfills"][0]["rules"]
     assert {r["rule"]: r["rows"] for r in rules} == counts
     assert "rows dropped by --where ticker!=SPY: " in run("status", "--state", tmp_path / "s.db").stdout
+
+
+def test_ymd_layout_for_fill_backfill_and_validate(tmp_path):
+    import pyarrow.dataset as ds
+    inputs = make_input(tmp_path / "in", days=3, seed=41)
+    run("fill", *inputs, "-o", tmp_path / "fill", *JOB, "--layout", "ymd")
+    files = sorted(str(p.relative_to(tmp_path / "fill")) for p in (tmp_path / "fill").rglob("*.csv"))
+    assert files == [f"year=2024/month=03/day=0{d}/part-0.csv" for d in (1, 2, 3)]
+    table = ds.dataset(tmp_path / "fill", format="csv", partitioning="hive").to_table()
+    assert {"year", "month", "day", "ticker", "slot_ts"} <= set(table.column_names)
+    assert sorted(set(table.column("day").to_pylist())) == [1, 2, 3]
+    run("backfill", *inputs, "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB,
+        "--layout", "ymd", "--workers", 2)
+    assert tree(tmp_path / "bf") == tree(tmp_path / "fill")
+    assert validate(inputs, tmp_path / "bf", *JOB, "--layout", "ymd").returncode == 0
+    assert validate(inputs, tmp_path / "bf", *JOB).returncode == 1  # no NAME=... directories
+    p = run("fill", *inputs, "-o", tmp_path / "x", *JOB, "--layout", "month", check=False)
+    assert p.returncode == 2 and p.stderr.startswith("tsfill: --layout: expected day")
+    # a key named like a partition column is refused (a Hive reader would see two 'day's)
+    clash = tmp_path / "clash.csv"
+    clash.write_text("date,day,v\n2024-03-01T10:00:00Z,mon,1\n")
+    p = run("fill", clash, "-o", tmp_path / "y", "--keys", "day", "--layout", "ymd", check=False)
+    assert p.returncode == 2 and "two columns named 'day'" in p.stderr
+    run("fill", clash, "-o", tmp_path / "z", "--keys", "day")  # fine in the day layout

@@ -130,6 +130,9 @@ void add_output_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--format", "FORMAT", "csv|parquet: output format (default: by extension)");
   f.value(g, "--partition-name", "NAME",
           "partition column and directory name (default partition_date)");
+  f.value(g, "--layout", "day|ymd",
+          "partitioned directories: day = NAME=YYYY-MM-DD (default), ymd = "
+          "year=YYYY/month=MM/day=DD");
   f.toggle(g, "--overwrite", "replace an existing output");
   f.toggle(g, "--stats", "print a summary on stderr");
   f.toggle(g, "--no-progress,--quiet,-q", "no progress line on a terminal");

@@ -99,6 +99,7 @@ write_spec job_spec::writing() const {
   w.format = format;
   if (!inputs.empty()) w.default_format = input_format_of(reading(), inputs.front());
   w.partition_name = partition_name;
+  w.ymd_layout = ymd_layout;
   w.partition_by_day = partition_by_day;
   w.suffix = suffix;
   w.csv = {delimiter, null_values};
@@ -279,6 +280,14 @@ job_spec job_spec_from(const flag_texts& f) {
     o.partition_name = *v;
     if (o.partition_name.empty() || o.partition_name.find_first_of("/=") != std::string::npos)
       throw flag_error("--partition-name", "must be a non-empty name without '/' or '='");
+  }
+  if (auto v = f.last("--layout")) {
+    if (*v != "day" && *v != "ymd")
+      throw flag_error("--layout",
+                       "expected day (NAME=YYYY-MM-DD) or ymd "
+                       "(year=YYYY/month=MM/day=DD), got '" +
+                           *v + "'");
+    o.ymd_layout = *v == "ymd";
   }
   if (auto v = f.last("--threads")) {
     unsigned n = 0;

@@ -66,6 +66,7 @@ struct job_spec {
   bool stats = false;
   std::string time_unit;  // s | ms | us | ns for epoch integers
   std::string partition_name = "partition_date";
+  bool ymd_layout = false;  // --layout ymd
   bool overwrite = false;
   bool progress = true;
   unsigned threads = 1;  // for the pipeline's partition-parallel work

@@ -217,7 +217,7 @@ std::int64_t partitioned_run::partition_of(std::int64_t ns) const {
 }
 
 std::string partitioned_run::partition_dir(std::int64_t partition) const {
-  return writing_.partition_name + "=" + format_date(partition);
+  return partition_path(writing_, partition);
 }
 
 loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const {

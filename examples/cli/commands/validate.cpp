@@ -95,18 +95,39 @@ std::string key_label(const std::vector<std::string>& key) {
   return s + ")";
 }
 
-// The target's partitions: DIR/<name>=YYYY-MM-DD/ directories, each with its files.
+// The target's partitions: DIR/<name>=YYYY-MM-DD/ directories (or, with the ymd layout,
+// DIR/year=YYYY/month=MM/day=DD/), each with its files.
 std::map<std::int64_t, std::vector<std::string>> target_partitions(const std::string& dir,
-                                                                   const std::string& name) {
+                                                                   const std::string& name,
+                                                                   bool ymd) {
   std::map<std::int64_t, std::vector<std::string>> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw flag_error("--target", dir + " is not a directory of partitions");
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (!e.is_directory() || n.rfind(name + "=", 0) != 0) continue;
-    const auto day = tsfill::parse_date(n.substr(name.size() + 1));
+  // (directory, date text) of every partition directory
+  std::vector<std::pair<fs::path, std::string>> found;
+  auto children = [&](const fs::path& d, const std::string& prefix, auto&& each) {
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      const std::string n = e.path().filename().string();
+      if (e.is_directory() && n.rfind(prefix, 0) == 0) each(e.path(), n.substr(prefix.size()));
+    }
+  };
+  if (!ymd) {
+    children(dir, name + "=",
+             [&](const fs::path& p, const std::string& d) { found.emplace_back(p, d); });
+  } else {
+    children(dir, "year=", [&](const fs::path& y, const std::string& yy) {
+      children(y, "month=", [&](const fs::path& m, const std::string& mm) {
+        children(m, "day=", [&](const fs::path& d, const std::string& dd) {
+          found.emplace_back(d, yy + "-" + mm + "-" + dd);
+        });
+      });
+    });
+  }
+  for (const auto& [path, date] : found) {
+    const auto day = tsfill::parse_date(date);
     if (!day) continue;
+    const fs::directory_entry e(path);
     std::vector<std::string> files;
     for (const auto& f : fs::directory_iterator(e.path(), ec)) {
       const std::string fn = f.path().filename().string();
@@ -348,7 +369,7 @@ int run_validate(const job_spec& job, const validate_spec& v) {
   partitioned_run run(job, 1, &spill, [&](std::int64_t p) {
     return (!v.to || p <= *v.to) && (job.carry_in || !v.from || p >= *v.from);
   });
-  const auto target = target_partitions(v.target, job.partition_name);
+  const auto target = target_partitions(v.target, job.partition_name, job.ymd_layout);
   std::set<std::int64_t> all;
   for (const auto& [p, rows] : run.scan().partition_rows) all.insert(p);
   for (const auto& [p, files] : target) all.insert(p);
@@ -419,6 +440,8 @@ void add_validate_command(CLI::App& app, command_run& run) {
                "the target's partition directory name (default partition_date)");
   flags->value(g, "--from", "DATE", "first partition to check (default: all)");
   flags->value(g, "--to", "DATE", "last partition to check, inclusive (default: all)");
+  flags->value(g, "--layout", "day|ymd",
+               "the target's directories: NAME=YYYY-MM-DD (default) or year=YYYY/month=MM/day=DD");
   flags->value(g, "--by", "COL[,COL...]",
                "also reconcile observed cells per group of these key columns");
   flags->toggle(g, "--json", "print JSON: {\"ok\": ..., \"partitions\": [...]}");

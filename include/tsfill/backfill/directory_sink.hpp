@@ -99,7 +99,8 @@ class directory_sink {
   }
 
   // Removes what a killed run left staged (hidden names carrying the marker), in the root
-  // and one level down. Only safe while no other process writes here (the store's lock).
+  // and down to three levels (year=/month=/day= partitions). Only safe while no other
+  // process writes here (the store's lock).
   std::size_t remove_staged() const {
     namespace fs = std::filesystem;
     std::size_t removed = 0;
@@ -114,15 +115,21 @@ class directory_sink {
         }
       }
     };
-    sweep(root_, 1, sweep);
+    sweep(root_, 3, sweep);
     return removed;
   }
 
-  // Replaces partition `partition_dir` with what `write(path)` writes at `path`.
+  // Replaces partition `partition_dir` (a name, or nested names "year=2024/month=03/day=05")
+  // with what `write(path)` writes at `path`.
   written_partition replace(const std::string& partition_dir,
                             const std::function<void(const std::string&)>& write) const {
     namespace fs = std::filesystem;
     const std::string dir = root_ + "/" + partition_dir;
+    const std::size_t slash = partition_dir.rfind('/');
+    const std::string parent =
+        slash == std::string::npos ? root_ : root_ + "/" + partition_dir.substr(0, slash);
+    const std::string leaf =
+        slash == std::string::npos ? partition_dir : partition_dir.substr(slash + 1);
     const std::string tag =
         std::string(staged_marker) + "-" + std::to_string(::getpid()) + "-" +
         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
@@ -130,8 +137,17 @@ class directory_sink {
     w.path = dir + "/" + file_name_;
     std::error_code ec;
     if (!fs::exists(dir, ec)) {
-      // A new partition: stage the whole directory, then rename it into place.
-      const std::string staged_dir = root_ + "/." + partition_dir + tag;
+      // A new partition: stage the whole directory, then rename it into place (its parents,
+      // if nested, are made first: an empty directory is no partition).
+      if (parent != root_ && !fs::exists(parent, ec)) {
+        fs::create_directories(parent, ec);
+        if (ec) throw sink_error(parent + ": cannot create: " + ec.message());
+        for (std::string up = parent; up != root_;) {  // each new level, durably
+          up = up.substr(0, up.rfind('/'));
+          sync_path(up);
+        }
+      }
+      const std::string staged_dir = parent + "/." + leaf + tag;
       cleanup guard{staged_dir};
       fs::create_directories(staged_dir, ec);
       if (ec) throw sink_error(staged_dir + ": cannot create: " + ec.message());
@@ -142,7 +158,7 @@ class directory_sink {
       w.checksum = file_checksum(staged, &w.bytes);
       rename_or_throw(staged_dir, dir);
       guard.path.clear();
-      sync_path(root_);
+      sync_path(parent);
       return w;
     }
     const std::string staged = dir + "/." + file_name_ + tag;
