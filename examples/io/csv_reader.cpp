@@ -172,6 +172,8 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       require(p, "--values");
     }
   }
+  const std::size_t sequence_col =
+      o.sequence_column.empty() ? SIZE_MAX : require(o.sequence_column, "--sequence-column");
   std::vector<std::size_t> value_cols;
   for (const loaded_value& v : t.values) value_cols.push_back(require(v.name, "--values"));
 
@@ -212,6 +214,15 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     if (o.keep_time && !o.keep_time(*ns)) {  // another chunk's row
       ++t.rows_filtered;
       continue;
+    }
+    if (sequence_col != SIZE_MAX) {
+      const std::string_view s = fields[sequence_col];
+      std::int64_t seq = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
+      if (s.empty() || ec != std::errc{} || end != s.data() + s.size())
+        throw input_error(path, data_row, parser.record_line(), o.sequence_column,
+                          "cannot read '" + std::string(s) + "' as a sequence number (an integer)");
+      t.sequence.push_back(seq);
     }
     const std::size_t row = t.time.size();
     t.time.push_back(*ns);

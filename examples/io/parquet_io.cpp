@@ -300,6 +300,20 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
     t.time.push_back(row_ns[r]);
   }
 
+  // Sequence numbers.
+  if (!o.sequence_column.empty()) {
+    t.sequence.resize(base + kept.size());
+    for_each_cell(
+        *column(o.sequence_column, "--sequence-column"), [&](std::size_t r, const cell& c) {
+          if (out_row[r] == SIZE_MAX) return;
+          if (c.null || c.k != cell::kind::integer)
+            throw input_error(
+                path, r + 1, 0, o.sequence_column,
+                c.null ? "the sequence number is null" : "a sequence number must be an integer");
+          t.sequence[out_row[r]] = c.i;
+        });
+  }
+
   // Keys.
   if (t.files.size() == 1)
     for (const std::string& k : o.keys) t.keys.push_back(loaded_key{k, true, {}, {}, {}});

@@ -37,6 +37,9 @@ struct read_spec {
   // (a chunk); empty: every row. Rows it drops count as filtered; a row whose time cannot
   // be read is an error wherever it lies.
   std::function<bool(std::int64_t)> keep_time;
+  // A column of integer sequence numbers to load beside the rows (loaded_table::sequence),
+  // e.g. an ingestion id; empty: none.
+  std::string sequence_column;
   // The partition of a time, for the per-file manifest (loaded_table::files); empty: the
   // UTC day.
   std::function<std::int64_t(std::int64_t)> partition_of;

@@ -83,6 +83,7 @@ struct loaded_table {
   std::vector<std::string> files;
   std::vector<std::size_t> file_first_row;  // first kept row of each file
   std::vector<std::uint64_t> source_row;
+  std::vector<std::int64_t> sequence;  // read_spec::sequence_column of each kept row
   std::size_t rows_read = 0;             // data rows in the files
   std::size_t rows_filtered = 0;         // dropped by --where (or another batch's rows)
   std::vector<std::size_t> rejected_by;  // per read_spec::where rule: the rows it dropped

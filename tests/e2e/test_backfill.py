@@ -490,3 +490,93 @@ def test_ymd_layout_for_fill_backfill_and_validate(tmp_path):
     p = run("fill", clash, "-o", tmp_path / "y", "--keys", "day", "--layout", "ymd", check=False)
     assert p.returncode == 2 and "two columns named 'day'" in p.stderr
     run("fill", clash, "-o", tmp_path / "z", "--keys", "day")  # fine in the day layout
+
+
+# --- sequence ranges (--sequence-column, --batch-size) --------------------------------------
+
+def make_sequenced(path, ids, seed, days=6):
+    """Rows with ids `ids` (an ingestion sequence) in random order, over `days` days."""
+    rng = random.Random(seed)
+    rows = []
+    for i in ids:
+        t = (19783 + rng.randrange(days)) * 86400 + rng.randrange(9 * 3600, 16 * 3600)
+        rows.append([i, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)), rng.choice("ABC"),
+                     "" if rng.random() < 0.2 else f"{rng.random():.4f}"])
+    rng.shuffle(rows)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", "k", "v"])
+        w.writerows(rows)
+
+
+SEQ_JOB = ["--keys", "k", "--values", "v", "--slot", "1h"]
+
+
+@pytest.mark.parametrize("size,chunk", [(1, 1), (7, 1), (50, 2), (1000, 7)])
+def test_sequence_ranges_equal_one_fill(tmp_path, size, chunk):
+    make_sequenced(tmp_path / "in.csv", range(1, 301), seed=size)
+    want = reference([tmp_path / "in.csv"], tmp_path / "fill", *SEQ_JOB)
+    p = run("backfill", tmp_path / "in.csv", "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+            *SEQ_JOB, "--sequence-column", "id", "--batch-size", size, "--chunk-days", chunk)
+    assert tree(tmp_path / "bf") == want
+    assert f"ranges of {size} sequence numbers" in p.stderr and "done up to sequence number 300" in p.stderr
+    st = status(tmp_path / "s.db")
+    assert st["backfills"][0]["checkpoint"] == 300
+    assert {x["status"] for x in st["partitions"]} == {"COMPLETE"}
+
+
+def test_sequence_ranges_recompute_only_what_new_rows_touch(tmp_path):
+    """New rows (higher ids) in a new file: only the partitions they touch are rewritten, and
+    the result equals one fill over everything."""
+    (tmp_path / "in").mkdir()
+    make_sequenced(tmp_path / "in" / "a.csv", range(1, 201), seed=1, days=6)
+    args = ["backfill", tmp_path / "in", "-o", tmp_path / "bf", "--state", tmp_path / "s.db",
+            *SEQ_JOB, "--sequence-column", "id", "--batch-size", 25]
+    run(*args)
+
+    def stamps():
+        return {str(p.relative_to(tmp_path / "bf")): p.stat().st_mtime_ns for p in (tmp_path / "bf").rglob("*.csv")}
+    before = stamps()
+    time.sleep(0.05)
+    make_sequenced(tmp_path / "in" / "b.csv", range(201, 231), seed=2, days=2)  # days 1-2 only
+    p = run(*args)
+    after = stamps()
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    assert changed and set(changed) <= {"partition_date=2024-03-01/part-0.csv", "partition_date=2024-03-02/part-0.csv"}
+    assert "done up to sequence number 230" in p.stderr  # the highest id seen
+    assert tree(tmp_path / "bf") == reference([tmp_path / "in"], tmp_path / "fill", *SEQ_JOB)
+    assert "no rows after sequence number 230" in run(*args).stderr
+
+
+def test_sequence_ranges_resume_after_kill(tmp_path):
+    make_sequenced(tmp_path / "in.csv", range(1, 20001), seed=3, days=20)
+    want = reference([tmp_path / "in.csv"], tmp_path / "fill", *SEQ_JOB)
+    args = [EXE, "backfill", str(tmp_path / "in.csv"), "-o", str(tmp_path / "bf"), "--state",
+            str(tmp_path / "s.db"), *SEQ_JOB, "--sequence-column", "id", "--batch-size", "500"]
+    rng = random.Random(11)
+    for _ in range(3):
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.02, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    run(*args[1:])
+    assert tree(tmp_path / "bf") == want
+    assert hidden(tmp_path / "bf") == []
+    assert status(tmp_path / "s.db")["backfills"][0]["checkpoint"] == 20000
+
+
+def test_sequence_flag_errors(tmp_path):
+    make_sequenced(tmp_path / "in.csv", range(1, 11), seed=4)
+    base = ["backfill", tmp_path / "in.csv", "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *SEQ_JOB]
+    for extra, flag in [(["--batch-size", "5"], "--batch-size"), (["--sequence-column", "id"], "--sequence-column"),
+                        (["--sequence-column", "id", "--batch-size", "0"], "--batch-size"),
+                        (["--sequence-column", "id", "--batch-size", "5", "--carry-in"], "--carry-in"),
+                        (["--sequence-column", "id", "--batch-size", "5", "--from", "2024-03-02"], "--from"),
+                        (["--sequence-column", "k", "--batch-size", "5"], "--sequence-column")]:
+        p = run(*base, *extra, check=False)
+        assert p.returncode == 2 and p.stderr.startswith(f"tsfill: {flag}"), (extra, p.stderr)
+    with open(tmp_path / "in.csv", "a") as f:
+        f.write("x7,2024-03-01T10:00:00Z,A,0.5\n")
+    p = run(*base, "--sequence-column", "id", "--batch-size", "5", check=False)
+    assert p.returncode == 2 and "column 'id': cannot read 'x7' as a sequence number" in p.stderr
+    assert not (tmp_path / "bf").exists()

@@ -318,6 +318,7 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
     s.mark_running("nightly", 2, 30);  // then "killed": stays RUNNING
     s.finish_run("nightly", "time budget", 40);
     s.set_rules("nightly", {{"size<50", 7}, {"a:notnull", 0}});
+    s.set_checkpoint("nightly", 42);
   }
   bf::sqlite_store s(db, bf::sqlite_store::access::read);
   const auto recs = s.partitions("nightly");
@@ -332,6 +333,7 @@ TEST(BackfillStore, SqliteKeepsEverythingAcrossReopening) {
   EXPECT_EQ(b[0].job, "--slot 30min");
   EXPECT_EQ(b[0].last_outcome, "time budget");
   EXPECT_EQ(b[0].last_finished_ms, 40);
+  EXPECT_EQ(b[0].checkpoint, 42);
   EXPECT_EQ(b[0].rules,
             (std::vector<std::pair<std::string, std::uint64_t>>{{"size<50", 7}, {"a:notnull", 0}}));
 }
@@ -479,4 +481,42 @@ TEST(BackfillSink, ChecksumsSeeEveryByteAndItsPlace) {
   }
   EXPECT_EQ(seen.size(), 203U);
   EXPECT_NE(sum("ab"), sum("ba"));
+}
+
+TEST(BackfillPlan, SequenceRangesRecomputeTheirPartitionsInOrder) {
+  const std::map<std::int64_t, std::set<std::int64_t>> touched{{50, {3, 1, 2}}, {97, {2}}};
+  const auto b = bf::make_sequence_batches(touched, 2);
+  ASSERT_EQ(b.size(), 3U);  // range 50: {1,2} {3}; range 97: {2}
+  EXPECT_EQ(b[0].partitions, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(b[0].up_to, 50);
+  EXPECT_FALSE(b[0].checkpoint);  // the range is not done after its first chunk
+  EXPECT_EQ(b[1].partitions, (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(b[1].checkpoint, 50);
+  EXPECT_EQ(b[2].targets, (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(b[2].up_to, 97);
+  EXPECT_EQ(b[2].checkpoint, 97);
+}
+
+TEST(BackfillEngine, ACheckpointIsRecordedOnlyWhenItsRangeIsDone) {
+  const std::map<std::int64_t, std::set<std::int64_t>> touched{{10, {1, 2}}, {20, {3}}, {30, {1}}};
+  bf::engine_options o = quick(1, 0);
+  o.in_order = true;
+  {
+    bf::memory_store store;
+    store.open_backfill("x", "job", 1);
+    flaky_job job;
+    EXPECT_EQ(bf::run(store, "x", bf::make_sequence_batches(touched, 1), std::ref(job), o).complete,
+              4U);
+    EXPECT_EQ(store.backfills()[0].checkpoint, 30);
+  }
+  bf::memory_store store;
+  store.open_backfill("x", "job", 1);
+  flaky_job job;
+  job.failures[3] = -1;  // range 20 fails: 10 stays the checkpoint, range 30 is not run
+  const bf::run_summary s =
+      bf::run(store, "x", bf::make_sequence_batches(touched, 1), std::ref(job), o);
+  EXPECT_EQ(s.failed, 1U);
+  EXPECT_TRUE(s.failure_stop);
+  EXPECT_EQ(store.backfills()[0].checkpoint, 10);
+  EXPECT_EQ(job.calls.count(1) ? job.calls.at(1) : 0, 1);  // partition 1 computed for range 10 only
 }

@@ -47,6 +47,8 @@ struct file_scan {
   std::vector<std::string> value_names;
   std::vector<tsfill::value_type> value_types;
   std::vector<std::size_t> rejected_by;
+  // range end -> (highest number in it, partitions its rows touch)
+  std::map<std::int64_t, std::pair<std::int64_t, std::set<std::int64_t>>> touched;
   std::vector<std::set<std::string>> key_words;
   std::string error;          // a cli_error's message (the file, row and column)
   bool spill_failed = false;  // the error is the spill's (a full disk), not the input's
@@ -71,7 +73,8 @@ std::vector<std::int64_t> input_scan::partitions() const {
 }
 
 partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill,
-                                 std::function<bool(std::int64_t)> wanted)
+                                 std::function<bool(std::int64_t)> wanted,
+                                 std::optional<sequence_ranges> ranges)
     : spec_(o),
       reading_(o.reading()),
       writing_(o.writing()),
@@ -80,6 +83,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
       sink_(without_trailing_slash(writing_.output), "part-0." + format_) {
   reading_.progress = false;
   reading_.partition_of = [this](std::int64_t ns) { return partition_of(ns); };
+  if (ranges) reading_.sequence_column = ranges->column;
 
   // --- the scan: each file alone, on up to `workers` threads --------------------------------
   const std::vector<std::string> files = discover_inputs(o.inputs);
@@ -94,6 +98,24 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
         const loaded_table t = load_inputs(one);
         s.summary = t.manifest.at(0);
         s.rejected_by = t.rejected_by;
+        if (ranges)
+          for (std::size_t r = 0; r < t.rows(); ++r) {
+            const std::int64_t seq = t.sequence[r];
+            if (seq <= ranges->done) continue;
+            // Ranges (base + k * size, base + (k + 1) * size], from the last number done, or
+            // from 0 on a first run: the range's end is the first base + k * size >= seq.
+            const tsfill::detail::int128 base = ranges->done == INT64_MIN ? 0 : ranges->done;
+            const tsfill::detail::int128 d = tsfill::detail::int128{seq} - base;
+            const tsfill::detail::int128 k = d / ranges->size + (d % ranges->size > 0 ? 1 : 0);
+            const tsfill::detail::int128 end = base + k * ranges->size;
+            auto& range =
+                s.touched
+                    .try_emplace(end > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(end),
+                                 INT64_MIN, std::set<std::int64_t>{})
+                    .first->second;
+            range.first = std::max(range.first, seq);
+            range.second.insert(partition_of(t.time[r]));
+          }
         for (const loaded_value& v : t.values) {
           s.value_names.push_back(v.name);
           s.value_types.push_back(v.type);
@@ -135,10 +157,16 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     if (!s.error.empty()) throw cli_error(s.error);
   }
   std::vector<std::set<std::string>> words(o.keys.size());
+  std::map<std::int64_t, std::pair<std::int64_t, std::set<std::int64_t>>> touched;
   for (std::size_t i = 0; i < scans.size(); ++i) {
     const file_scan& s = scans[i];
     scan_.files.push_back(s.summary);
     for (const auto& [p, rows] : s.summary.partitions) scan_.partition_rows[p] += rows;
+    for (const auto& [end, range] : s.touched) {
+      auto& all = touched.try_emplace(end, INT64_MIN, std::set<std::int64_t>{}).first->second;
+      all.first = std::max(all.first, range.first);
+      all.second.insert(range.second.begin(), range.second.end());
+    }
     scan_.rejected_by.resize(s.rejected_by.size(), 0);
     for (std::size_t w = 0; w < s.rejected_by.size(); ++w) scan_.rejected_by[w] += s.rejected_by[w];
     for (std::size_t j = 0; j < words.size() && j < s.key_words.size(); ++j)
@@ -152,6 +180,9 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
       });
     }
   }
+  // Each range by the highest number in it: what its batches read up to, and what the store
+  // records as done (a range's end may lie beyond the numbers seen so far).
+  for (auto& [end, range] : touched) scan_.touched_by_range[range.first] = std::move(range.second);
   for (const std::set<std::string>& w : words) {
     scan_.key_is_string.push_back(!all_integers(w));
     scan_.key_words.emplace_back(w.begin(), w.end());
@@ -259,7 +290,7 @@ loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const
       read_spilled(s, fd, 1, first, count, t.source_row.data() + base);
       for (std::size_t j = 0; j < t.keys.size(); ++j) {
         codes.resize(count);
-        read_spilled(s, fd, 2 + j, first, count, codes.data());
+        read_spilled(s, fd, s.first_key() + j, first, count, codes.data());
         const key_recode& r = recode_[f][j];
         std::vector<std::int64_t>& out = t.keys[j].values;
         for (const std::int64_t v : codes)
@@ -269,7 +300,7 @@ loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const
       }
       for (std::size_t c = 0; c < t.values.size(); ++c) {
         loaded_value& v = t.values[c];
-        const std::size_t column = 2 + t.keys.size() + 2 * value_column_[f][c];
+        const std::size_t column = s.first_value() + 2 * value_column_[f][c];
         tsfill::visit(v.type, [&](auto* tag) {
           using T = std::remove_pointer_t<decltype(tag)>;
           std::vector<T>& data = v.data<T>();
@@ -289,9 +320,52 @@ loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const
         }
       }
       t.rows_read += count;
+      if (b.up_to) keep_up_to(t, s, fd, first, count, base, *b.up_to);
     }
   }
   return t;
+}
+
+// Drops the rows appended from `base` whose sequence number is above `up_to` (a sequence
+// range computes its partitions from the rows up to its end only).
+void partitioned_run::keep_up_to(loaded_table& t, const spilled_file& s, int fd, std::size_t first,
+                                 std::size_t count, std::size_t base, std::int64_t up_to) const {
+  std::vector<std::int64_t> seq(count);
+  read_spilled(s, fd, 2, first, count, seq.data());
+  std::size_t out = base;
+  auto bit = [](const std::vector<std::uint8_t>& bits, std::size_t i) {
+    return ((bits[i / 8] >> (i % 8)) & 1U) != 0;
+  };
+  for (std::size_t r = 0; r < count; ++r) {
+    if (seq[r] > up_to) continue;
+    const std::size_t in = base + r;
+    t.time[out] = t.time[in];
+    t.source_row[out] = t.source_row[in];
+    for (loaded_key& k : t.keys) k.values[out] = k.values[in];
+    for (loaded_value& v : t.values) {
+      tsfill::visit(v.type, [&](auto* tag) {
+        auto& data = v.data<std::remove_pointer_t<decltype(tag)>>();
+        data[out] = data[in];
+      });
+      const auto mask = static_cast<std::uint8_t>(1U << (out % 8));
+      v.validity[out / 8] = static_cast<std::uint8_t>(
+          bit(v.validity, in) ? v.validity[out / 8] | mask : v.validity[out / 8] & ~mask);
+    }
+    ++out;
+  }
+  t.rows_filtered += base + count - out;  // read, then left out, as --where counts them
+  t.time.resize(out);
+  t.source_row.resize(out);
+  for (loaded_key& k : t.keys) k.values.resize(out);
+  for (loaded_value& v : t.values) {
+    tsfill::visit(v.type,
+                  [&](auto* tag) { v.data<std::remove_pointer_t<decltype(tag)>>().resize(out); });
+    v.validity.resize((out + 7) / 8);
+    if (out % 8 != 0)
+      v.validity.back() = static_cast<std::uint8_t>(v.validity.back() & ((1U << (out % 8)) - 1));
+    v.nulls = 0;
+    for (std::size_t i = 0; i < out; ++i) v.nulls += !bit(v.validity, i);
+  }
 }
 
 partitioned_run::evaluated partitioned_run::evaluate(const tsfill::backfill::batch& b) const {

@@ -16,6 +16,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ struct input_scan {
   std::vector<bool> key_is_string;                       // per key column
   std::map<std::int64_t, std::uint64_t> partition_rows;  // partition -> kept rows
   std::vector<std::uint64_t> rejected_by;                // per --where rule: the rows it dropped
+  // With sequence ranges: per range (by the highest number in it) the partitions its rows
+  // touch.
+  std::map<std::int64_t, std::set<std::int64_t>> touched_by_range;
 
   std::vector<std::int64_t> partitions() const;  // sorted
 };
@@ -46,8 +51,16 @@ class partitioned_run {
   // Scans the inputs of `o` (on up to `workers` threads), spilling the rows of the
   // partitions `wanted` says into `spill` (none: a scan only, nothing can be computed). Bad
   // input is a cli_error naming the file, row and column, before anything is written.
+  // With `ranges`, rows also carry sequence numbers (the --sequence-column) and the scan
+  // notes which partitions the rows of each range of `size` numbers after `done` touch.
+  struct sequence_ranges {
+    std::string column;
+    std::int64_t done = INT64_MIN;  // the highest number already processed
+    std::int64_t size = 1;
+  };
   partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill = nullptr,
-                  std::function<bool(std::int64_t)> wanted = {});
+                  std::function<bool(std::int64_t)> wanted = {},
+                  std::optional<sequence_ranges> ranges = std::nullopt);
   partitioned_run(const partitioned_run&) = delete;  // the readers' callbacks point here
   partitioned_run& operator=(const partitioned_run&) = delete;
 
@@ -78,6 +91,8 @@ class partitioned_run {
 
  private:
   loaded_table read_batch(const tsfill::backfill::batch& b) const;
+  void keep_up_to(loaded_table& t, const spilled_file& s, int fd, std::size_t first,
+                  std::size_t count, std::size_t base, std::int64_t up_to) const;
   void plan_key_codes();
 
   // Per input file and key column: the file's key (code or integer) -> the global code.

@@ -16,8 +16,8 @@
 namespace tsfill_cli {
 
 std::size_t spilled_file::width(std::size_t column) const {
-  if (column < 2 + keys.size()) return 8;
-  const std::size_t v = column - 2 - keys.size();
+  if (column < first_value()) return 8;
+  const std::size_t v = column - first_value();
   if (v % 2 == 1) return 1;  // validity
   std::size_t size = 0;
   tsfill::visit(values[v / 2].type, [&](auto* tag) { size = sizeof(*tag); });
@@ -49,6 +49,7 @@ spilled_file spill_rows(const loaded_table& t, const std::string& path,
     ++it->second.second;
   }
   for (const loaded_key& k : t.keys) f.keys.push_back({k.is_string, k.words});
+  f.has_sequence = !t.sequence.empty();
   for (const loaded_value& v : t.values) f.values.push_back({v.name, v.type});
 
   std::FILE* out = std::fopen(path.c_str(), "wb");
@@ -62,6 +63,8 @@ spilled_file spill_rows(const loaded_table& t, const std::string& path,
   };
   column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &t.time[i], 8); });
   column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &t.source_row[i], 8); });
+  if (f.has_sequence)
+    column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &t.sequence[i], 8); });
   for (const loaded_key& k : t.keys)
     column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &k.values[i], 8); });
   for (const loaded_value& v : t.values) {

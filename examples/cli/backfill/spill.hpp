@@ -36,10 +36,14 @@ struct spilled_file {
     tsfill::value_type type = tsfill::value_type::float64;
   };
   std::vector<value> values;
+  bool has_sequence = false;  // the rows' sequence numbers are column 2
 
-  // Column layout: time (int64), source row (uint64), each key (int64 codes, or the
-  // integers), each value (its type) and its validity (one byte per row).
-  std::size_t columns() const { return 2 + keys.size() + 2 * values.size(); }
+  // Column layout: time (int64), source row (uint64), the sequence number (int64, if
+  // any), each key (int64 codes, or the integers), each value (its type) and its validity
+  // (one byte per row).
+  std::size_t first_key() const { return has_sequence ? 3 : 2; }
+  std::size_t first_value() const { return first_key() + keys.size(); }  // then its validity
+  std::size_t columns() const { return first_value() + 2 * values.size(); }
   std::size_t width(std::size_t column) const;
   std::size_t offset(std::size_t column) const;  // in bytes, from the start of the file
 };

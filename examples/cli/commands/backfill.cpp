@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,8 +32,9 @@ namespace bf = tsfill::backfill;
 // The flags of the backfill group: how to run, not what to compute (so not part of the
 // job recorded in the store).
 const std::vector<std::string> run_flags = {
-    "--state",   "--id",        "--from",    "--to",          "--chunk-days", "--workers",
-    "--retries", "--reprocess", "--dry-run", "--time-budget", "--threads",    "--no-progress"};
+    "--state",   "--id",          "--from",      "--to",      "--chunk-days",
+    "--workers", "--retries",     "--reprocess", "--dry-run", "--time-budget",
+    "--threads", "--no-progress", "--batch-size"};  // (the ranges' size does not change the result)
 
 struct backfill_spec {
   std::string state;
@@ -44,7 +46,9 @@ struct backfill_spec {
   bf::reprocess_mode reprocess = bf::reprocess_mode::none;
   bool dry_run = false;
   std::optional<std::chrono::steady_clock::duration> time_budget;
-  std::string job_text;  // the job flags, canonical
+  std::string sequence_column;  // rows by ranges of this increasing id instead of by days
+  std::int64_t batch_size = 0;  // numbers per range
+  std::string job_text;         // the job flags, canonical
 };
 
 unsigned parse_whole(const std::string& flag, const std::string& v, unsigned min) {
@@ -94,6 +98,27 @@ backfill_spec backfill_spec_from(const flag_texts& f, const job_spec& job) {
       throw flag_error("--time-budget", "expected a positive duration (30min, 8h), got '" + *v +
                                             "'" + (why.empty() ? "" : ": " + why));
     b.time_budget = std::chrono::nanoseconds(*ns);
+  }
+  if (const auto v = f.last("--sequence-column")) b.sequence_column = *v;
+  if (const auto v = f.last("--batch-size")) {
+    if (b.sequence_column.empty())
+      throw flag_error("--batch-size", "goes with --sequence-column (numbers per range)");
+    b.batch_size = parse_whole("--batch-size", *v, 1);
+  }
+  if (!b.sequence_column.empty()) {
+    if (b.batch_size == 0)
+      throw flag_error("--sequence-column", "needs --batch-size N (sequence numbers per range)");
+    if (job.carry_in)
+      throw flag_error("--carry-in",
+                       "does not go with --sequence-column: a range recomputes "
+                       "partitions out of order");
+    if (b.from || b.to)
+      throw flag_error(b.from ? "--from" : "--to",
+                       "does not go with --sequence-column: ranges pick the partitions");
+    if (b.sequence_column == job.time_column ||
+        std::find(job.keys.begin(), job.keys.end(), b.sequence_column) != job.keys.end())
+      throw flag_error("--sequence-column",
+                       "'" + b.sequence_column + "' is the time or a key column");
   }
   // What backfill does not do (yet), refused rather than done differently from fill.
   if (!job.partition_by_day)
@@ -150,6 +175,8 @@ int print_dry_run(const backfill_spec& b, const partitioned_run& run,
       computed += target;
       const auto it = recs.find(p);
       std::string what = target ? "compute" : "read to carry values in (not written)";
+      if (batch.up_to)
+        what += " from the rows up to sequence number " + std::to_string(*batch.up_to);
       if (target && it != recs.end())
         what += std::string(" (now ") + bf::to_string(it->second.status) + ")";
       std::printf("%-12s %12llu  %s\n", day_text(p).c_str(), static_cast<unsigned long long>(n),
@@ -283,7 +310,17 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     const auto it = recs.find(p);
     return it == recs.end() || bf::recompute(it->second.status, b.reprocess);
   };
-  partitioned_run run(job, b.workers, spill.get(), wanted);
+  std::optional<partitioned_run::sequence_ranges> ranges;
+  if (!b.sequence_column.empty()) {
+    ranges = partitioned_run::sequence_ranges{b.sequence_column, INT64_MIN, b.batch_size};
+    if (store && b.reprocess != bf::reprocess_mode::all)
+      for (const bf::backfill_record& r : store->backfills())
+        if (r.id == b.id && r.checkpoint) ranges->done = *r.checkpoint;
+  }
+  partitioned_run run(job, b.workers, spill.get(),
+                      ranges ? std::function<bool(std::int64_t)>([](std::int64_t) { return true; })
+                             : std::function<bool(std::int64_t)>(wanted),
+                      ranges);
   made.path.clear();  // the scan passed: the output directory stays
   if (!b.dry_run) {
     std::vector<std::pair<std::string, std::uint64_t>> rules;
@@ -293,12 +330,29 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     store->set_rules(b.id, rules);
   }
   const std::vector<std::int64_t> available = run.scan().partitions();
-  const std::vector<std::int64_t> selected =
-      bf::select_partitions(available, b.from, b.to, recs, b.reprocess);
-  const std::vector<bf::batch> batches =
-      bf::make_batches(available, selected, b.chunk_days, run.carries_in());
+  std::vector<std::int64_t> selected;
+  std::vector<bf::batch> batches;
+  if (ranges) {  // each range's partitions, recomputed from the rows up to its end
+    batches = bf::make_sequence_batches(run.scan().touched_by_range, b.chunk_days);
+    std::set<std::int64_t> touched;
+    for (const bf::batch& batch : batches)
+      touched.insert(batch.targets.begin(), batch.targets.end());
+    selected.assign(touched.begin(), touched.end());
+    if (store && !b.dry_run && b.reprocess == bf::reprocess_mode::all)
+      store->set_checkpoint(b.id, std::nullopt);
+  } else {
+    selected = bf::select_partitions(available, b.from, b.to, recs, b.reprocess);
+    batches = bf::make_batches(available, selected, b.chunk_days, run.carries_in());
+  }
   if (b.dry_run) return print_dry_run(b, run, recs, batches);
 
+  if (selected.empty() && ranges) {
+    std::fprintf(
+        stderr, "tsfill: backfill %s: nothing to compute: no rows after sequence number %s\n",
+        b.id.c_str(), ranges->done == INT64_MIN ? "(none)" : std::to_string(ranges->done).c_str());
+    store->finish_run(b.id, "done", bf::wall_clock_ms());
+    return 0;
+  }
   if (selected.empty()) {
     std::fprintf(stderr,
                  "tsfill: backfill %s: nothing to compute: %zu partitions in range, none "
@@ -315,7 +369,7 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   bf::engine_options opt;
   opt.workers = b.workers;
   opt.retries = b.retries;
-  opt.in_order = run.carries_in();
+  opt.in_order = run.carries_in() || ranges.has_value();
   opt.time_budget = b.time_budget;
   opt.jitter_seed = static_cast<std::uint64_t>(::getpid());
   opt.on_partition = [&](const bf::partition_record& r) { report.partition(r); };
@@ -332,14 +386,26 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     throw run_failure(std::string("progress store failed: ") + e.what());
   }
   const double secs = report.seconds();
-  std::fprintf(stderr,
-               "tsfill: backfill %s: %zu COMPLETE, %zu FAILED, %zu PENDING of %zu partitions "
-               "(%.2f s, %.2fM rows/s)%s\n",
-               b.id.c_str(), s.complete, s.failed, s.pending, selected.size(), secs,
-               secs > 0 ? static_cast<double>(s.rows_in) / secs / 1e6 : 0.0,
-               s.budget_stop    ? "; the time budget is spent, run again to go on"
-               : s.failure_stop ? "; stopped at the failure (values carry in from it)"
-                                : "");
+  if (ranges) {
+    std::optional<std::int64_t> done;
+    for (const bf::backfill_record& r : store->backfills())
+      if (r.id == b.id) done = r.checkpoint;
+    std::fprintf(stderr,
+                 "tsfill: backfill %s: %zu ranges of %lld sequence numbers, %zu partition "
+                 "computations COMPLETE, %zu FAILED; done up to sequence number %s (%.2f s)\n",
+                 b.id.c_str(), run.scan().touched_by_range.size(),
+                 static_cast<long long>(b.batch_size), s.complete, s.failed,
+                 done ? std::to_string(*done).c_str() : "(none)", secs);
+  } else {
+    std::fprintf(stderr,
+                 "tsfill: backfill %s: %zu COMPLETE, %zu FAILED, %zu PENDING of %zu partitions "
+                 "(%.2f s, %.2fM rows/s)%s\n",
+                 b.id.c_str(), s.complete, s.failed, s.pending, selected.size(), secs,
+                 secs > 0 ? static_cast<double>(s.rows_in) / secs / 1e6 : 0.0,
+                 s.budget_stop    ? "; the time budget is spent, run again to go on"
+                 : s.failure_stop ? "; stopped at the failure (values carry in from it)"
+                                  : "");
+  }
   if (s.failed) {
     std::fprintf(stderr, "tsfill: backfill %s: %zu partition%s FAILED (tsfill status --state %s)\n",
                  b.id.c_str(), s.failed, s.failed == 1 ? "" : "s", b.state.c_str());
@@ -375,6 +441,10 @@ void add_backfill_command(CLI::App& app, command_run& run) {
                "none|failed|all: none skips COMPLETE and FAILED partitions (resume; default), "
                "failed also redoes FAILED ones, all recomputes everything");
   flags->toggle(g, "--dry-run", "list the partitions that would be computed, with input rows");
+  flags->value(g, "--sequence-column", "COL",
+               "process rows by ranges of this increasing integer id (e.g. an ingestion id) "
+               "instead of by days, recording the highest one done");
+  flags->value(g, "--batch-size", "N", "sequence numbers per range (with --sequence-column)");
   flags->value(g, "--time-budget", "DUR",
                "start no new partition after DUR; the rest stay PENDING for the next run");
   cmd->callback([cmd, flags, &run] {

@@ -96,7 +96,9 @@ int run_status(const status_spec& o) {
       json_b += "\n    {\"id\": " + json_string(b.id) + ", \"job\": " + json_string(b.job) +
                 ", \"last_started\": " + json_string(time_text(b.last_started_ms)) +
                 ", \"last_finished\": " + json_string(time_text(b.last_finished_ms)) +
-                ", \"last_outcome\": " + json_string(b.last_outcome) + ", \"counts\": {";
+                ", \"last_outcome\": " + json_string(b.last_outcome) +
+                ", \"checkpoint\": " + (b.checkpoint ? std::to_string(*b.checkpoint) : "null") +
+                ", \"counts\": {";
       bool first = true;
       for (const auto& [k, n] : counts) {
         json_b += (first ? "" : ", ") + json_string(k) + ": " + std::to_string(n);
@@ -136,6 +138,8 @@ int run_status(const status_spec& o) {
                   time_text(b.last_finished_ms).c_str(), b.last_outcome.c_str(),
                   b.last_outcome == "time budget" ? " (the rest PENDING: run again to go on)" : "");
     if (speed > 0) std::printf("  throughput: %.2fM input rows/s per worker\n", speed / 1e6);
+    if (b.checkpoint)
+      std::printf("  sequence numbers done up to %lld\n", static_cast<long long>(*b.checkpoint));
     for (const auto& [rule, dropped] : b.rules)
       std::printf("  rows dropped by --where %s: %llu\n", rule.c_str(),
                   static_cast<unsigned long long>(dropped));

@@ -159,7 +159,7 @@ class validator {
       rep.failures.push_back({"partition", "the target has it, the source has no rows for it"});
       return rep;
     }
-    const partitioned_run::evaluated ev = run_.evaluate({{p}, {p}});
+    const partitioned_run::evaluated ev = run_.evaluate(bf::batch::of(p));
     run_.carry(ev.result);
     if (files == nullptr || files->empty()) {
       rep.failures.push_back({"partition", "missing in the target (the source has " +
@@ -379,7 +379,7 @@ int run_validate(const job_spec& job, const validate_spec& v) {
     if (v.to && p > *v.to) break;
     if (v.from && p < *v.from) {
       if (job.carry_in && run.scan().partition_rows.count(p) != 0)
-        run.carry(run.evaluate({{p}, {p}}).result);  // values carried into the range
+        run.carry(run.evaluate(bf::batch::of(p)).result);  // values carried into the range
       continue;
     }
     const auto it = target.find(p);

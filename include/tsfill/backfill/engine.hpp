@@ -9,8 +9,9 @@
 // A failing batch is retried after an exponential backoff with jitter; a failing batch of
 // several partitions is first split into single partitions, so one bad partition fails
 // alone and the rest go on. With `in_order` (carry-in: each batch needs the previous
-// one's carry-out) batches run one after another and a final failure stops the run, the
-// rest left PENDING. A time budget stops starting new batches; their partitions stay
+// one's carry-out, or sequence ranges) batches run one after another and a final failure
+// stops the run, the rest left PENDING; a batch's checkpoint (a sequence range's end) is
+// recorded once all of its partitions are COMPLETE. A time budget stops starting new batches; their partitions stay
 // PENDING for the next run. The store is only touched under one mutex, so it need not be
 // thread-safe; an error of the store itself ends the run (rethrown).
 #pragma once
@@ -134,23 +135,30 @@ run_summary run(Store& store, const std::string& id, std::vector<batch> batches,
       try {
         const std::vector<partition_result> results = compute(b);
         std::lock_guard lock(m);
+        bool all = true;
         for (const std::int64_t p : b.targets) {
           const auto it = std::find_if(results.begin(), results.end(),
                                        [&](const partition_result& r) { return r.partition == p; });
+          all = all && it != results.end();
           if (it == results.end())
             record(p, partition_status::failed, nullptr, "the job wrote no result for it");
           else
             record(p, partition_status::complete, &*it, "");
         }
-        return true;
+        if (b.checkpoint && all) store.set_checkpoint(id, b.checkpoint);
+        return all || !opt.in_order;
       } catch (const std::exception& e) {
         error = e.what();
       }
       std::lock_guard lock(m);
       if (b.targets.size() > 1 && !opt.in_order) {
         // Find the bad partition(s): each alone, with its own retries.
-        for (auto p = b.targets.rbegin(); p != b.targets.rend(); ++p)
-          queue.push_front({{*p}, {*p}});
+        for (auto p = b.targets.rbegin(); p != b.targets.rend(); ++p) {
+          batch alone;
+          alone.partitions = alone.targets = {*p};
+          alone.up_to = b.up_to;
+          queue.push_front(std::move(alone));
+        }
         for (const std::int64_t p : b.targets) store.set_pending(id, {p});
         return true;
       }

@@ -10,10 +10,12 @@
 // (computed for their carry-out only, not written).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -66,6 +68,13 @@ inline std::vector<std::int64_t> select_partitions(
 struct batch {
   std::vector<std::int64_t> partitions;
   std::vector<std::int64_t> targets;
+  // Sequence ranges: only the rows with sequence numbers up to this one count, and once the
+  // batch is done the store records `checkpoint` as the highest number processed.
+  std::optional<std::int64_t> up_to;
+  std::optional<std::int64_t> checkpoint;
+
+  // One partition, computed and written.
+  static batch of(std::int64_t partition) { return {{partition}, {partition}, {}, {}}; }
 
   std::int64_t first() const { return partitions.front(); }
   std::int64_t last() const { return partitions.back(); }
@@ -102,6 +111,30 @@ inline std::vector<batch> make_batches(const std::vector<std::int64_t>& availabl
       if (s < selected.size() && selected[s] == p) b.targets.push_back(p);
     }
     out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// Batches for sequence ranges (rows processed by ranges of an increasing sequence number,
+// e.g. an ingestion id): `touched` maps each range, by its last number, to the partitions
+// its rows touch. Each range, in order, recomputes those partitions from every row up to
+// its end (up_to), in chunks of `chunk`; its last chunk carries the range's end as the
+// checkpoint. After the last range every partition holds what one run over all rows gives.
+inline std::vector<batch> make_sequence_batches(
+    const std::map<std::int64_t, std::set<std::int64_t>>& touched, std::size_t chunk) {
+  if (chunk == 0) chunk = 1;
+  std::vector<batch> out;
+  for (const auto& [end, partitions] : touched) {
+    const std::vector<std::int64_t> ps(partitions.begin(), partitions.end());
+    for (std::size_t i = 0; i < ps.size(); i += chunk) {
+      batch b;
+      b.partitions.assign(ps.begin() + static_cast<std::ptrdiff_t>(i),
+                          ps.begin() + static_cast<std::ptrdiff_t>(std::min(ps.size(), i + chunk)));
+      b.targets = b.partitions;
+      b.up_to = end;
+      if (i + chunk >= ps.size()) b.checkpoint = end;
+      out.push_back(std::move(b));
+    }
   }
   return out;
 }

@@ -70,6 +70,8 @@ struct backfill_record {
   std::string last_outcome;  // "" (running or never ran), "done", "failed", "time budget"
   // Rows each row rule (e.g. --where) dropped from the input at the last run, in rule order.
   std::vector<std::pair<std::string, std::uint64_t>> rules;
+  // Sequence ranges: the highest sequence number processed (every range up to it done).
+  std::optional<std::int64_t> checkpoint;
 };
 
 // Refused: a resume whose job differs from the stored one, a store held by another process.
@@ -96,6 +98,7 @@ concept progress_store = requires(S& s, const std::string& id, std::int64_t p,
   {s.finish_run(id, text, ms)};  // the run's outcome
   // The rows each row rule dropped (replaces what the last run recorded).
   {s.set_rules(id, std::vector<std::pair<std::string, std::uint64_t>>{})};
+  {s.set_checkpoint(id, std::optional<std::int64_t>{})};  // (none: start over)
   { s.backfills() } -> std::same_as<std::vector<backfill_record>>;
 };
 
@@ -104,7 +107,8 @@ class memory_store {
  public:
   backfill_record open_backfill(const std::string& id, const std::string& job,
                                 std::int64_t now_ms) {
-    auto [it, added] = backfills_.try_emplace(id, backfill_record{id, job, now_ms, 0, 0, "", {}});
+    auto [it, added] =
+        backfills_.try_emplace(id, backfill_record{id, job, now_ms, 0, 0, "", {}, {}});
     if (!added && it->second.job != job)
       throw store_error("backfill '" + id + "' was started with another job (" + it->second.job +
                         "); use a new --id or the same flags");
@@ -146,6 +150,9 @@ class memory_store {
   void set_rules(const std::string& id,
                  const std::vector<std::pair<std::string, std::uint64_t>>& rules) {
     backfills_.at(id).rules = rules;
+  }
+  void set_checkpoint(const std::string& id, std::optional<std::int64_t> checkpoint) {
+    backfills_.at(id).checkpoint = checkpoint;
   }
   std::vector<backfill_record> backfills() const {
     std::vector<backfill_record> v;

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -182,14 +183,26 @@ class sqlite_store {
     t.commit();
   }
 
+  void set_checkpoint(const std::string& id, std::optional<std::int64_t> checkpoint) {
+    statement q(db_, "UPDATE backfills SET checkpoint = ? WHERE id = ?");
+    if (checkpoint)
+      q.bind(1, *checkpoint);
+    else
+      q.bind_null(1);
+    q.bind(2, id);
+    q.run();
+  }
+
   std::vector<backfill_record> backfills() const {
     std::vector<backfill_record> v;
     statement q(db_,
-                "SELECT id, job, created_ms, last_started_ms, last_finished_ms, last_outcome "
-                "FROM backfills ORDER BY id");
-    while (q.step())
-      v.push_back(
-          backfill_record{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5), {}});
+                "SELECT id, job, created_ms, last_started_ms, last_finished_ms, last_outcome, "
+                "checkpoint FROM backfills ORDER BY id");
+    while (q.step()) {
+      v.push_back(backfill_record{
+          q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5), {}, {}});
+      if (!q.is_null(6)) v.back().checkpoint = q.int64(6);
+    }
     statement r(db_, "SELECT rule, rows FROM rules WHERE id = ? ORDER BY position");
     for (backfill_record& b : v) {
       r.reset();
@@ -215,6 +228,11 @@ class sqlite_store {
       check(sqlite3_bind_int64(s_, i, v));
       return *this;
     }
+    statement& bind_null(int i) {
+      check(sqlite3_bind_null(s_, i));
+      return *this;
+    }
+    bool is_null(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
     statement& bind(int i, const std::string& v) {
       check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
       return *this;
@@ -307,7 +325,8 @@ class sqlite_store {
     exec(
         "CREATE TABLE IF NOT EXISTS backfills(id TEXT PRIMARY KEY, job TEXT NOT NULL, "
         "created_ms INTEGER NOT NULL, last_started_ms INTEGER NOT NULL DEFAULT 0, "
-        "last_finished_ms INTEGER NOT NULL DEFAULT 0, last_outcome TEXT NOT NULL DEFAULT '')");
+        "last_finished_ms INTEGER NOT NULL DEFAULT 0, last_outcome TEXT NOT NULL DEFAULT '', "
+        "checkpoint INTEGER)");
     exec(
         "CREATE TABLE IF NOT EXISTS partitions(id TEXT NOT NULL, partition INTEGER NOT NULL, "
         "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
