@@ -56,6 +56,7 @@ void print_stats(const job_spec& o, const loaded_table& t, const tsfill::result&
   line("rows filtered out (--where)", t.rows_filtered);
   for (std::size_t w = 0; w < o.where.size() && w < t.rejected_by.size(); ++w)
     line("  by " + o.where[w].text(), t.rejected_by[w]);
+  if (!o.unique_columns.empty()) line("repeated records dropped", t.rows_repeated);
   line("rows outside the grid", s.rows_outside_grid);
   line("duplicate rows dropped", s.duplicate_rows);
   line("partitions", s.partitions);

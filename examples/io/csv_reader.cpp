@@ -172,6 +172,9 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       require(p, "--values");
     }
   }
+  std::vector<std::size_t> unique_cols;
+  for (const std::string& c : o.unique_columns) unique_cols.push_back(require(c, "--unique"));
+  std::vector<std::string_view> id_cells;
   const std::size_t sequence_col =
       o.sequence_column.empty() ? SIZE_MAX : require(o.sequence_column, "--sequence-column");
   std::vector<std::size_t> value_cols;
@@ -223,6 +226,15 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
         throw input_error(path, data_row, parser.record_line(), o.sequence_column,
                           "cannot read '" + std::string(s) + "' as a sequence number (an integer)");
       t.sequence.push_back(seq);
+    }
+    if (!unique_cols.empty()) {
+      id_cells.clear();
+      bool any_null = false;
+      for (const std::size_t c : unique_cols) {
+        id_cells.push_back(fields[c]);
+        any_null = any_null || is_null(o, fields[c]);
+      }
+      t.record_id.push_back(record_id_text(id_cells, any_null));
     }
     const std::size_t row = t.time.size();
     t.time.push_back(*ns);

@@ -300,6 +300,22 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
     t.time.push_back(row_ns[r]);
   }
 
+  // Record ids (--unique).
+  if (!o.unique_columns.empty()) {
+    std::vector<std::vector<std::string> > cells(kept.size());
+    std::vector<std::uint8_t> any_null(kept.size(), 0);
+    for (const std::string& name : o.unique_columns)
+      for_each_cell(*column(name, "--unique"), [&](std::size_t r, const cell& c) {
+        if (out_row[r] == SIZE_MAX) return;
+        const std::size_t k = out_row[r] - base;
+        any_null[k] = any_null[k] || c.null;
+        cells[k].push_back(c.null ? std::string() : text_of(c));
+      });
+    for (std::size_t k = 0; k < kept.size(); ++k)
+      t.record_id.push_back(record_id_text(
+          std::vector<std::string_view>(cells[k].begin(), cells[k].end()), any_null[k] != 0));
+  }
+
   // Sequence numbers.
   if (!o.sequence_column.empty()) {
     t.sequence.resize(base + kept.size());

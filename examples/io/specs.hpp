@@ -37,6 +37,9 @@ struct read_spec {
   // (a chunk); empty: every row. Rows it drops count as filtered; a row whose time cannot
   // be read is an error wherever it lies.
   std::function<bool(std::int64_t)> keep_time;
+  // Columns that identify a record (--unique): of rows with the same id, only the last in
+  // the input is kept (a re-delivered record); an id with a null is never a repeat.
+  std::vector<std::string> unique_columns;
   // A column of integer sequence numbers to load beside the rows (loaded_table::sequence),
   // e.g. an ingestion id; empty: none.
   std::string sequence_column;

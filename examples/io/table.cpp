@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <numeric>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
 
 #include "cli_error.hpp"
 #include "csv_reader.hpp"
@@ -101,6 +104,78 @@ file_summary summarize(const read_spec& o, const std::string& path,
 
 }  // namespace
 
+void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_t>& keep) {
+  const std::size_t n = t.rows();
+  auto bit = [](const std::vector<std::uint8_t>& bits, std::size_t i) {
+    return ((bits[i / 8] >> (i % 8)) & 1U) != 0;
+  };
+  std::size_t out = first;
+  std::vector<std::size_t> kept_before(n + 1, 0);  // for the file boundaries
+  for (std::size_t in = first; in < n; ++in) {
+    kept_before[in] = out;
+    if (!keep[in - first]) continue;
+    t.time[out] = t.time[in];
+    t.source_row[out] = t.source_row[in];
+    if (!t.sequence.empty()) t.sequence[out] = t.sequence[in];
+    if (!t.record_id.empty() && out != in)
+      t.record_id[out] = std::move(t.record_id[in]);  // (not onto itself)
+    for (loaded_key& k : t.keys) k.values[out] = k.values[in];
+    for (loaded_value& v : t.values) {
+      tsfill::visit(v.type, [&](auto* tag) {
+        auto& data = v.data<std::remove_pointer_t<decltype(tag)>>();
+        data[out] = data[in];
+      });
+      const auto mask = static_cast<std::uint8_t>(1U << (out % 8));
+      v.validity[out / 8] = static_cast<std::uint8_t>(
+          bit(v.validity, in) ? v.validity[out / 8] | mask : v.validity[out / 8] & ~mask);
+    }
+    ++out;
+  }
+  kept_before[n] = out;
+  for (std::size_t& f : t.file_first_row)
+    if (f >= first) f = kept_before[std::min(f, n)];
+  t.time.resize(out);
+  t.source_row.resize(out);
+  if (!t.sequence.empty()) t.sequence.resize(out);
+  if (!t.record_id.empty()) t.record_id.resize(out);
+  for (loaded_key& k : t.keys) k.values.resize(out);
+  for (loaded_value& v : t.values) {
+    tsfill::visit(v.type,
+                  [&](auto* tag) { v.data<std::remove_pointer_t<decltype(tag)>>().resize(out); });
+    v.validity.resize((out + 7) / 8);
+    if (out % 8 != 0)
+      v.validity.back() = static_cast<std::uint8_t>(v.validity.back() & ((1U << (out % 8)) - 1));
+    v.nulls = 0;
+    for (std::size_t i = 0; i < out; ++i) v.nulls += !bit(v.validity, i);
+  }
+}
+
+std::string record_id_text(const std::vector<std::string_view>& cells, bool any_null) {
+  if (any_null) return {};
+  std::string id;
+  for (const std::string_view c : cells) {
+    id += std::to_string(c.size());  // length-prefixed: no separator can be faked
+    id.push_back(':');
+    id.append(c);
+  }
+  return id;
+}
+
+void drop_repeated_records(loaded_table& t) {
+  if (t.record_id.empty()) return;
+  std::unordered_map<std::string_view, std::size_t> last;
+  last.reserve(t.rows());
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    if (!t.record_id[i].empty()) last[t.record_id[i]] = i;
+  std::vector<std::uint8_t> keep(t.rows(), 1);
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    if (!t.record_id[i].empty() && last.at(t.record_id[i]) != i) {
+      keep[i] = 0;
+      ++t.rows_repeated;
+    }
+  if (t.rows_repeated != 0) keep_rows(t, 0, keep);
+}
+
 loaded_table load_inputs(const read_spec& o) {
   loaded_table t;
   for (const std::string& path : discover_inputs(o.inputs)) {
@@ -115,6 +190,7 @@ loaded_table load_inputs(const read_spec& o) {
   for (loaded_key& k : t.keys)
     if (k.is_string) finish_string_key(k);
   for (loaded_value& v : t.values) v.validity.resize((t.rows() + 7) / 8, 0);
+  drop_repeated_records(t);  // after every file: the last copy in the input is kept
   return t;
 }
 

@@ -83,7 +83,9 @@ struct loaded_table {
   std::vector<std::string> files;
   std::vector<std::size_t> file_first_row;  // first kept row of each file
   std::vector<std::uint64_t> source_row;
-  std::vector<std::int64_t> sequence;  // read_spec::sequence_column of each kept row
+  std::vector<std::int64_t> sequence;    // read_spec::sequence_column of each kept row
+  std::vector<std::string> record_id;    // read_spec::unique_columns of each kept row ("" if null)
+  std::size_t rows_repeated = 0;         // dropped as earlier copies of a record (--unique)
   std::size_t rows_read = 0;             // data rows in the files
   std::size_t rows_filtered = 0;         // dropped by --where (or another batch's rows)
   std::vector<std::size_t> rejected_by;  // per read_spec::where rule: the rows it dropped
@@ -97,6 +99,16 @@ struct loaded_table {
 
 // Reads the inputs named in `o` (CSV or Parquet by extension or --input-format).
 loaded_table load_inputs(const read_spec& o);
+
+// Keeps, of the rows from `first` on, those whose `keep` entry (one per row from `first`) is
+// set; every column, the row origins and the file boundaries follow.
+void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_t>& keep);
+
+// --unique: drops every row whose record id appears again later in `t` (counted).
+void drop_repeated_records(loaded_table& t);
+
+// The text of a record id (the --unique columns' cells joined), "" when one is null.
+std::string record_id_text(const std::vector<std::string_view>& cells, bool any_null);
 
 // Helpers shared by the readers.
 // Whether --values selects column `name` (every column when no --values was given), and

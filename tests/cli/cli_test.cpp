@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -206,13 +207,16 @@ TEST(job_spec, each_flag_checks_its_value) {
             "two-week slots use 14d");
   EXPECT_EQ(fill_flags({"--limit", "-1"}),
             "--limit: expected a positive whole number of slots, got '-1'");
-  EXPECT_EQ(fill_flags({"--where", "=1"}),
-            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got '=1'");
-  EXPECT_EQ(fill_flags({"--where", "x"}),
-            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x'");
+  EXPECT_EQ(
+      fill_flags({"--where", "=1"}),
+      "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got '=1'");
+  EXPECT_EQ(
+      fill_flags({"--where", "x"}),
+      "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x'");
   EXPECT_EQ(fill_flags({"--where", "x<"}), "--where: 'x<' compares with nothing");
-  EXPECT_EQ(fill_flags({"--where", "x!1"}),
-            "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x!1'");
+  EXPECT_EQ(
+      fill_flags({"--where", "x!1"}),
+      "--where: expected COL=V, COL!=V, COL<V, COL<=V, COL>V, COL>=V or COL:notnull, got 'x!1'");
   EXPECT_EQ(fill_flags({"--delimiter", "ab"}),
             "--delimiter: expected one character (or 'tab'), got 'ab'");
   EXPECT_EQ(fill_flags({"--partition-name", "a/b"}),
@@ -346,8 +350,8 @@ TEST(io, chunks_by_time_add_up_to_the_whole_file) {
 // --- row rules (--where) ---------------------------------------------------------------------
 
 TEST(where_rules, parse_and_print_back) {
-  for (const char* text : {"a=1", "a!=x", "a<2", "a<=2", "a>2", "a>=2024-01-01", "a:notnull",
-                           "a=", "a!=", "s=Reg*"})
+  for (const char* text :
+       {"a=1", "a!=x", "a<2", "a<=2", "a>2", "a>=2024-01-01", "a:notnull", "a=", "a!=", "s=Reg*"})
     EXPECT_EQ(parse_where(text).text(), text);
   std::vector<where_rule> rules;
   add_where(rules, parse_where("a=1"));
@@ -361,7 +365,7 @@ TEST(where_rules, compare_numbers_times_and_text) {
   auto keep = [](const char* rule, const char* cell, bool null = false) {
     return passes(parse_where(rule), cell, null);
   };
-  EXPECT_TRUE(keep("a<10", "9"));     // numbers as numbers, not text ("9" > "10")
+  EXPECT_TRUE(keep("a<10", "9"));  // numbers as numbers, not text ("9" > "10")
   EXPECT_FALSE(keep("a<10", "10"));
   EXPECT_TRUE(keep("a<=10", "1e1"));
   EXPECT_TRUE(keep("a>-1", "+0"));
@@ -378,4 +382,77 @@ TEST(where_rules, compare_numbers_times_and_text) {
   EXPECT_FALSE(keep("s!=Reg*", "RegularMkt"));
   EXPECT_TRUE(keep("s!=Reg*", "PreMkt"));
   EXPECT_FALSE(keep("a>nan", "1"));  // NaN is no number: compared as text
+}
+
+// --- keep_rows and --unique on loaded tables ----------------------------------------------------
+
+TEST(loaded_rows, keep_rows_equals_filtering_row_by_row) {
+  std::mt19937 rng(99);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n = rng() % 40, first = n ? rng() % (n + 1) : 0;
+    loaded_table t;
+    t.files = {"a", "b"};
+    t.file_first_row = {0, n / 2};
+    loaded_key k;
+    k.name = "k";
+    loaded_value v;
+    v.name = "v";
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < n; ++i) {
+      t.time.push_back(static_cast<std::int64_t>(i) * 10);
+      t.source_row.push_back(i + 1);
+      k.values.push_back(static_cast<std::int64_t>(rng() % 5));
+      v.append_f64(i, static_cast<double>(i) + 0.5, rng() % 3 != 0);
+      t.record_id.push_back("id" + std::to_string(rng() % 6));
+    }
+    t.keys.push_back(k);
+    t.values.push_back(v);
+    std::vector<std::uint8_t> keep(n - first);
+    for (auto& x : keep) x = rng() % 2;
+    const loaded_table before = t;
+    keep_rows(t, first, keep);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i >= first && !keep[i - first]) continue;
+      ASSERT_LT(out, t.rows()) << "round " << round;
+      EXPECT_EQ(t.time[out], before.time[i]);
+      EXPECT_EQ(t.source_row[out], before.source_row[i]);
+      EXPECT_EQ(t.keys[0].values[out], before.keys[0].values[i]);
+      EXPECT_EQ(t.record_id[out], before.record_id[i]) << "round " << round << " row " << i;
+      const bool valid_before = (before.values[0].validity[i / 8] >> (i % 8)) & 1U;
+      const bool valid_after = (t.values[0].validity[out / 8] >> (out % 8)) & 1U;
+      EXPECT_EQ(valid_after, valid_before);
+      if (valid_before) {
+        EXPECT_EQ(t.values[0].f64[out], before.values[0].f64[i]);
+      }
+      ++out;
+    }
+    EXPECT_EQ(out, t.rows());
+    std::size_t nulls = 0;
+    for (std::size_t i = 0; i < t.rows(); ++i)
+      nulls += ((t.values[0].validity[i / 8] >> (i % 8)) & 1U) == 0;
+    EXPECT_EQ(t.values[0].nulls, nulls);
+    // The second file starts after the kept rows of the first.
+    std::size_t kept_first_file = 0;
+    for (std::size_t i = 0; i < n / 2; ++i) kept_first_file += i < first || keep[i - first];
+    EXPECT_EQ(t.file_first_row[1], kept_first_file);
+  }
+}
+
+TEST(loaded_rows, repeated_records_keep_their_last_copy) {
+  loaded_table t;
+  t.files = {"a"};
+  t.file_first_row = {0};
+  const std::vector<std::string> ids = {"x", "y", "", "x", "z", "", "y", "x"};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    t.time.push_back(static_cast<std::int64_t>(i));
+    t.source_row.push_back(i + 1);
+    t.record_id.push_back(ids[i]);
+  }
+  drop_repeated_records(t);
+  EXPECT_EQ(t.rows_repeated, 3U);  // x twice, y once; null ids ("") never repeat
+  EXPECT_EQ(t.source_row, (std::vector<std::uint64_t>{3, 5, 6, 7, 8}));
+  EXPECT_EQ(record_id_text({"a", "b"}, false), record_id_text({"a", "b"}, false));
+  EXPECT_NE(record_id_text({"a:b", ""}, false), record_id_text({"a", "b:"}, false));
+  EXPECT_EQ(record_id_text({"a"}, true), "");
 }

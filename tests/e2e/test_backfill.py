@@ -464,7 +464,7 @@ def test_where_rules_keep_the_same_rows_as_pandas_and_count_each_rule(tmp_path):
     assert tree(tmp_path / "bf") == tree(tmp_path / "fill_dir")
     # ... and the store counts each rule, as --stats does
     rules = status(tmp_path / "s.db")["backfills"][0]["rules"]
-    assert {r["rule"]: r["rows"] for r in rules} == counts
+    assert {r["rule"]: r["rows"] for r in rules} == {"--where " + k: v for k, v in counts.items()}
     assert "rows dropped by --where ticker!=SPY: " in run("status", "--state", tmp_path / "s.db").stdout
 
 
@@ -580,3 +580,54 @@ def test_sequence_flag_errors(tmp_path):
     p = run(*base, "--sequence-column", "id", "--batch-size", "5", check=False)
     assert p.returncode == 2 and "column 'id': cannot read 'x7' as a sequence number" in p.stderr
     assert not (tmp_path / "bf").exists()
+
+
+# --- --unique (re-delivered records) --------------------------------------------------------
+
+def test_unique_keeps_the_last_copy_of_a_record_in_fill_and_backfill(tmp_path):
+    """Records re-delivered (same id, maybe other values and times, maybe another file):
+    only the last copy in the input counts, in fill and in a backfill across batches."""
+    (tmp_path / "in").mkdir()
+    rng = random.Random(51)
+    files = [[], [], []]
+    for rid in range(400):
+        copies = 1 + (rng.random() < 0.3) + (rng.random() < 0.1)
+        for _ in range(copies):  # each copy anywhere, at its own time and value
+            t = (19783 + rng.randrange(4)) * 86400 + rng.randrange(9 * 3600, 16 * 3600)
+            files[rng.randrange(3)].append([f"r{rid}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)),
+                                            rng.choice("AB"), f"{rng.random():.4f}"])
+    for i, rows in enumerate(files):
+        with open(tmp_path / "in" / f"{i}.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["rid", "date", "k", "v"])
+            w.writerows(rows)
+    # the oracle: the last copy of each record in path order, then row order
+    last = {}
+    for i, rows in enumerate(files):
+        for row in rows:
+            last[row[0]] = row
+    job = ["--keys", "k", "--values", "v", "--unique", "rid", "--slot", "1min", "--fill", "none"]
+    p = run("fill", tmp_path / "in", "-o", tmp_path / "out.csv", *job, "--stats")
+    total = sum(len(r) for r in files)
+    assert f"repeated records dropped" in p.stderr
+    assert int(next(l for l in p.stderr.splitlines() if "repeated records" in l).split()[-1].replace(",", "")) == total - len(last)
+    with open(tmp_path / "out.csv") as f:
+        got = sorted((r["slot_ts"], r["k"], float(r["v"])) for r in csv.DictReader(f) if r["v"] != "")
+    # the kept copies in input order
+    order = []
+    for i, rows in enumerate(files):
+        for row in rows:
+            if last[row[0]] is row:
+                order.append(row)
+    want, when = {}, {}
+    for i, (_, date, k, v) in enumerate(order):  # --dedup last: latest time, then later row
+        cell = (date[:16].replace("T", " ") + ":00", k)
+        if cell not in when or (date, i) > when[cell]:
+            want[cell], when[cell] = v, (date, i)
+    assert got == sorted((s, k, float(v)) for (s, k), v in want.items())
+    # backfill, chunked by days: the same bytes, and the store counts the repeats
+    run("fill", tmp_path / "in", "-o", tmp_path / "fill", *job)
+    run("backfill", tmp_path / "in", "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *job, "--workers", 2)
+    assert tree(tmp_path / "bf") == tree(tmp_path / "fill")
+    rules = status(tmp_path / "s.db")["backfills"][0]["rules"]
+    assert rules == [{"rule": "--unique rid", "rows": total - len(last)}]

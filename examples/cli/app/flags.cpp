@@ -81,6 +81,9 @@ void add_input_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--where", "RULE",
           "keep only rows passing RULE (repeatable): COL=V (one column: any of the values; "
           "globs allowed), COL!=V, COL<V, COL<=V, COL>V, COL>=V, COL:notnull");
+  f.value(g, "--unique", "COL[,COL...]",
+          "these columns identify a record: of rows with the same id only the last in the "
+          "input is kept (re-delivered records)");
   f.value(g, "--null-values", "LIST", "tokens read as null (default: empty, NA, null, NULL)");
   f.toggle(g, "--nan-is-null", "NaN counts as null (default: NaN is a value)");
   f.value(g, "--time-unit", "UNIT", "read an integer time column as epoch values in s|ms|us|ns");

@@ -88,6 +88,7 @@ read_spec job_spec::reading() const {
   r.keys = keys;
   r.value_patterns = value_patterns;
   r.where = where;
+  r.unique_columns = unique_columns;
   r.csv = {delimiter, null_values};
   r.progress = progress;
   return r;
@@ -154,6 +155,11 @@ job_spec job_spec_from(const flag_texts& f) {
   if (auto v = f.last("--keys")) o.keys = split(*v, ',');
   if (auto v = f.last("--values")) o.value_patterns = split(*v, ',');
   for (const std::string& w : f.all("--where")) add_where(o.where, parse_where(w));
+  if (auto v = f.last("--unique")) {
+    o.unique_columns = split(*v, ',');
+    for (const std::string& c : o.unique_columns)
+      if (c.empty()) throw flag_error("--unique", "expected COL[,COL...], got '" + *v + "'");
+  }
   if (auto v = f.last("--slot")) {
     if (const auto unit = parse_calendar_slot(*v)) {
       o.slot_unit = *unit;

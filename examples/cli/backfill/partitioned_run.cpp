@@ -7,8 +7,12 @@
 #include <cstring>
 #include <exception>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <fcntl.h>
@@ -47,6 +51,10 @@ struct file_scan {
   std::vector<std::string> value_names;
   std::vector<tsfill::value_type> value_types;
   std::vector<std::size_t> rejected_by;
+  std::size_t repeated = 0;  // records repeated within the file (--unique)
+  // --unique: the file's record ids (those left after its own repeats), with their row
+  // and partition, to find the records a later file delivers again.
+  std::vector<std::tuple<std::string, std::uint64_t, std::int64_t>> records;
   // range end -> (highest number in it, partitions its rows touch)
   std::map<std::int64_t, std::pair<std::int64_t, std::set<std::int64_t>>> touched;
   std::vector<std::set<std::string>> key_words;
@@ -98,6 +106,10 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
         const loaded_table t = load_inputs(one);
         s.summary = t.manifest.at(0);
         s.rejected_by = t.rejected_by;
+        s.repeated = t.rows_repeated;
+        for (std::size_t r = 0; r < t.record_id.size(); ++r)
+          if (!t.record_id[r].empty())
+            s.records.emplace_back(t.record_id[r], t.source_row[r], partition_of(t.time[r]));
         if (ranges)
           for (std::size_t r = 0; r < t.rows(); ++r) {
             const std::int64_t seq = t.sequence[r];
@@ -178,6 +190,24 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
       std::erase_if(scan_.value_names, [&](const std::string& n) {
         return std::find(s.value_names.begin(), s.value_names.end(), n) == s.value_names.end();
       });
+    }
+  }
+  // --unique across files: a record delivered again by a later file drops its earlier copy
+  // (one run keeps the last in path order); the batches skip the dropped rows.
+  if (!o.unique_columns.empty()) {
+    std::unordered_map<std::string_view, std::size_t> last_file;
+    for (std::size_t f = 0; f < scans.size(); ++f)
+      for (const auto& rec : scans[f].records) last_file[std::get<0>(rec)] = f;
+    dropped_.resize(scans.size());
+    for (std::size_t f = 0; f < scans.size(); ++f) {
+      scan_.rows_repeated += scans[f].repeated;
+      for (const auto& [id, row, partition] : scans[f].records) {
+        if (last_file.at(id) == f) continue;
+        dropped_[f].insert(row);
+        ++scan_.rows_repeated;
+        if (--scan_.partition_rows[partition] == 0) scan_.partition_rows.erase(partition);
+        if (--scan_.files[f].partitions[partition] == 0) scan_.files[f].partitions.erase(partition);
+      }
     }
   }
   // Each range by the highest number in it: what its batches read up to, and what the store
@@ -320,6 +350,12 @@ loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const
         }
       }
       t.rows_read += count;
+      if (f < dropped_.size() && !dropped_[f].empty()) {  // --unique: delivered again later
+        std::vector<std::uint8_t> keep(count);
+        for (std::size_t r = 0; r < count; ++r)
+          keep[r] = dropped_[f].count(t.source_row[base + r]) == 0;
+        keep_rows(t, base, keep);
+      }
       if (b.up_to) keep_up_to(t, s, fd, first, count, base, *b.up_to);
     }
   }
@@ -332,40 +368,11 @@ void partitioned_run::keep_up_to(loaded_table& t, const spilled_file& s, int fd,
                                  std::size_t count, std::size_t base, std::int64_t up_to) const {
   std::vector<std::int64_t> seq(count);
   read_spilled(s, fd, 2, first, count, seq.data());
-  std::size_t out = base;
-  auto bit = [](const std::vector<std::uint8_t>& bits, std::size_t i) {
-    return ((bits[i / 8] >> (i % 8)) & 1U) != 0;
-  };
-  for (std::size_t r = 0; r < count; ++r) {
-    if (seq[r] > up_to) continue;
-    const std::size_t in = base + r;
-    t.time[out] = t.time[in];
-    t.source_row[out] = t.source_row[in];
-    for (loaded_key& k : t.keys) k.values[out] = k.values[in];
-    for (loaded_value& v : t.values) {
-      tsfill::visit(v.type, [&](auto* tag) {
-        auto& data = v.data<std::remove_pointer_t<decltype(tag)>>();
-        data[out] = data[in];
-      });
-      const auto mask = static_cast<std::uint8_t>(1U << (out % 8));
-      v.validity[out / 8] = static_cast<std::uint8_t>(
-          bit(v.validity, in) ? v.validity[out / 8] | mask : v.validity[out / 8] & ~mask);
-    }
-    ++out;
-  }
-  t.rows_filtered += base + count - out;  // read, then left out, as --where counts them
-  t.time.resize(out);
-  t.source_row.resize(out);
-  for (loaded_key& k : t.keys) k.values.resize(out);
-  for (loaded_value& v : t.values) {
-    tsfill::visit(v.type,
-                  [&](auto* tag) { v.data<std::remove_pointer_t<decltype(tag)>>().resize(out); });
-    v.validity.resize((out + 7) / 8);
-    if (out % 8 != 0)
-      v.validity.back() = static_cast<std::uint8_t>(v.validity.back() & ((1U << (out % 8)) - 1));
-    v.nulls = 0;
-    for (std::size_t i = 0; i < out; ++i) v.nulls += !bit(v.validity, i);
-  }
+  std::vector<std::uint8_t> keep(count);
+  for (std::size_t r = 0; r < count; ++r) keep[r] = seq[r] <= up_to;
+  const std::size_t before = t.rows();
+  keep_rows(t, base, keep);
+  t.rows_filtered += before - t.rows();  // read, then left out, as --where counts them
 }
 
 partitioned_run::evaluated partitioned_run::evaluate(const tsfill::backfill::batch& b) const {

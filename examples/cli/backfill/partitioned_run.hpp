@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <tsfill/backfill.hpp>
@@ -39,6 +40,7 @@ struct input_scan {
   std::vector<bool> key_is_string;                       // per key column
   std::map<std::int64_t, std::uint64_t> partition_rows;  // partition -> kept rows
   std::vector<std::uint64_t> rejected_by;                // per --where rule: the rows it dropped
+  std::uint64_t rows_repeated = 0;  // --unique: earlier copies of records dropped
   // With sequence ranges: per range (by the highest number in it) the partitions its rows
   // touch.
   std::map<std::int64_t, std::set<std::int64_t>> touched_by_range;
@@ -107,10 +109,11 @@ class partitioned_run {
   write_spec writing_;
   std::string format_;  // csv | parquet
   input_scan scan_;
-  std::vector<tsfill::value_type> value_types_;         // of scan_.value_names
-  std::vector<spilled_file> spills_;                    // per input file
-  std::vector<std::vector<key_recode>> recode_;         // [file][key column]
-  std::vector<std::vector<std::size_t>> value_column_;  // [file][value]: its spilled column
+  std::vector<tsfill::value_type> value_types_;             // of scan_.value_names
+  std::vector<spilled_file> spills_;                        // per input file
+  std::vector<std::vector<key_recode>> recode_;             // [file][key column]
+  std::vector<std::vector<std::size_t>> value_column_;      // [file][value]: its spilled column
+  std::vector<std::unordered_set<std::uint64_t>> dropped_;  // [file]: rows a later file repeats
   job job_;
   tsfill::backfill::directory_sink sink_;
   tsfill::carry_seed seed_;  // carry-out of the batches so far (carry-in only)

@@ -325,8 +325,13 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   if (!b.dry_run) {
     std::vector<std::pair<std::string, std::uint64_t>> rules;
     for (std::size_t w = 0; w < job.where.size(); ++w)
-      rules.emplace_back(job.where[w].text(),
+      rules.emplace_back("--where " + job.where[w].text(),
                          w < run.scan().rejected_by.size() ? run.scan().rejected_by[w] : 0);
+    if (!job.unique_columns.empty()) {
+      std::string cols;
+      for (const std::string& c : job.unique_columns) cols += (cols.empty() ? "" : ",") + c;
+      rules.emplace_back("--unique " + cols, run.scan().rows_repeated);
+    }
     store->set_rules(b.id, rules);
   }
   const std::vector<std::int64_t> available = run.scan().partitions();

@@ -141,7 +141,7 @@ int run_status(const status_spec& o) {
     if (b.checkpoint)
       std::printf("  sequence numbers done up to %lld\n", static_cast<long long>(*b.checkpoint));
     for (const auto& [rule, dropped] : b.rules)
-      std::printf("  rows dropped by --where %s: %llu\n", rule.c_str(),
+      std::printf("  rows dropped by %s: %llu\n", rule.c_str(),
                   static_cast<unsigned long long>(dropped));
     for (const auto& [p, r] : recs)
       if (r.status == bf::partition_status::failed)
