@@ -107,7 +107,7 @@ file_summary summarize(const read_spec& o, const std::string& path,
 void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_t>& keep) {
   const std::size_t n = t.rows();
   auto bit = [](const std::vector<std::uint8_t>& bits, std::size_t i) {
-    return ((bits[i / 8] >> (i % 8)) & 1U) != 0;
+    return ((static_cast<unsigned>(bits[i / 8]) >> (i % 8)) & 1U) != 0;
   };
   std::size_t out = first;
   std::vector<std::size_t> kept_before(n + 1, 0);  // for the file boundaries
@@ -146,7 +146,7 @@ void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_
     if (out % 8 != 0)
       v.validity.back() = static_cast<std::uint8_t>(v.validity.back() & ((1U << (out % 8)) - 1));
     v.nulls = 0;
-    for (std::size_t i = 0; i < out; ++i) v.nulls += !bit(v.validity, i);
+    for (std::size_t i = 0; i < out; ++i) v.nulls += bit(v.validity, i) ? 0U : 1U;
   }
 }
 

@@ -419,8 +419,10 @@ TEST(loaded_rows, keep_rows_equals_filtering_row_by_row) {
       EXPECT_EQ(t.source_row[out], before.source_row[i]);
       EXPECT_EQ(t.keys[0].values[out], before.keys[0].values[i]);
       EXPECT_EQ(t.record_id[out], before.record_id[i]) << "round " << round << " row " << i;
-      const bool valid_before = (before.values[0].validity[i / 8] >> (i % 8)) & 1U;
-      const bool valid_after = (t.values[0].validity[out / 8] >> (out % 8)) & 1U;
+      const bool valid_before =
+          ((static_cast<unsigned>(before.values[0].validity[i / 8]) >> (i % 8)) & 1U) != 0;
+      const bool valid_after =
+          ((static_cast<unsigned>(t.values[0].validity[out / 8]) >> (out % 8)) & 1U) != 0;
       EXPECT_EQ(valid_after, valid_before);
       if (valid_before) {
         EXPECT_EQ(t.values[0].f64[out], before.values[0].f64[i]);
@@ -430,7 +432,7 @@ TEST(loaded_rows, keep_rows_equals_filtering_row_by_row) {
     EXPECT_EQ(out, t.rows());
     std::size_t nulls = 0;
     for (std::size_t i = 0; i < t.rows(); ++i)
-      nulls += ((t.values[0].validity[i / 8] >> (i % 8)) & 1U) == 0;
+      nulls += ((static_cast<unsigned>(t.values[0].validity[i / 8]) >> (i % 8)) & 1U) == 0 ? 1U : 0U;
     EXPECT_EQ(t.values[0].nulls, nulls);
     // The second file starts after the kept rows of the first.
     std::size_t kept_first_file = 0;

@@ -74,7 +74,9 @@ spilled_file spill_rows(const loaded_table& t, const std::string& path,
       column(sizeof(T),
              [&](std::size_t i, unsigned char* d) { std::memcpy(d, &data[i], sizeof(T)); });
     });
-    column(1, [&](std::size_t i, unsigned char* d) { *d = (v.validity[i / 8] >> (i % 8)) & 1U; });
+    column(1, [&](std::size_t i, unsigned char* d) {
+      *d = static_cast<unsigned char>((static_cast<unsigned>(v.validity[i / 8]) >> (i % 8)) & 1U);
+    });
   }
   if (std::fclose(out) != 0 || !ok)
     throw run_failure(path + ": cannot write a spill file: " + std::strerror(errno));

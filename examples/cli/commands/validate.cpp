@@ -65,7 +65,7 @@ std::string number_text(T v) {
 
 // A loaded cell as text (shortest round trip: equal texts <=> equal values), or none.
 std::optional<std::string> cell_text(const loaded_value& v, std::size_t row) {
-  if ((v.validity[row / 8] >> (row % 8) & 1U) == 0) return std::nullopt;
+  if (((static_cast<unsigned>(v.validity[row / 8]) >> (row % 8)) & 1U) == 0) return std::nullopt;
   std::string s;
   tsfill::visit(v.type, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;

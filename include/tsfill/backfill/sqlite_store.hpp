@@ -50,14 +50,20 @@ class sqlite_store {
       throw store_error(path + ": cannot open the store: " + why);
     }
     sqlite3_busy_timeout(db_, 10'000);
-    if (mode == access::run) {
-      lock();
-      exec("PRAGMA journal_mode=WAL");
-      exec("PRAGMA synchronous=FULL");
-      create_schema();
-      claim();
-    } else {
-      check_schema();
+    try {
+      if (mode == access::run) {
+        lock();
+        exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA synchronous=FULL");
+        create_schema();
+        claim();
+      } else {
+        check_schema();
+      }
+    } catch (...) {  // no destructor runs for a constructor that throws
+      sqlite3_close(db_);
+      if (lock_fd_ >= 0) ::close(lock_fd_);
+      throw;
     }
   }
   ~sqlite_store() {
