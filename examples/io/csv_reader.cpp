@@ -149,6 +149,8 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   std::vector<std::size_t> where;
   for (const where_rule& r : o.where) where.push_back(require(r.column, "--where"));
   t.rejected_by.resize(o.where.size(), 0);
+  std::vector<std::string> rule_texts;
+  for (const where_rule& r : o.where) rule_texts.push_back(r.text());
 
   const bool first_file = t.files.size() == 1;
   if (first_file) {
@@ -194,7 +196,9 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     for (std::size_t w = 0; w < where.size() && keep; ++w) {
       const std::string_view cell = fields[where[w]];
       keep = passes(o.where[w], cell, is_null(o, cell));
-      if (!keep) ++t.rejected_by[w];
+      if (keep) continue;
+      ++t.rejected_by[w];
+      if (o.on_reject) o.on_reject({path, data_row, rule_texts[w], header, fields});
     }
     if (!keep) {
       ++t.rows_filtered;

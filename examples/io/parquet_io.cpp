@@ -235,6 +235,33 @@ void check(const arrow::Status& s, const std::string& path) {
   if (!s.ok()) throw cli_error(path + ": " + s.ToString());
 }
 
+// --rejects: the rows --where dropped, each with all its cells as text, in row order.
+void report_rejects(const read_spec& o, const std::string& path, const arrow::Table& table,
+                    const std::vector<std::int32_t>& rejected_by) {
+  std::vector<std::size_t> rows;
+  for (std::size_t r = 0; r < rejected_by.size(); ++r)
+    if (rejected_by[r] >= 0) rows.push_back(r);
+  if (rows.empty()) return;
+  std::vector<std::size_t> slot(rejected_by.size(), SIZE_MAX);
+  for (std::size_t i = 0; i < rows.size(); ++i) slot[rows[i]] = i;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string> > cells(rows.size());
+  for (int c = 0; c < table.num_columns(); ++c) {
+    header.push_back(table.schema()->field(c)->name());
+    for_each_cell(*table.column(c), [&](std::size_t r, const cell& x) {
+      if (slot[r] != SIZE_MAX) cells[slot[r]].push_back(x.null ? std::string() : text_of(x));
+    });
+  }
+  std::vector<std::string> rules;
+  for (const where_rule& w : o.where) rules.push_back(w.text());
+  std::vector<std::string_view> views;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    views.assign(cells[i].begin(), cells[i].end());
+    o.on_reject(
+        {path, rows[i] + 1, rules[static_cast<std::size_t>(rejected_by[rows[i]])], header, views});
+  }
+}
+
 }  // namespace
 
 bool parquet_supported() {
@@ -254,15 +281,18 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
 
   // Rows kept by --where (rules.hpp); the first rule a row fails is counted.
   std::vector<std::uint8_t> keep(n, 1);
+  std::vector<std::int32_t> rejected_by(o.on_reject ? n : 0, -1);  // the rule, for --rejects
   t.rejected_by.resize(o.where.size(), 0);
   for (std::size_t w = 0; w < o.where.size(); ++w) {
     for_each_cell(*column(o.where[w].column, "--where"), [&](std::size_t r, const cell& c) {
       if (keep[r] && !passes(o.where[w], c.null ? std::string() : text_of(c), c.null)) {
         keep[r] = 0;
         ++t.rejected_by[w];
+        if (o.on_reject) rejected_by[r] = static_cast<std::int32_t>(w);
       }
     });
   }
+  if (o.on_reject) report_rejects(o, path, *table, rejected_by);
   // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
   std::vector<std::int64_t> row_ns(n, 0);
   for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {

@@ -12,6 +12,7 @@
 
 #include <tsfill/zone_offsets.hpp>
 
+#include "rejects.hpp"
 #include "rules.hpp"
 
 namespace tsfill_io {
@@ -37,6 +38,8 @@ struct read_spec {
   // (a chunk); empty: every row. Rows it drops count as filtered; a row whose time cannot
   // be read is an error wherever it lies.
   std::function<bool(std::int64_t)> keep_time;
+  // Called for each row a --where rule drops (--rejects), in input order.
+  std::function<void(const rejected_row&)> on_reject;
   // Columns that identify a record (--unique): of rows with the same id, only the last in
   // the input is kept (a re-delivered record); an id with a null is never a repeat.
   std::vector<std::string> unique_columns;

@@ -458,6 +458,33 @@ def test_where_rules_keep_the_same_rows_as_pandas_and_count_each_rule(tmp_path):
     observed = sum(1 for r in out if r["vol"] != "" or r["size"] != "")
     assert 0 < observed <= kept
     assert {r["ticker"] for r in out} <= {"QQQ", "7", "10", "IWM", "b"} and {r["tenor"] for r in out} == {"30"}
+    # --rejects: every dropped row, once, with the rule that dropped it (CSV and Parquet input)
+    run("fill", inputs[0], "-o", tmp_path / "out2.csv", *JOB, *where, "--rejects", tmp_path / "rej.csv")
+    with open(tmp_path / "rej.csv") as f:
+        rejected = list(csv.DictReader(f))
+    assert {r["rejected_by"]: 0 for r in rejected} | {k: sum(r["rejected_by"] == k for r in rejected) for k in counts} == counts
+    by_row = {int(r["row"]): r for r in rejected}
+    for i, row in enumerate(rows, start=1):
+        reason = keep(row)
+        assert (i in by_row) == (reason is not None), i
+        if reason:
+            assert by_row[i]["rejected_by"] == reason and by_row[i]["file"] == str(inputs[0])
+            assert [by_row[i][c] for c in ("date", "ticker", "tenor", "vol", "size")] == [row[c] for c in ("date", "ticker", "tenor", "vol", "size")]
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    pq.write_table(pacsv.read_csv(inputs[0], convert_options=pacsv.ConvertOptions(
+        column_types={"date": "string", "ticker": "string"})), tmp_path / "in.parquet")
+    run("fill", tmp_path / "in.parquet", "-o", tmp_path / "out3.csv", *JOB, *where, "--rejects", tmp_path / "rej2.csv")
+    with open(tmp_path / "rej2.csv") as f:
+        rejected2 = list(csv.DictReader(f))
+    assert [(r["row"], r["rejected_by"]) for r in rejected2] == [(r["row"], r["rejected_by"]) for r in rejected]
+    # an existing rejects file needs --overwrite; a failed run leaves none
+    p = run("fill", inputs[0], "-o", tmp_path / "out4.csv", *JOB, *where, "--rejects", tmp_path / "rej.csv", check=False)
+    assert p.returncode == 2 and p.stderr.startswith("tsfill: --rejects:") and not (tmp_path / "out4.csv").exists()
+    p = run("fill", inputs[0], "-o", tmp_path / "out5.csv", *JOB, *where, "--rejects", tmp_path / "rej5.csv",
+            "--dedup", "reject", "--slot", "1d", check=False)
+    assert p.returncode == 2 and not (tmp_path / "rej5.csv").exists()
+    assert not [x for x in tmp_path.iterdir() if x.name.startswith(".")]
     # backfill with the same rules writes the same bytes as fill into a directory
     run("fill", inputs[0], "-o", tmp_path / "fill_dir", *JOB, *where)
     run("backfill", inputs[0], "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *JOB, *where)

@@ -81,6 +81,9 @@ void add_input_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--where", "RULE",
           "keep only rows passing RULE (repeatable): COL=V (one column: any of the values; "
           "globs allowed), COL!=V, COL<V, COL<=V, COL>V, COL>=V, COL:notnull");
+  f.value(g, "--rejects", "FILE",
+          "write the rows --where drops to FILE (CSV: file, row, rejected_by, then the "
+          "row's columns)");
   f.value(g, "--unique", "COL[,COL...]",
           "these columns identify a record: of rows with the same id only the last in the "
           "input is kept (re-delivered records)");

@@ -11,6 +11,7 @@
 #include "../calendar_options.hpp"
 #include "cli_error.hpp"
 #include "flags.hpp"
+#include "paths.hpp"
 #include "table.hpp"
 #include "timefmt.hpp"
 
@@ -155,6 +156,11 @@ job_spec job_spec_from(const flag_texts& f) {
   if (auto v = f.last("--keys")) o.keys = split(*v, ',');
   if (auto v = f.last("--values")) o.value_patterns = split(*v, ',');
   for (const std::string& w : f.all("--where")) add_where(o.where, parse_where(w));
+  if (auto v = f.last("--rejects")) {
+    o.rejects = *v;
+    if (!has_extension(o.rejects, ".csv") && !has_extension(o.rejects, ".tsv"))
+      throw flag_error("--rejects", "the rejected rows are written as CSV: name a .csv file");
+  }
   if (auto v = f.last("--unique")) {
     o.unique_columns = split(*v, ',');
     for (const std::string& c : o.unique_columns)

@@ -37,6 +37,7 @@ struct job_spec {
   std::vector<std::string> value_patterns;  // empty: every numeric non-key column
   std::vector<where_rule> where;            // --where, COL=V rules on one column merged
   std::vector<std::string> unique_columns;  // --unique
+  std::string rejects;                      // --rejects FILE
   std::int64_t slot_ns = 30LL * 60 * 1'000'000'000;
   calendar_slot slot_unit = calendar_slot::none;  // a calendar slot instead of slot_ns
   int week_start = 1;                             // --week-start, 0 = Sunday ... 6 = Saturday

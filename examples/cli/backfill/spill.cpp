@@ -59,7 +59,8 @@ spilled_file spill_rows(const loaded_table& t, const std::string& path,
   auto column = [&](std::size_t width, auto&& get) {  // get(row, unsigned char* dst)
     buf.resize(width * order.size());
     for (std::size_t r = 0; r < order.size(); ++r) get(order[r].second, buf.data() + r * width);
-    ok = ok && std::fwrite(buf.data(), 1, buf.size(), out) == buf.size();
+    if (!buf.empty())  // (no rows: data() may be null, which fwrite must not get)
+      ok = ok && std::fwrite(buf.data(), 1, buf.size(), out) == buf.size();
   };
   column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &t.time[i], 8); });
   column(8, [&](std::size_t i, unsigned char* d) { std::memcpy(d, &t.source_row[i], 8); });

@@ -130,6 +130,8 @@ backfill_spec backfill_spec_from(const flag_texts& f, const job_spec& job) {
                      "backfill replaces partitions in place; --reprocess all "
                      "recomputes complete ones");
   if (job.stats) throw flag_error("--stats", "not supported by backfill (see tsfill status)");
+  if (!job.rejects.empty())
+    throw flag_error("--rejects", "not supported by backfill yet (status counts each rule's rows)");
   const std::string& out = job.output;
   if (has_extension(out, ".csv") || has_extension(out, ".tsv") || has_extension(out, ".parquet") ||
       has_extension(out, ".pq"))

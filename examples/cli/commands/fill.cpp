@@ -20,12 +20,19 @@ namespace {
 int run_fill(job_spec o) {
   const auto t0 = std::chrono::steady_clock::now();
   const output_target target = output_target_of(o.writing());  // refuse an existing output early
-  const loaded_table table = load_inputs(o.reading());
+  std::unique_ptr<rejects_file> rejects;
+  read_spec reading = o.reading();
+  if (!o.rejects.empty()) {
+    rejects = std::make_unique<rejects_file>(o.rejects, o.delimiter, o.overwrite);
+    reading.on_reject = [&rejects](const rejected_row& r) { rejects->add(r); };
+  }
+  const loaded_table table = load_inputs(reading);
   const auto t1 = std::chrono::steady_clock::now();
   const job job = make_job(o);
   const tsfill::result r = job.run(table);
   const auto t2 = std::chrono::steady_clock::now();
   write_output(o.writing(), target, table, r);
+  if (rejects) rejects->commit();
   const auto t3 = std::chrono::steady_clock::now();
   if (o.stats) {
     std::vector<std::pair<std::string, double>> stages;
