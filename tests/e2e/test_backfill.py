@@ -658,3 +658,30 @@ def test_unique_keeps_the_last_copy_of_a_record_in_fill_and_backfill(tmp_path):
     assert tree(tmp_path / "bf") == tree(tmp_path / "fill")
     rules = status(tmp_path / "s.db")["backfills"][0]["rules"]
     assert rules == [{"rule": "--unique rid", "rows": total - len(last)}]
+
+
+def test_a_file_with_a_bad_cell_fails_only_its_partitions(tmp_path):
+    inputs = make_input(tmp_path / "in", days=4, files=2, seed=61)
+    late = tmp_path / "in" / "part-zz.csv"  # days 5 and 6 only, one bad number on day 6
+    with open(late, "w") as f:
+        f.write("date,ticker,tenor,vol,size\n")
+        f.write("2024-03-05T10:00:00Z,SPY,30,0.5,1\n2024-03-06T10:00:00Z,SPY,30,abc,2\n"
+                "2024-03-06T11:00:00Z,QQQ,60,0.25,3\n")
+    job = [*JOB, "--values", "vol,size"]
+    args = ["backfill", tmp_path / "in", "-o", tmp_path / "bf", "--state", tmp_path / "s.db", "--retries", 0, *job]
+    p = run(*args, check=False)
+    assert p.returncode == 1, p.stderr
+    st = {x["partition"]: x for x in status(tmp_path / "s.db")["partitions"]}
+    assert {d for d, x in st.items() if x["status"] == "FAILED"} == {"2024-03-05", "2024-03-06"}
+    assert f"{late}, row 2 (line 3), column 'vol': cannot read 'abc' as a number" in st["2024-03-06"]["error"]
+    assert st["2024-03-05"]["rows_in"] == 1 and st["2024-03-06"]["rows_in"] == 2
+    # the other partitions are the ones one fill of the good files writes
+    want = reference(inputs, tmp_path / "fill_good", *job)
+    assert tree(tmp_path / "bf") == want
+    dry = run(*args, "--dry-run", "--reprocess", "failed").stdout
+    assert "2024-03-06" in dry and "fail: " in dry
+    # fixed, the failed ones are redone and everything is one fill of all files
+    late.write_text(late.read_text().replace("abc", "0.75"))
+    run(*args, "--reprocess", "failed")
+    assert tree(tmp_path / "bf") == reference([tmp_path / "in"], tmp_path / "fill_all", *job)
+    assert {x["status"] for x in status(tmp_path / "s.db")["partitions"]} == {"COMPLETE"}

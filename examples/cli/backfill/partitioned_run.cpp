@@ -60,6 +60,9 @@ struct file_scan {
   std::vector<std::set<std::string>> key_words;
   std::string error;          // a cli_error's message (the file, row and column)
   bool spill_failed = false;  // the error is the spill's (a full disk), not the input's
+  // A file with bad cells whose rows can all still be placed in partitions: those
+  // partitions (and their rows), which cannot be computed without it.
+  std::optional<std::map<std::int64_t, std::size_t>> unreadable_partitions;
 };
 
 std::string format_of(const job_spec& o, const write_spec& w) {
@@ -82,7 +85,7 @@ std::vector<std::int64_t> input_scan::partitions() const {
 
 partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill,
                                  std::function<bool(std::int64_t)> wanted,
-                                 std::optional<sequence_ranges> ranges)
+                                 std::optional<sequence_ranges> ranges, bool tolerate_bad_files)
     : spec_(o),
       reading_(o.reading()),
       writing_(o.writing()),
@@ -149,6 +152,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
         }
       } catch (const cli_error& e) {
         s.error = e.what();
+        if (tolerate_bad_files) s.unreadable_partitions = partitions_of_rows(files[i]);
       } catch (const run_failure& e) {
         s.error = e.what();
         s.spill_failed = true;
@@ -164,15 +168,29 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
   for (std::thread& t : pool) t.join();
 
   // --- what the whole input says: the first bad file's error, or the union ------------------
-  for (const file_scan& s : scans) {
+  // A bad file whose rows can all be placed fails its partitions; any other stops the run.
+  std::vector<std::size_t> good;
+  for (std::size_t i = 0; i < scans.size(); ++i) {
+    const file_scan& s = scans[i];
     if (s.spill_failed) throw run_failure(s.error);
-    if (!s.error.empty()) throw cli_error(s.error);
+    if (s.error.empty()) {
+      good.push_back(i);
+      continue;
+    }
+    if (!s.unreadable_partitions) throw cli_error(s.error);
+    for (const auto& [p, rows] : *s.unreadable_partitions) {
+      scan_.failed.try_emplace(p, s.error);
+      scan_.partition_rows[p] += rows;
+    }
   }
+  if (good.empty()) throw cli_error(scans.front().error);
   std::vector<std::set<std::string>> words(o.keys.size());
   std::map<std::int64_t, std::pair<std::int64_t, std::set<std::int64_t>>> touched;
   for (std::size_t i = 0; i < scans.size(); ++i) {
     const file_scan& s = scans[i];
     scan_.files.push_back(s.summary);
+    spills_.push_back(s.spilled);  // (a bad file's is empty: never read)
+    if (!s.error.empty()) continue;
     for (const auto& [p, rows] : s.summary.partitions) scan_.partition_rows[p] += rows;
     for (const auto& [end, range] : s.touched) {
       auto& all = touched.try_emplace(end, INT64_MIN, std::set<std::int64_t>{}).first->second;
@@ -183,8 +201,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     for (std::size_t w = 0; w < s.rejected_by.size(); ++w) scan_.rejected_by[w] += s.rejected_by[w];
     for (std::size_t j = 0; j < words.size() && j < s.key_words.size(); ++j)
       words[j].insert(s.key_words[j].begin(), s.key_words[j].end());
-    spills_.push_back(s.spilled);
-    if (i == 0) {
+    if (i == good.front()) {
       scan_.value_names = s.value_names;
     } else {  // a column not numeric in some file is no value column (as in one run)
       std::erase_if(scan_.value_names, [&](const std::string& n) {
@@ -220,26 +237,54 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
   if (scan_.value_names.empty())
     throw flag_error("--values", "no column is numeric in every input file: nothing to fill");
   value_types_.clear();
+  const file_scan& first_good = scans[good.front()];
   for (const std::string& name : scan_.value_names) {
-    const auto& first = scans[0].value_names;
-    value_types_.push_back(scans[0].value_types[static_cast<std::size_t>(
+    const auto& first = first_good.value_names;
+    value_types_.push_back(first_good.value_types[static_cast<std::size_t>(
         std::find(first.begin(), first.end(), name) - first.begin())]);
   }
   for (std::size_t f = 0; f < scans.size(); ++f) {
     std::vector<std::size_t> columns;
+    if (!scans[f].error.empty()) {  // a bad file: no rows to read
+      value_column_.emplace_back(scan_.value_names.size(), 0);
+      continue;
+    }
     for (std::size_t c = 0; c < scan_.value_names.size(); ++c) {
       const auto& names = scans[f].value_names;
       const std::size_t at = static_cast<std::size_t>(
           std::find(names.begin(), names.end(), scan_.value_names[c]) - names.begin());
       if (scans[f].value_types[at] != value_types_[c])
         throw cli_error(files[f] + ", column '" + scan_.value_names[c] + "': holds " +
-                        tsfill::to_string(scans[f].value_types[at]) + " values, " + files[0] +
-                        " holds " + tsfill::to_string(value_types_[c]) + " values");
+                        tsfill::to_string(scans[f].value_types[at]) + " values, " +
+                        files[good.front()] + " holds " + tsfill::to_string(value_types_[c]) +
+                        " values");
       columns.push_back(at);
     }
     value_column_.push_back(std::move(columns));
   }
   plan_key_codes();
+}
+
+std::optional<std::map<std::int64_t, std::size_t>> partitioned_run::partitions_of_rows(
+    const std::string& file) const {
+  // Times only: no other cell is parsed (keep_time drops every row before), so a bad value
+  // cell does not stop this pass; a bad time or a broken record does.
+  read_spec times = reading_;
+  times.inputs = {file};
+  times.unique_columns.clear();
+  times.sequence_column.clear();
+  times.on_reject = {};
+  std::map<std::int64_t, std::size_t> rows;
+  times.keep_time = [&](std::int64_t ns) {
+    ++rows[partition_of(ns)];
+    return false;
+  };
+  try {
+    load_inputs(times);
+  } catch (const cli_error&) {
+    return std::nullopt;
+  }
+  return rows;
 }
 
 void partitioned_run::plan_key_codes() {

@@ -41,6 +41,8 @@ struct input_scan {
   std::map<std::int64_t, std::uint64_t> partition_rows;  // partition -> kept rows
   std::vector<std::uint64_t> rejected_by;                // per --where rule: the rows it dropped
   std::uint64_t rows_repeated = 0;  // --unique: earlier copies of records dropped
+  // Partitions that cannot be computed: a file with rows in them has bad cells (its error).
+  std::map<std::int64_t, std::string> failed;
   // With sequence ranges: per range (by the highest number in it) the partitions its rows
   // touch.
   std::map<std::int64_t, std::set<std::int64_t>> touched_by_range;
@@ -60,9 +62,13 @@ class partitioned_run {
     std::int64_t done = INT64_MIN;  // the highest number already processed
     std::int64_t size = 1;
   };
+  // With `tolerate_bad_files`, a file with bad cells whose rows can still be placed in
+  // partitions (its times read) fails just those partitions (input_scan::failed); without,
+  // or when its times cannot be read, it stops the scan.
   partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill = nullptr,
                   std::function<bool(std::int64_t)> wanted = {},
-                  std::optional<sequence_ranges> ranges = std::nullopt);
+                  std::optional<sequence_ranges> ranges = std::nullopt,
+                  bool tolerate_bad_files = false);
   partitioned_run(const partitioned_run&) = delete;  // the readers' callbacks point here
   partitioned_run& operator=(const partitioned_run&) = delete;
 
@@ -96,6 +102,8 @@ class partitioned_run {
   void keep_up_to(loaded_table& t, const spilled_file& s, int fd, std::size_t first,
                   std::size_t count, std::size_t base, std::int64_t up_to) const;
   void plan_key_codes();
+  std::optional<std::map<std::int64_t, std::size_t>> partitions_of_rows(
+      const std::string& file) const;
 
   // Per input file and key column: the file's key (code or integer) -> the global code.
   struct key_recode {

@@ -163,7 +163,8 @@ double rows_per_second(const std::map<std::int64_t, bf::partition_record>& recs)
 // --dry-run: each partition of the range, its input rows and what a run would do with it.
 int print_dry_run(const backfill_spec& b, const partitioned_run& run,
                   const std::map<std::int64_t, bf::partition_record>& recs,
-                  const std::vector<bf::batch>& batches) {
+                  const std::vector<bf::batch>& batches,
+                  const std::vector<bf::partition_record>& unreadable) {
   std::printf("backfill %s: %s -> %s\n", b.id.c_str(), b.state.c_str(), run.sink().root().c_str());
   std::printf("%-12s %12s  %s\n", "partition", "input rows", "action");
   std::uint64_t rows = 0;
@@ -184,8 +185,12 @@ int print_dry_run(const backfill_spec& b, const partitioned_run& run,
       std::printf("%-12s %12llu  %s\n", day_text(p).c_str(), static_cast<unsigned long long>(n),
                   what.c_str());
     }
+  for (const bf::partition_record& r : unreadable)
+    std::printf("%-12s %12llu  fail: %s\n", day_text(r.partition).c_str(),
+                static_cast<unsigned long long>(r.rows_in), r.error.c_str());
   for (const auto& [p, r] : recs) {
     if ((b.from && p < *b.from) || (b.to && p > *b.to)) continue;
+    if (run.scan().failed.count(p) != 0) continue;
     if (run.scan().partition_rows.count(p) == 0 || bf::recompute(r.status, b.reprocess)) continue;
     std::printf("%-12s %12llu  skip (%s%s)\n", day_text(p).c_str(),
                 static_cast<unsigned long long>(run.scan().partition_rows.at(p)),
@@ -319,10 +324,12 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
       for (const bf::backfill_record& r : store->backfills())
         if (r.id == b.id && r.checkpoint) ranges->done = *r.checkpoint;
   }
+  // A file with bad cells fails just its partitions (the rest go on), unless values carry
+  // across partitions or ranges recompute them: then it stops the run before any write.
   partitioned_run run(job, b.workers, spill.get(),
                       ranges ? std::function<bool(std::int64_t)>([](std::int64_t) { return true; })
                              : std::function<bool(std::int64_t)>(wanted),
-                      ranges);
+                      ranges, !ranges && !job.carry_in);
   made.path.clear();  // the scan passed: the output directory stays
   if (!b.dry_run) {
     std::vector<std::pair<std::string, std::uint64_t>> rules;
@@ -349,9 +356,21 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
       store->set_checkpoint(b.id, std::nullopt);
   } else {
     selected = bf::select_partitions(available, b.from, b.to, recs, b.reprocess);
+    std::erase_if(selected, [&](std::int64_t p) { return run.scan().failed.count(p) != 0; });
     batches = bf::make_batches(available, selected, b.chunk_days, run.carries_in());
   }
-  if (b.dry_run) return print_dry_run(b, run, recs, batches);
+  // The partitions a bad file fails, recorded with its error (those the run would compute).
+  std::vector<bf::partition_record> unreadable;
+  for (const auto& [p, error] : run.scan().failed) {
+    if (!wanted(p)) continue;
+    bf::partition_record r;
+    r.partition = p;
+    r.status = bf::partition_status::failed;
+    r.rows_in = run.scan().partition_rows.at(p);
+    r.error = error;
+    unreadable.push_back(r);
+  }
+  if (b.dry_run) return print_dry_run(b, run, recs, batches, unreadable);
 
   if (selected.empty() && ranges) {
     std::fprintf(
@@ -360,7 +379,7 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     store->finish_run(b.id, "done", bf::wall_clock_ms());
     return 0;
   }
-  if (selected.empty()) {
+  if (selected.empty() && unreadable.empty()) {
     std::fprintf(stderr,
                  "tsfill: backfill %s: nothing to compute: %zu partitions in range, none "
                  "PENDING (--reprocess failed|all computes FAILED or COMPLETE ones again)\n",
@@ -372,7 +391,7 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     store->finish_run(b.id, "done", bf::wall_clock_ms());
     return 0;
   }
-  reporter report(b, selected.size(), job.progress);
+  reporter report(b, selected.size() + unreadable.size(), job.progress);
   bf::engine_options opt;
   opt.workers = b.workers;
   opt.retries = b.retries;
@@ -386,8 +405,17 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   };
   bf::run_summary s;
   try {
+    for (bf::partition_record& r : unreadable) {  // failed before they could start
+      store->set_pending(b.id, {r.partition});
+      store->mark_running(b.id, r.partition, bf::wall_clock_ms());
+      r.attempts = recs.count(r.partition) ? recs.at(r.partition).attempts + 1 : 1;
+      r.finished_ms = bf::wall_clock_ms();
+      store->mark_done(b.id, r);
+      report.partition(r);
+    }
     s = bf::run(
         *store, b.id, batches, [&](const bf::batch& batch) { return run.compute(batch); }, opt);
+    s.failed += unreadable.size();
     store->finish_run(b.id, s.outcome(), bf::wall_clock_ms());
   } catch (const bf::store_error& e) {
     throw run_failure(std::string("progress store failed: ") + e.what());
