@@ -10,15 +10,15 @@
 // several partitions is first split into single partitions, so one bad partition fails
 // alone and the rest go on. With `in_order` (carry-in: each batch needs the previous
 // one's carry-out, or sequence ranges) batches run one after another and a final failure
-// stops the run, the rest left PENDING; a batch's checkpoint (a sequence range's end) is
-// recorded once all of its partitions are COMPLETE. A time budget stops starting new batches; their partitions stay
-// PENDING for the next run. The store is only touched under one mutex, so it need not be
-// thread-safe; an error of the store itself ends the run (rethrown).
+// stops the run, the rest left PENDING; a batch's checkpoint (the highest sequence number
+// of its range) is recorded once all of its partitions are COMPLETE. A time budget stops
+// starting new batches; their partitions stay PENDING for the next run. The store is only
+// touched under one mutex, so it need not be thread-safe; an error of the store itself ends
+// the run (rethrown).
 #pragma once
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
