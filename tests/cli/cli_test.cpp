@@ -432,7 +432,8 @@ TEST(loaded_rows, keep_rows_equals_filtering_row_by_row) {
     EXPECT_EQ(out, t.rows());
     std::size_t nulls = 0;
     for (std::size_t i = 0; i < t.rows(); ++i)
-      nulls += ((static_cast<unsigned>(t.values[0].validity[i / 8]) >> (i % 8)) & 1U) == 0 ? 1U : 0U;
+      nulls +=
+          ((static_cast<unsigned>(t.values[0].validity[i / 8]) >> (i % 8)) & 1U) == 0 ? 1U : 0U;
     EXPECT_EQ(t.values[0].nulls, nulls);
     // The second file starts after the kept rows of the first.
     std::size_t kept_first_file = 0;
