@@ -356,6 +356,8 @@ def damaged(tmp_path, how):
             rows[gap][vol] = "0.5"
         elif how == "filled over a value":
             rows[observed][vol_bf] = "0.999"
+        elif how == "truncated file":
+            rows = rows[:3] + [rows[3][:2]]  # a ragged last record, as a cut-off write leaves
         elif how == "carried across":
             first_of_key = next(i for i, r in enumerate(rows) if r[vol] == "" and r[vol_bf] == "")
             rows[first_of_key][vol_bf] = "0.5"
@@ -364,6 +366,7 @@ def damaged(tmp_path, how):
 
 
 @pytest.mark.parametrize("how,check", [("missing partition", "partition"), ("extra partition", "partition"),
+                                       ("truncated file", "rows"),
                                        ("changed value", "observed"), ("dropped row", "rows"),
                                        ("added value", "observed"), ("filled over a value", "filled"),
                                        ("carried across", "carried")])

@@ -166,7 +166,13 @@ class validator {
                                                std::to_string(rep.source_rows) + " rows for it)"});
       return rep;
     }
-    const loaded_table target = read_target(*files);
+    loaded_table target;
+    try {
+      target = read_target(*files);
+    } catch (const cli_error& e) {  // a damaged target file is this partition's failure
+      rep.failures.push_back({"rows", std::string("cannot read the target: ") + e.what()});
+      return rep;
+    }
     rep.target_rows = target.rows();
     compare(ev, target, rep);
     return rep;
