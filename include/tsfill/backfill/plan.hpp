@@ -7,7 +7,8 @@
 // them into batches of at most `chunk` partitions, each read and computed at once (memory
 // bounded by the batch). With carry-in, values flow from partition to partition, so the
 // batches run in order and also cover the partitions before and between the selected ones
-// (computed for their carry-out only, not written).
+// (computed for their carry-out only, not written). make_sequence_batches() plans sequence
+// ranges instead: per range of an increasing id, the partitions its rows touch.
 #pragma once
 
 #include <algorithm>
