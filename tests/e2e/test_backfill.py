@@ -688,3 +688,26 @@ def test_a_file_with_a_bad_cell_fails_only_its_partitions(tmp_path):
     run(*args, "--reprocess", "failed")
     assert tree(tmp_path / "bf") == reference([tmp_path / "in"], tmp_path / "fill_all", *job)
     assert {x["status"] for x in status(tmp_path / "s.db")["partitions"]} == {"COMPLETE"}
+
+
+@pytest.mark.parametrize("out_format", ["csv", "parquet"])
+def test_backfill_of_parquet_input_equals_fill(tmp_path, out_format):
+    """Parquet in (string, integer and dictionary keys, float values with nulls, timestamps),
+    CSV or Parquet out: the same bytes as fill."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    inputs = make_input(tmp_path / "csv", days=5, files=3, seed=71)
+    (tmp_path / "pq").mkdir()
+    for i, p in enumerate(inputs):
+        t = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+            column_types={"ticker": pa.string(), "tenor": pa.int64(), "vol": pa.float64(), "size": pa.float64()}))
+        if i == 1:  # one file with a dictionary-encoded key column
+            t = t.set_column(1, "ticker", t.column("ticker").dictionary_encode())
+        pq.write_table(t, tmp_path / "pq" / f"{i}.parquet")
+    job = [*JOB, "--format", out_format]
+    want = reference([tmp_path / "pq"], tmp_path / "fill", *job)
+    run("backfill", tmp_path / "pq", "-o", tmp_path / "bf", "--state", tmp_path / "s.db", *job,
+        "--chunk-days", 2, "--workers", 2)
+    assert tree(tmp_path / "bf") == want
+    assert validate([tmp_path / "pq"], tmp_path / "bf", *JOB).returncode == 0
