@@ -189,7 +189,7 @@ output_target output_target_of(const write_spec& o) {
   } else {
     t.format = o.default_format.empty() ? "csv" : o.default_format;  // a directory: like the input
   }
-  while (t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
+  t.path = without_trailing_slash(t.path);
   if (fs::exists(t.path) && !o.overwrite)
     throw flag_error("--output", t.path + " exists; pass --overwrite to replace it");
   if (t.format == "parquet" && !parquet_supported())

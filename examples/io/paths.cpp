@@ -23,6 +23,11 @@ bool has_glob(const std::string& pattern) {
   return pattern.find_first_of("*?[") != std::string::npos;
 }
 
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
 std::vector<std::string> discover_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const std::string& input : inputs) {

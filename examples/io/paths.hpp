@@ -10,6 +10,9 @@ namespace tsfill_io {
 // `path` ends in `ext` (".csv") after at least one other character.
 bool has_extension(const std::string& path, const std::string& ext);
 
+// `path` without trailing slashes ("out/" -> "out"; "/" stays).
+std::string without_trailing_slash(std::string path);
+
 // fnmatch-style glob match ('*', '?', '[...]').
 bool glob_match(const std::string& pattern, const std::string& name);
 bool has_glob(const std::string& pattern);

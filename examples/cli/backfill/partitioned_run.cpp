@@ -70,11 +70,6 @@ std::string format_of(const job_spec& o, const write_spec& w) {
   return w.default_format.empty() ? "csv" : w.default_format;  // the input's
 }
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 }  // namespace
 
 std::vector<std::int64_t> input_scan::partitions() const {

@@ -144,11 +144,6 @@ std::string day_text(std::int64_t p) {
   return format_date(p);
 }
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 double rows_per_second(const std::map<std::int64_t, bf::partition_record>& recs) {
   std::uint64_t rows = 0;
   std::int64_t ms = 0;

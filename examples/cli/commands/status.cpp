@@ -10,6 +10,7 @@
 #include <tsfill/backfill.hpp>
 
 #include "../app/flags.hpp"
+#include "../json.hpp"
 #include "commands.hpp"
 #include "timefmt.hpp"
 
@@ -17,39 +18,6 @@ namespace tsfill_cli {
 namespace {
 
 namespace bf = tsfill::backfill;
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string time_text(std::int64_t ms) {
   if (ms == 0) return "";

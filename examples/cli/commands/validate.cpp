@@ -28,6 +28,7 @@
 #include "../app/flags.hpp"
 #include "../app/job_spec.hpp"
 #include "../backfill/partitioned_run.hpp"
+#include "../json.hpp"
 #include "commands.hpp"
 #include "paths.hpp"
 #include "timefmt.hpp"
@@ -351,24 +352,6 @@ class validator {
   partitioned_run& run_;
   std::vector<std::size_t> by_;
 };
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out + "\"";
-}
 
 int run_validate(const job_spec& job, const validate_spec& v) {
   const spill_dir spill(std::filesystem::temp_directory_path().string());
