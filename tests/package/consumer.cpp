@@ -11,6 +11,12 @@
 #ifdef TSFILL_CONSUMER_CALENDAR
 #include <tsfill/calendar.hpp>
 #endif
+#ifdef TSFILL_CONSUMER_BACKFILL
+#include <cstdio>
+#include <string>
+
+#include <tsfill/backfill.hpp>
+#endif
 
 int main() {
   using namespace std::chrono_literals;
@@ -29,6 +35,26 @@ int main() {
   if (!tsfill::calendar::trading_calendar::nyse().session(
           std::chrono::sys_days{std::chrono::days{19'724}}))
     return 1;  // 2024-01-02 is a session
+#endif
+#ifdef TSFILL_CONSUMER_BACKFILL
+  {  // the planner and engine over a real SQLite store (links SQLite through the target)
+    namespace bf = tsfill::backfill;
+    const std::string db = "consumer-state.db";
+    std::remove(db.c_str());
+    bf::sqlite_store store(db);
+    store.open_backfill("x", "job", 1);
+    const auto batches = bf::make_batches({1, 2, 3}, {1, 2, 3}, 2, false);
+    const auto s = bf::run(
+        store, "x", batches,
+        [](const bf::batch& b) {
+          std::vector<bf::partition_result> out;
+          for (const std::int64_t p : b.targets) out.push_back({p, 1, 1, "c"});
+          return out;
+        },
+        bf::engine_options{});
+    if (s.complete != 3 || store.partitions("x").at(2).status != bf::partition_status::complete)
+      return 1;
+  }
 #endif
   return gold.rows() == 3 && gold.value(0).filled<double>()[1] == 0.25 ? 0 : 1;
 }
