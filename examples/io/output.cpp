@@ -22,19 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void append_quoted(std::string& out, std::string_view s, char delim) {
-  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : s) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-}
-
 template <class T>
 void append_number(std::string& out, T v) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -164,6 +151,19 @@ void write_csv_file(const std::string& path, const write_spec& o, const output_l
 
 }  // namespace
 
+void append_csv_field(std::string& out, std::string_view s, char delim) {
+  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : s) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+}
+
 void write_segments(const std::string& path, const std::string& format, const write_spec& o,
                     const output_layout& l, const loaded_table& t, const tsfill::result& r,
                     std::size_t first, std::size_t last) {
@@ -240,7 +240,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
   if (header) {
     for (std::size_t c = 0; c < l.names.size(); ++c) {
       if (c) out.push_back(d);
-      append_quoted(out, l.names[c], d);
+      append_csv_field(out, l.names[c], d);
     }
     out.push_back('\n');
   }
@@ -262,7 +262,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
     for (std::size_t j = 0; j < t.keys.size(); ++j) {
       const std::int64_t v = r.distinct_keys(j)[s.key];
       if (t.keys[j].is_string)
-        append_quoted(prefix, t.keys[j].words[static_cast<std::size_t>(v)], d);
+        append_csv_field(prefix, t.keys[j].words[static_cast<std::size_t>(v)], d);
       else
         append_number(prefix, v);
       prefix.push_back(d);

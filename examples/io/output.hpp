@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <tsfill/tsfill.hpp>
 
@@ -45,6 +46,10 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
 void write_segments(const std::string& path, const std::string& format, const write_spec& o,
                     const output_layout& layout, const loaded_table& t, const tsfill::result& r,
                     std::size_t first_segment, std::size_t last_segment);
+
+// One CSV field: as is, or quoted (with "" for ") when it holds the delimiter, a quote or a
+// line break.
+void append_csv_field(std::string& out, std::string_view s, char delim);
 
 // CSV text of the rows of segments [first, last), header first.
 void append_csv(std::string& out, const write_spec& o, const output_layout& layout,

@@ -9,38 +9,23 @@
 #include <unistd.h>
 
 #include "cli_error.hpp"
+#include "output.hpp"
 
 namespace tsfill_io {
-namespace {
-
-void append_field(std::string& out, std::string_view s, char delim) {
-  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : s) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-}
-
-}  // namespace
 
 std::string rejected_row_text(const rejected_row& r, const std::vector<std::string>& columns,
                               char delimiter) {
   std::string line;
-  append_field(line, r.file, delimiter);
+  append_csv_field(line, r.file, delimiter);
   line.push_back(delimiter);
   line += std::to_string(r.row);
   line.push_back(delimiter);
-  append_field(line, r.rule, delimiter);
+  append_csv_field(line, r.rule, delimiter);
   for (const std::string& c : columns) {
     line.push_back(delimiter);
     const auto it = std::find(r.header.begin(), r.header.end(), c);
     if (it != r.header.end())
-      append_field(line, r.cells[static_cast<std::size_t>(it - r.header.begin())], delimiter);
+      append_csv_field(line, r.cells[static_cast<std::size_t>(it - r.header.begin())], delimiter);
   }
   line.push_back('\n');
   return line;
@@ -82,7 +67,7 @@ void rejects_file::write(const std::string& text) {
     }
     for (const std::string& c : columns_) {
       h.push_back(delimiter_);
-      append_field(h, c, delimiter_);
+      append_csv_field(h, c, delimiter_);
     }
     h.push_back('\n');
     header_written_ = true;
