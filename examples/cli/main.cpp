@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   add_plot_command(app, run);
 #ifdef TSFILL_CLI_HAVE_BACKFILL
   add_backfill_command(app, run);
+  add_ingest_command(app, run);
   add_validate_command(app, run);
   add_status_command(app, run);
 #endif

@@ -520,3 +520,158 @@ TEST(BackfillEngine, ACheckpointIsRecordedOnlyWhenItsRangeIsDone) {
   EXPECT_EQ(store.backfills()[0].checkpoint, 10);
   EXPECT_EQ(job.calls.count(1) ? job.calls.at(1) : 0, 1);  // partition 1 computed for range 10 only
 }
+
+// --- file tracking (incremental ingestion) --------------------------------------------------
+
+TEST(FileTracking, DiffFindsNewMovedAndGoneFiles) {
+  std::map<std::string, bf::tracked_file> tracked;
+  for (const char* p : {"a.csv", "b.csv", "c.csv"}) {
+    tracked[p].path = p;
+    tracked[p].size = 10;
+    tracked[p].mtime_ns = 100;
+  }
+  const std::vector<bf::observed_file> listing = {
+      {"d.csv", 1, 1}, {"b.csv", 10, 101}, {"a.csv", 10, 100}};  // c.csv is gone
+  const bf::file_diff d = bf::diff_files(tracked, listing, true);
+  ASSERT_EQ(d.added.size(), 1U);
+  EXPECT_EQ(d.added[0].path, "d.csv");
+  ASSERT_EQ(d.candidates.size(), 1U);
+  EXPECT_EQ(d.candidates[0].path, "b.csv");
+  EXPECT_EQ(d.gone, std::vector<std::string>{"c.csv"});
+  EXPECT_EQ(d.unchanged, 1U);
+  // A narrowed listing (--pattern, --modified-*) says nothing of files it does not list.
+  EXPECT_TRUE(bf::diff_files(tracked, listing, false).gone.empty());
+}
+
+TEST(FileTracking, RoundsPlanExactlyThePartitionsChangesTouchOnRandomHistories) {
+  // The model: each file's partitions; a round changes some files. The plan must recompute
+  // exactly the partitions a change touches (old or new rows, or left over), read exactly
+  // the readable files with rows there, and track what the files now are.
+  std::mt19937 rng(20261128);
+  for (int c = 0; c < 2000; ++c) {
+    std::map<std::string, bf::tracked_file> tracked;
+    const int files = static_cast<int>(rng() % 7);
+    auto some_partitions = [&] {
+      std::map<std::int64_t, std::uint64_t> m;
+      const int n = static_cast<int>(rng() % 4);
+      for (int i = 0; i < n; ++i) m[static_cast<std::int64_t>(rng() % 10)] += 1 + rng() % 5;
+      return m;
+    };
+    for (int f = 0; f < files; ++f) {
+      bf::tracked_file t;
+      t.path = "f" + std::to_string(f);
+      t.failed = rng() % 5 == 0;
+      if (!t.failed) t.partitions = some_partitions();
+      tracked[t.path] = t;
+    }
+    std::vector<bf::read_file> changed;
+    std::vector<bf::observed_file> touched;
+    std::vector<std::string> gone;
+    std::set<std::int64_t> expect;
+    for (const auto& [path, t] : tracked) {
+      const auto what = rng() % 5;  // 0 keep, 1 change, 2 touch, 3 gone, 4 break
+      if (what == 0) continue;
+      if (what == 2) {
+        touched.push_back({path, t.size, t.mtime_ns + 1});
+        continue;
+      }
+      for (const auto& [p, n] : t.partitions) expect.insert(p);
+      if (what == 3) {
+        gone.push_back(path);
+        continue;
+      }
+      bf::read_file r;
+      r.file = {path, 5, 7};
+      if (what == 4)
+        r.error = path + ", row 1 (line 2), column 'v': bad";
+      else
+        r.partitions = some_partitions();
+      for (const auto& [p, n] : r.partitions) expect.insert(p);
+      changed.push_back(r);
+    }
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n) {  // new files
+      bf::read_file r;
+      r.file = {"n" + std::to_string(n), 1, 1};
+      r.partitions = some_partitions();
+      for (const auto& [p, k] : r.partitions) expect.insert(p);
+      changed.push_back(r);
+    }
+    std::set<std::int64_t> left_over;
+    if (rng() % 4 == 0) left_over.insert(static_cast<std::int64_t>(rng() % 10));
+    expect.insert(left_over.begin(), left_over.end());
+    const bf::round_plan plan =
+        bf::plan_round(tracked, changed, touched, gone, left_over, false, 1000);
+    ASSERT_EQ(plan.partitions, expect) << "case " << c;
+    std::vector<std::string> read;
+    for (const auto& [path, t] : plan.after) {
+      bool rows_there = false;
+      for (const auto& [p, n] : t.partitions) rows_there |= expect.count(p) != 0;
+      if (!t.failed && rows_there) read.push_back(path);
+    }
+    ASSERT_EQ(plan.read, read) << "case " << c;
+    for (const std::string& g : gone) ASSERT_EQ(plan.after.count(g), 0U) << "case " << c;
+    for (const bf::read_file& r : changed) {
+      const bf::tracked_file& t = plan.after.at(r.file.path);
+      ASSERT_EQ(t.failed, r.error.has_value()) << "case " << c;
+      ASSERT_EQ(t.partitions, r.partitions) << "case " << c;  // a failed file: none
+      ASSERT_EQ(t.processed_ms, 1000) << "case " << c;
+    }
+    for (const bf::observed_file& f : touched) {
+      ASSERT_EQ(plan.after.at(f.path).mtime_ns, f.mtime_ns) << "case " << c;
+      ASSERT_EQ(plan.after.at(f.path).partitions, tracked.at(f.path).partitions) << "case " << c;
+    }
+    // `everything`: every partition a readable file has, whatever changed.
+    const bf::round_plan all =
+        bf::plan_round(tracked, changed, touched, gone, left_over, true, 1000);
+    std::set<std::int64_t> every = expect;
+    for (const auto& [path, t] : plan.after)
+      for (const auto& [p, n] : t.partitions) every.insert(p);
+    ASSERT_EQ(all.partitions, every) << "case " << c;
+  }
+}
+
+TEST(FileTracking, KeyKindsAreDecidedByAllReadableFiles) {
+  std::map<std::string, bf::tracked_file> files;
+  files["a"].key_kinds = "i-";
+  files["b"].key_kinds = "ii";
+  EXPECT_EQ(bf::dataset_key_kinds(files), "ii");
+  files["c"].key_kinds = "si";
+  files["c"].failed = true;  // a failed file has no say
+  EXPECT_EQ(bf::dataset_key_kinds(files), "ii");
+  files["c"].failed = false;
+  EXPECT_EQ(bf::dataset_key_kinds(files), "si");
+  EXPECT_EQ(bf::dataset_key_kinds({}), "");
+}
+
+TEST(FileTracking, SqliteKeepsFilesPartitionsAndTheDatasetSchema) {
+  temp_dir dir;
+  const std::string db = (dir.path / "state.db").string();
+  std::map<std::string, bf::tracked_file> files;
+  files["x/a.csv"] =
+      bf::tracked_file{"x/a.csv", 120, 1'700'000'000'123'456'789, "x64:01", false, "", 7, "si",
+                       5,         6,   {{19783, 3}, {19784, 4}}};
+  files["b.csv"] = bf::tracked_file{
+      "b.csv", 9, 1, "x64:02", true, "b.csv, row 1 (line 2), column 'v': bad", 0, "", 5, 6, {}};
+  const bf::dataset_schema schema{{"vol", "size"}, "si"};
+  {
+    bf::sqlite_store s(db);
+    s.open_backfill("in", "job", 1);
+    s.save_files("in", files, {"x/a.csv", "b.csv"});
+    s.set_dataset("in", schema);
+    s.set_pending("in", {19783, 19784});
+    s.remove_partitions("in", {19783});
+  }
+  {
+    bf::sqlite_store s(db, bf::sqlite_store::access::read);
+    EXPECT_EQ(s.tracked_files("in"), files);
+    EXPECT_TRUE(s.tracked_files("other").empty());
+    EXPECT_EQ(s.dataset("in"), schema);
+    EXPECT_FALSE(s.dataset("other").has_value());
+    EXPECT_EQ(s.partitions("in").size(), 1U);
+  }
+  bf::sqlite_store s(db);
+  files.erase("b.csv");  // gone: forgotten
+  files["x/a.csv"].partitions = {{19790, 1}};
+  s.save_files("in", files, {"x/a.csv", "b.csv"});
+  EXPECT_EQ(s.tracked_files("in"), files);
+}

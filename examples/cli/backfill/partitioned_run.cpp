@@ -80,7 +80,8 @@ std::vector<std::int64_t> input_scan::partitions() const {
 
 partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill,
                                  std::function<bool(std::int64_t)> wanted,
-                                 std::optional<sequence_ranges> ranges, bool tolerate_bad_files)
+                                 std::optional<sequence_ranges> ranges, bad_file on_bad_file,
+                                 const tsfill::backfill::dataset_schema* schema)
     : spec_(o),
       reading_(o.reading()),
       writing_(o.writing()),
@@ -147,7 +148,8 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
         }
       } catch (const cli_error& e) {
         s.error = e.what();
-        if (tolerate_bad_files) s.unreadable_partitions = partitions_of_rows(files[i]);
+        if (on_bad_file == bad_file::fail_partitions)
+          s.unreadable_partitions = partitions_of_rows(files[i]);
       } catch (const run_failure& e) {
         s.error = e.what();
         s.spill_failed = true;
@@ -168,15 +170,27 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
   for (std::size_t i = 0; i < scans.size(); ++i) {
     const file_scan& s = scans[i];
     if (s.spill_failed) throw run_failure(s.error);
+    scan_.file_errors.push_back(s.error);
+    scan_.file_value_names.push_back(s.value_names);
+    std::string kinds;
+    for (const std::set<std::string>& w : s.key_words)
+      kinds += w.empty() ? '-' : all_integers(w) ? 'i' : 's';
+    scan_.file_key_kinds.push_back(kinds);
     if (s.error.empty()) {
       good.push_back(i);
       continue;
     }
+    if (on_bad_file == bad_file::skip) continue;
     if (!s.unreadable_partitions) throw cli_error(s.error);
     for (const auto& [p, rows] : *s.unreadable_partitions) {
       scan_.failed.try_emplace(p, s.error);
       scan_.partition_rows[p] += rows;
     }
+  }
+  if (good.empty() && on_bad_file == bad_file::skip) {  // nothing readable: nothing to compute
+    scan_.files.resize(scans.size());
+    for (std::size_t i = 0; i < scans.size(); ++i) scan_.files[i].path = files[i];
+    return;
   }
   if (good.empty()) throw cli_error(scans.front().error);
   std::vector<std::set<std::string>> words(o.keys.size());
@@ -225,19 +239,26 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
   // Each range by the highest number in it: what its batches read up to, and what the store
   // records as done (a range's end may lie beyond the numbers seen so far).
   for (auto& [end, range] : touched) scan_.touched_by_range[range.first] = std::move(range.second);
-  for (const std::set<std::string>& w : words) {
-    scan_.key_is_string.push_back(!all_integers(w));
-    scan_.key_words.emplace_back(w.begin(), w.end());
+  for (std::size_t j = 0; j < words.size(); ++j) {
+    const bool fixed = schema && j < schema->key_kinds.size() && schema->key_kinds[j] != '-';
+    scan_.key_is_string.push_back(fixed ? schema->key_kinds[j] == 's' : !all_integers(words[j]));
+    scan_.key_words.emplace_back(words[j].begin(), words[j].end());
   }
+  if (schema) scan_.value_names = schema->value_names;
   if (scan_.value_names.empty())
     throw flag_error("--values", "no column is numeric in every input file: nothing to fill");
   value_types_.clear();
-  const file_scan& first_good = scans[good.front()];
-  for (const std::string& name : scan_.value_names) {
-    const auto& first = first_good.value_names;
-    value_types_.push_back(first_good.value_types[static_cast<std::size_t>(
-        std::find(first.begin(), first.end(), name) - first.begin())]);
-  }
+  // Where each value column is in a file (with a schema, a file may lack one).
+  auto column_in = [&](std::size_t f, const std::string& name) {
+    const auto& names = scans[f].value_names;
+    const auto at = std::find(names.begin(), names.end(), name);
+    if (at == names.end())
+      throw cli_error(files[f] + ": has no numeric column '" + name +
+                      "' (a value column of the dataset)");
+    return static_cast<std::size_t>(at - names.begin());
+  };
+  for (const std::string& name : scan_.value_names)
+    value_types_.push_back(scans[good.front()].value_types[column_in(good.front(), name)]);
   for (std::size_t f = 0; f < scans.size(); ++f) {
     std::vector<std::size_t> columns;
     if (!scans[f].error.empty()) {  // a bad file: no rows to read
@@ -245,9 +266,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
       continue;
     }
     for (std::size_t c = 0; c < scan_.value_names.size(); ++c) {
-      const auto& names = scans[f].value_names;
-      const std::size_t at = static_cast<std::size_t>(
-          std::find(names.begin(), names.end(), scan_.value_names[c]) - names.begin());
+      const std::size_t at = column_in(f, scan_.value_names[c]);
       if (scans[f].value_types[at] != value_types_[c])
         throw cli_error(files[f] + ", column '" + scan_.value_names[c] + "': holds " +
                         tsfill::to_string(scans[f].value_types[at]) + " values, " +

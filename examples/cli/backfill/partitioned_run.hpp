@@ -46,6 +46,11 @@ struct input_scan {
   // With sequence ranges: per range (by the highest number in it) the partitions its rows
   // touch.
   std::map<std::int64_t, std::set<std::int64_t>> touched_by_range;
+  // Per file (as `files`): the error that left it out (bad_file::skip; empty: read), the
+  // columns numeric in it, and per key column 'i' (every word an integer), 's' or '-' (none).
+  std::vector<std::string> file_errors;
+  std::vector<std::vector<std::string>> file_value_names;
+  std::vector<std::string> file_key_kinds;
 
   std::vector<std::int64_t> partitions() const;  // sorted
 };
@@ -62,13 +67,18 @@ class partitioned_run {
     std::int64_t done = INT64_MIN;  // the highest number already processed
     std::int64_t size = 1;
   };
-  // With `tolerate_bad_files`, a file with bad cells whose rows can still be placed in
-  // partitions (its times read) fails just those partitions (input_scan::failed); without,
-  // or when its times cannot be read, it stops the scan.
+  // What a bad file (a cli_error reading it) does. stop: stops the scan. fail_partitions: a
+  // file whose rows can still be placed in partitions (its times read) fails just those
+  // partitions (input_scan::failed); any other stops the scan. skip: the file is left out,
+  // its error kept in input_scan::file_errors.
+  enum class bad_file { stop, fail_partitions, skip };
+  // With `schema`, the value columns and the key kinds are the dataset's (what it was first
+  // written with), not what these files alone say.
   partitioned_run(const job_spec& o, unsigned workers, const spill_dir* spill = nullptr,
                   std::function<bool(std::int64_t)> wanted = {},
                   std::optional<sequence_ranges> ranges = std::nullopt,
-                  bool tolerate_bad_files = false);
+                  bad_file on_bad_file = bad_file::stop,
+                  const tsfill::backfill::dataset_schema* schema = nullptr);
   partitioned_run(const partitioned_run&) = delete;  // the readers' callbacks point here
   partitioned_run& operator=(const partitioned_run&) = delete;
 

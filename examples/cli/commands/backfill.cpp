@@ -324,7 +324,9 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
   partitioned_run run(job, b.workers, spill.get(),
                       ranges ? std::function<bool(std::int64_t)>([](std::int64_t) { return true; })
                              : std::function<bool(std::int64_t)>(wanted),
-                      ranges, !ranges && !job.carry_in);
+                      ranges,
+                      !ranges && !job.carry_in ? partitioned_run::bad_file::fail_partitions
+                                               : partitioned_run::bad_file::stop);
   made.path.clear();  // the scan passed: the output directory stays
   if (!b.dry_run) {
     std::vector<std::pair<std::string, std::uint64_t>> rules;

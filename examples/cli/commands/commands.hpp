@@ -18,6 +18,7 @@ using command_run = std::function<int()>;
 void add_fill_command(CLI::App& app, command_run& run);
 void add_plot_command(CLI::App& app, command_run& run);
 void add_backfill_command(CLI::App& app, command_run& run);  // needs tsfill::backfill
+void add_ingest_command(CLI::App& app, command_run& run);    // needs tsfill::backfill
 void add_status_command(CLI::App& app, command_run& run);    // needs tsfill::backfill
 void add_validate_command(CLI::App& app, command_run& run);  // needs tsfill::backfill
 

@@ -45,6 +45,14 @@ int run_status(const status_spec& o) {
   std::string json_b, json_p;
   for (const bf::backfill_record& b : backfills) {
     const auto recs = store->partitions(b.id);
+    std::map<std::string, bf::tracked_file> files;  // (tsfill ingest's)
+    try {
+      files = store->tracked_files(b.id);
+    } catch (const bf::store_error&) {  // a store no ingest ran on yet has no files table
+    }
+    std::vector<const bf::tracked_file*> failed_files;
+    for (const auto& [path, f] : files)
+      if (f.failed) failed_files.push_back(&f);
     std::map<std::string, std::size_t> counts{
         {"PENDING", 0}, {"RUNNING", 0}, {"COMPLETE", 0}, {"FAILED", 0}};
     std::uint64_t rows = 0;
@@ -78,7 +86,16 @@ int run_status(const status_spec& o) {
       for (std::size_t w = 0; w < b.rules.size(); ++w)
         json_b += (w ? ", " : "") + std::string("{\"rule\": ") + json_string(b.rules[w].first) +
                   ", \"rows\": " + std::to_string(b.rules[w].second) + "}";
-      json_b += "]}";
+      json_b += "]";
+      if (!files.empty()) {
+        json_b += ", \"files\": {\"tracked\": " + std::to_string(files.size()) + ", \"failed\": [";
+        for (std::size_t i = 0; i < failed_files.size(); ++i)
+          json_b += (i ? ", " : "") + std::string("{\"path\": ") +
+                    json_string(failed_files[i]->path) +
+                    ", \"error\": " + json_string(failed_files[i]->error) + "}";
+        json_b += "]}";
+      }
+      json_b += "}";
       for (const auto& [p, r] : recs) {
         if (!json_p.empty()) json_p += ",";
         json_p += "\n    {\"id\": " + json_string(b.id) +
@@ -115,6 +132,10 @@ int run_status(const status_spec& o) {
       if (r.status == bf::partition_status::failed)
         std::printf("  FAILED %s after %d attempt%s: %s\n", format_date(p).c_str(), r.attempts,
                     r.attempts == 1 ? "" : "s", r.error.c_str());
+    if (!files.empty())
+      std::printf("  files: %zu tracked, %zu FAILED\n", files.size(), failed_files.size());
+    for (const bf::tracked_file* f : failed_files)
+      std::printf("  FAILED file %s: %s\n", f->path.c_str(), f->error.c_str());
   }
   if (o.json)
     std::printf("{\n  \"backfills\": [%s\n  ],\n  \"partitions\": [%s\n  ]\n}\n", json_b.c_str(),

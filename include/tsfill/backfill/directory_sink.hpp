@@ -176,6 +176,23 @@ class directory_sink {
     return w;
   }
 
+  // Removes partition `partition_dir` (no rows are left for it): renamed to a hidden name
+  // first, so readers see it whole or not at all, then deleted. Nothing there: nothing done.
+  void remove(const std::string& partition_dir) const {
+    namespace fs = std::filesystem;
+    const std::string dir = root_ + "/" + partition_dir;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    const std::size_t slash = dir.rfind('/');
+    const std::string parent = dir.substr(0, slash);
+    const std::string hidden = parent + "/." + dir.substr(slash + 1) + staged_marker + "-" +
+                               std::to_string(::getpid()) + "-removed";
+    rename_or_throw(dir, hidden);
+    sync_path(parent);
+    fs::remove_all(hidden, ec);
+    if (ec) throw sink_error(hidden + ": cannot remove: " + ec.message());
+  }
+
  private:
   struct cleanup {
     std::string path;

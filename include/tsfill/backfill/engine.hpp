@@ -56,6 +56,9 @@ struct engine_options {
   std::uint64_t jitter_seed = 0;           // each delay is scaled by a factor in [0.5, 1.5)
   std::optional<std::chrono::steady_clock::duration> time_budget;  // start nothing after it
   bool in_order = false;  // batches one after another; a final failure stops the run
+  // Asked before each batch starts: true starts nothing more (e.g. after SIGTERM); the
+  // batches running finish and are recorded, the rest stay PENDING.
+  std::function<bool()> stop_requested;
   // Called (serialized) after each partition is recorded COMPLETE or FAILED, and before a
   // retry (attempt = the one that failed).
   std::function<void(const partition_record&)> on_partition;
@@ -68,6 +71,7 @@ struct run_summary {
   std::size_t complete = 0, failed = 0, pending = 0;  // targets, after the run
   std::uint64_t rows_in = 0, rows_out = 0;
   bool budget_stop = false;   // the time budget left partitions PENDING
+  bool stopped = false;       // stop_requested left partitions PENDING
   bool failure_stop = false;  // in order: a failure left later partitions PENDING
   std::string outcome() const {
     if (failed) return "failed";
@@ -195,6 +199,11 @@ run_summary run(Store& store, const std::string& id, std::vector<batch> batches,
         if (stop || fatal || queue.empty()) return;
         if (opt.time_budget && std::chrono::steady_clock::now() - started >= *opt.time_budget) {
           summary.budget_stop = true;
+          stop = true;
+          return;
+        }
+        if (opt.stop_requested && opt.stop_requested()) {
+          summary.stopped = true;
           stop = true;
           return;
         }

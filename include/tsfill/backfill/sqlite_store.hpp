@@ -4,8 +4,11 @@
 //
 // Tables: meta (schema version), backfills (id, job, created, last run), partitions (per
 // backfill and partition: status, attempts, started/finished, rows in/out, checksum, error),
-// rules (rows each row rule dropped at the last run) and holder (who holds the store: pid,
-// start time, for the refusal message). Every state
+// rules (rows each row rule dropped at the last run), holder (who holds the store: pid,
+// start time, for the refusal message), and for incremental ingestion files (per backfill
+// and path: size, mtime, hash, status, error, rows), file_partitions (the rows each file has
+// in each partition) and datasets (the value columns and key kinds fixed at the first
+// write). Tables only ever get added, so the schema version stays 1. Every state
 // change is one transaction, synchronous=FULL, so a kill -9 or a power cut loses at most
 // the change in flight (a partition then stays RUNNING or PENDING and is redone).
 //
@@ -30,6 +33,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <tsfill/backfill/file_tracking.hpp>
 #include <tsfill/backfill/progress.hpp>
 
 TSFILL_BEGIN_NAMESPACE
@@ -218,6 +222,116 @@ class sqlite_store {
     return v;
   }
 
+  void remove_partitions(const std::string& id, const std::vector<std::int64_t>& ps) {
+    transaction t(*this);
+    statement q(db_, "DELETE FROM partitions WHERE id = ? AND partition = ?");
+    for (const std::int64_t p : ps) {
+      q.reset();
+      q.bind(1, id).bind(2, p);
+      q.run();
+    }
+    t.commit();
+  }
+
+  // --- file tracking (incremental ingestion) ----------------------------------------------
+  std::map<std::string, tracked_file> tracked_files(const std::string& id) const {
+    std::map<std::string, tracked_file> m;
+    statement q(db_,
+                "SELECT path, size, mtime_ns, hash, status, error, rows, key_kinds, seen_ms, "
+                "processed_ms FROM files WHERE id = ?");
+    q.bind(1, id);
+    while (q.step()) {
+      tracked_file f;
+      f.path = q.text(0);
+      f.size = static_cast<std::uint64_t>(q.int64(1));
+      f.mtime_ns = q.int64(2);
+      f.hash = q.text(3);
+      f.failed = q.text(4) == "FAILED";
+      f.error = q.text(5);
+      f.rows = static_cast<std::uint64_t>(q.int64(6));
+      f.key_kinds = q.text(7);
+      f.seen_ms = q.int64(8);
+      f.processed_ms = q.int64(9);
+      m.emplace(f.path, std::move(f));
+    }
+    statement p(db_, "SELECT path, partition, rows FROM file_partitions WHERE id = ?");
+    p.bind(1, id);
+    while (p.step())
+      if (const auto it = m.find(p.text(0)); it != m.end())
+        it->second.partitions[p.int64(1)] = static_cast<std::uint64_t>(p.int64(2));
+    return m;
+  }
+
+  // Records, in one transaction, the files of `paths` as `files` has them (a path missing
+  // from `files` is forgotten).
+  void save_files(const std::string& id, const std::map<std::string, tracked_file>& files,
+                  const std::vector<std::string>& paths) {
+    transaction t(*this);
+    statement del(db_, "DELETE FROM files WHERE id = ? AND path = ?");
+    statement del_parts(db_, "DELETE FROM file_partitions WHERE id = ? AND path = ?");
+    statement ins(db_,
+                  "INSERT INTO files(id, path, size, mtime_ns, hash, status, error, rows, "
+                  "key_kinds, seen_ms, processed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    statement ins_part(
+        db_, "INSERT INTO file_partitions(id, path, partition, rows) VALUES (?, ?, ?, ?)");
+    for (const std::string& path : paths) {
+      del.reset();
+      del.bind(1, id).bind(2, path);
+      del.run();
+      del_parts.reset();
+      del_parts.bind(1, id).bind(2, path);
+      del_parts.run();
+      const auto it = files.find(path);
+      if (it == files.end()) continue;
+      const tracked_file& f = it->second;
+      ins.reset();
+      ins.bind(1, id)
+          .bind(2, f.path)
+          .bind(3, static_cast<std::int64_t>(f.size))
+          .bind(4, f.mtime_ns)
+          .bind(5, f.hash)
+          .bind(6, std::string(f.failed ? "FAILED" : "COMPLETE"))
+          .bind(7, f.error)
+          .bind(8, static_cast<std::int64_t>(f.rows))
+          .bind(9, f.key_kinds)
+          .bind(10, f.seen_ms)
+          .bind(11, f.processed_ms);
+      ins.run();
+      for (const auto& [p, rows] : f.partitions) {
+        ins_part.reset();
+        ins_part.bind(1, id).bind(2, path).bind(3, p).bind(4, static_cast<std::int64_t>(rows));
+        ins_part.run();
+      }
+    }
+    t.commit();
+  }
+
+  // The value columns and key kinds a dataset was first written with (none: not yet).
+  std::optional<dataset_schema> dataset(const std::string& id) const {
+    statement q(db_, "SELECT value_names, key_kinds FROM datasets WHERE id = ?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    dataset_schema d;
+    const std::string names = q.text(0);
+    for (std::size_t at = 0; at < names.size();) {  // names apart by US (0x1f)
+      const std::size_t end = std::min(names.find('\x1f', at), names.size());
+      d.value_names.push_back(names.substr(at, end - at));
+      at = end + 1;
+    }
+    d.key_kinds = q.text(1);
+    return d;
+  }
+  void set_dataset(const std::string& id, const dataset_schema& d) {
+    std::string names;
+    for (const std::string& n : d.value_names) names += (names.empty() ? "" : "\x1f") + n;
+    statement q(db_,
+                "INSERT INTO datasets(id, value_names, key_kinds) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET value_names = excluded.value_names, "
+                "key_kinds = excluded.key_kinds");
+    q.bind(1, id).bind(2, names).bind(3, d.key_kinds);
+    q.run();
+  }
+
  private:
   // A prepared statement; errors become store_errors naming the store.
   class statement {
@@ -344,6 +458,21 @@ class sqlite_store {
     exec(
         "CREATE TABLE IF NOT EXISTS rules(id TEXT NOT NULL, position INTEGER NOT NULL, "
         "rule TEXT NOT NULL, rows INTEGER NOT NULL, PRIMARY KEY(id, position))");
+    exec(
+        "CREATE TABLE IF NOT EXISTS files(id TEXT NOT NULL, path TEXT NOT NULL, "
+        "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL, "
+        "status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', rows INTEGER NOT NULL DEFAULT 0, "
+        "key_kinds TEXT NOT NULL DEFAULT '', seen_ms INTEGER NOT NULL DEFAULT 0, "
+        "processed_ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(id, path))");
+    exec(
+        "CREATE TABLE IF NOT EXISTS file_partitions(id TEXT NOT NULL, path TEXT NOT NULL, "
+        "partition INTEGER NOT NULL, rows INTEGER NOT NULL, PRIMARY KEY(id, path, partition))");
+    exec(
+        "CREATE INDEX IF NOT EXISTS file_partitions_by_partition ON file_partitions(id, "
+        "partition)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS datasets(id TEXT PRIMARY KEY, value_names TEXT NOT NULL, "
+        "key_kinds TEXT NOT NULL)");
     t.commit();
   }
 
