@@ -160,7 +160,10 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       if (c == time_col || std::find(key_cols.begin(), key_cols.end(), c) != key_cols.end())
         continue;
       const value_selection sel = select_value(o, header[c]);
-      if (!sel.selected) continue;
+      if (!sel.selected) {
+        t.columns_left_out.push_back(header[c]);
+        continue;
+      }
       loaded_value v;
       v.name = header[c];
       v.requested = sel.requested;
@@ -171,6 +174,10 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       if (p == o.time_column) throw flag_error("--values", "'" + p + "' is the --time column");
       if (std::find(o.keys.begin(), o.keys.end(), p) != o.keys.end())
         throw flag_error("--values", "'" + p + "' is a --keys column");
+      if (o.absent_values_ok && column_index(p) < 0) {
+        t.values_absent.push_back(p);
+        continue;
+      }
       require(p, "--values");
     }
   }
@@ -274,6 +281,8 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   progress.finish(data_row);
   // Columns that turned out not to be numeric are not value columns (unless requested,
   // which threw above). Glob patterns must still match something numeric.
+  for (const loaded_value& v : t.values)
+    if (!v.numeric) t.columns_left_out.push_back(v.name);
   std::erase_if(t.values, [](const loaded_value& v) { return !v.numeric; });
   for (const std::string& p : o.value_patterns) {
     if (!has_glob(p)) continue;

@@ -385,11 +385,15 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       if (name == o.time_column || std::find(o.keys.begin(), o.keys.end(), name) != o.keys.end())
         continue;
       const value_selection sel = select_value(o, name);
-      if (!sel.selected) continue;
+      if (!sel.selected) {
+        t.columns_left_out.push_back(name);
+        continue;
+      }
       if (!is_number_type(*field->type())) {
         if (sel.requested)
           throw flag_error("--values", "column '" + name + "' of " + path + " has type " +
                                            field->type()->ToString() + ", not a number");
+        t.columns_left_out.push_back(name);
         continue;
       }
       loaded_value v;
@@ -404,6 +408,11 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
                          [&](const loaded_value& v) { return glob_match(p, v.name); }))
           throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + path);
       } else if (!table->GetColumnByName(p)) {
+        if (o.absent_values_ok && p != o.time_column &&
+            std::find(o.keys.begin(), o.keys.end(), p) == o.keys.end()) {
+          t.values_absent.push_back(p);
+          continue;
+        }
         throw cli_error("--values: " + path + " has no column '" + p + "'");
       }
     }

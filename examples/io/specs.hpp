@@ -31,7 +31,10 @@ struct read_spec {
   std::string time_unit;                    // s | ms | us | ns: integer times are epochs
   std::vector<std::string> keys;            // key columns
   std::vector<std::string> value_patterns;  // names or globs; empty: every numeric column
-  std::vector<where_rule> where;            // keep rows passing every rule (rules.hpp)
+  // A value column named in value_patterns that a file lacks is no error: the file has none
+  // (a dataset's later files, read for the columns it was first written with).
+  bool absent_values_ok = false;
+  std::vector<where_rule> where;  // keep rows passing every rule (rules.hpp)
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal
   // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch

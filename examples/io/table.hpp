@@ -90,6 +90,10 @@ struct loaded_table {
   std::size_t rows_filtered = 0;         // dropped by --where (or another batch's rows)
   std::vector<std::size_t> rejected_by;  // per read_spec::where rule: the rows it dropped
   std::vector<file_summary> manifest;    // per file, in `files` order
+  // Columns of the first file neither time, key nor value column (not selected by
+  // read_spec::value_patterns, or not numeric), and the value columns it lacks
+  // (read_spec::absent_values_ok).
+  std::vector<std::string> columns_left_out, values_absent;
 
   std::size_t rows() const { return time.size(); }
   // "silver.csv row 12" for kept row i.

@@ -351,21 +351,35 @@ def test_refusals_name_the_flag(tmp_path):
 
 
 def test_schema_is_fixed_at_the_first_write(tmp_path):
-    """The value columns are those of the first round; a later file with an extra column
-    has it left out, one lacking a value column is FAILED with its error."""
+    """The value columns are those of the first round: a later file's extra column is left
+    out with a notice naming it; a file lacking a value column contributes nulls there, with
+    a notice; a new --id starts over with the columns its first files have."""
     rng = random.Random(4)
     source = Source(tmp_path / "landing", 4)
     out, state = tmp_path / "out", tmp_path / "state.db"
     write_rows(source.dir / "a.csv", day_rows(rng, [0], ["SPY"]))
     ingest(source, out, state)
     (source.dir / "b.csv").write_text("date,ticker,vol,size,extra\n2024-03-02 01:00:00,SPY,1,2,3\n")
-    ingest(source, out, state)
+    p = ingest(source, out, state)
+    assert "b.csv: column 'extra' is left out" in p.stderr
     ref = tmp_path / "ref"
     run("fill", source.dir, "--output", ref, *JOB, "--values", "vol,size")
     assert tree(out) == tree(ref)
-    (source.dir / "c.csv").write_text("date,ticker,vol\n2024-03-03 01:00:00,SPY,1\n")
-    p = ingest(source, out, state, check=False)
-    assert p.returncode == 1 and "c.csv" in p.stderr and "size" in p.stderr
+    (source.dir / "c.csv").write_text("date,ticker,vol,note\n2024-03-03 01:00:00,SPY,1,x\n"
+                                      "2024-03-03 03:00:00,SPY,2,y\n")
+    p = ingest(source, out, state)
+    assert "c.csv: has no column 'size' of the dataset: its rows are null there" in p.stderr
+    assert "note" in p.stderr
+    got = (out / "partition_date=2024-03-03" / "part-0.csv").read_text().splitlines()
+    assert got[0] == "ticker,slot_ts,vol,size,vol_bf,size_bf"
+    assert got[1] == "SPY,2024-03-03 01:00:00,1,,1," and got[3] == "SPY,2024-03-03 03:00:00,2,,2,"
+    # A new --id is a new dataset: its first files fix its columns (only vol: c.csv lacks size).
+    out2 = tmp_path / "out2"
+    run("ingest", source.dir, "--output", out2, "--state", state, "--id", "again", *JOB)
+    ref2 = tmp_path / "ref2"
+    run("fill", source.dir, "--output", ref2, *JOB, "--values", "vol")
+    assert tree(out2) == tree(ref2)
+    assert "size" not in (out2 / "partition_date=2024-03-03" / "part-0.csv").read_text()
 
 
 def test_second_process_on_one_store_is_refused(tmp_path):

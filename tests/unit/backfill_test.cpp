@@ -652,7 +652,7 @@ TEST(FileTracking, SqliteKeepsFilesPartitionsAndTheDatasetSchema) {
                        5,         6,   {{19783, 3}, {19784, 4}}};
   files["b.csv"] = bf::tracked_file{
       "b.csv", 9, 1, "x64:02", true, "b.csv, row 1 (line 2), column 'v': bad", 0, "", 5, 6, {}};
-  const bf::dataset_schema schema{{"vol", "size"}, "si"};
+  const bf::dataset_schema schema{{"vol", "size"}, "si", {"note", "extra"}};
   {
     bf::sqlite_store s(db);
     s.open_backfill("in", "job", 1);

@@ -49,6 +49,7 @@ struct file_scan {
   file_summary summary;
   spilled_file spilled;
   std::vector<std::string> value_names;
+  std::vector<std::string> left_out, values_absent;  // loaded_table's
   std::vector<tsfill::value_type> value_types;
   std::vector<std::size_t> rejected_by;
   std::size_t repeated = 0;  // records repeated within the file (--unique)
@@ -89,6 +90,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
       job_(make_job(o)),
       sink_(without_trailing_slash(writing_.output), "part-0." + format_) {
   reading_.progress = false;
+  reading_.absent_values_ok = schema != nullptr;
   reading_.partition_of = [this](std::int64_t ns) { return partition_of(ns); };
   if (ranges) reading_.sequence_column = ranges->column;
 
@@ -131,6 +133,8 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
           s.value_names.push_back(v.name);
           s.value_types.push_back(v.type);
         }
+        s.left_out = t.columns_left_out;
+        s.values_absent = t.values_absent;
         if (spill)
           s.spilled = spill_rows(
               t, spill->file(i), [this](std::int64_t ns) { return partition_of(ns); }, wanted);
@@ -172,6 +176,8 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     if (s.spill_failed) throw run_failure(s.error);
     scan_.file_errors.push_back(s.error);
     scan_.file_value_names.push_back(s.value_names);
+    scan_.file_columns_left_out.push_back(s.left_out);
+    scan_.file_values_absent.push_back(s.values_absent);
     std::string kinds;
     for (const std::set<std::string>& w : s.key_words)
       kinds += w.empty() ? '-' : all_integers(w) ? 'i' : 's';
@@ -248,17 +254,27 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
   if (scan_.value_names.empty())
     throw flag_error("--values", "no column is numeric in every input file: nothing to fill");
   value_types_.clear();
-  // Where each value column is in a file (with a schema, a file may lack one).
+  // Where each value column is in a file: absent_column when a file of a dataset lacks it
+  // (its rows have nulls there).
   auto column_in = [&](std::size_t f, const std::string& name) {
     const auto& names = scans[f].value_names;
     const auto at = std::find(names.begin(), names.end(), name);
-    if (at == names.end())
-      throw cli_error(files[f] + ": has no numeric column '" + name +
-                      "' (a value column of the dataset)");
-    return static_cast<std::size_t>(at - names.begin());
+    if (at != names.end()) return static_cast<std::size_t>(at - names.begin());
+    const auto& absent = scans[f].values_absent;
+    if (std::find(absent.begin(), absent.end(), name) != absent.end()) return absent_column;
+    throw cli_error(files[f] + ": has no numeric column '" + name + "'");
   };
-  for (const std::string& name : scan_.value_names)
-    value_types_.push_back(scans[good.front()].value_types[column_in(good.front(), name)]);
+  std::size_t typed_by = good.front();  // the first file that has the column gives its type
+  for (const std::string& name : scan_.value_names) {
+    tsfill::value_type type = tsfill::value_type::float64;
+    for (const std::size_t f : good)
+      if (const std::size_t at = column_in(f, name); at != absent_column) {
+        type = scans[f].value_types[at];
+        typed_by = f;
+        break;
+      }
+    value_types_.push_back(type);
+  }
   for (std::size_t f = 0; f < scans.size(); ++f) {
     std::vector<std::size_t> columns;
     if (!scans[f].error.empty()) {  // a bad file: no rows to read
@@ -267,10 +283,10 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     }
     for (std::size_t c = 0; c < scan_.value_names.size(); ++c) {
       const std::size_t at = column_in(f, scan_.value_names[c]);
-      if (scans[f].value_types[at] != value_types_[c])
+      if (at != absent_column && scans[f].value_types[at] != value_types_[c])
         throw cli_error(files[f] + ", column '" + scan_.value_names[c] + "': holds " +
                         tsfill::to_string(scans[f].value_types[at]) + " values, " +
-                        files[good.front()] + " holds " + tsfill::to_string(value_types_[c]) +
+                        files[typed_by] + " holds " + tsfill::to_string(value_types_[c]) +
                         " values");
       columns.push_back(at);
     }
@@ -389,6 +405,14 @@ loaded_table partitioned_run::read_batch(const tsfill::backfill::batch& b) const
       }
       for (std::size_t c = 0; c < t.values.size(); ++c) {
         loaded_value& v = t.values[c];
+        if (value_column_[f][c] == absent_column) {  // the file lacks it: nulls
+          tsfill::visit(v.type, [&](auto* tag) {
+            v.data<std::remove_pointer_t<decltype(tag)>>().resize(base + count);
+          });
+          v.validity.resize((base + count + 7) / 8, 0);
+          v.nulls += count;
+          continue;
+        }
         const std::size_t column = s.first_value() + 2 * value_column_[f][c];
         tsfill::visit(v.type, [&](auto* tag) {
           using T = std::remove_pointer_t<decltype(tag)>;

@@ -50,6 +50,8 @@ struct input_scan {
   // columns numeric in it, and per key column 'i' (every word an integer), 's' or '-' (none).
   std::vector<std::string> file_errors;
   std::vector<std::vector<std::string>> file_value_names;
+  std::vector<std::vector<std::string>> file_columns_left_out;  // neither time, key nor value
+  std::vector<std::vector<std::string>> file_values_absent;     // the dataset's it lacks
   std::vector<std::string> file_key_kinds;
 
   std::vector<std::int64_t> partitions() const;  // sorted
@@ -114,6 +116,8 @@ class partitioned_run {
   void plan_key_codes();
   std::optional<std::map<std::int64_t, std::size_t>> partitions_of_rows(
       const std::string& file) const;
+
+  static constexpr std::size_t absent_column = SIZE_MAX;  // value_column_: the file lacks it
 
   // Per input file and key column: the file's key (code or integer) -> the global code.
   struct key_recode {

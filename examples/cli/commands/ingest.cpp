@@ -263,6 +263,8 @@ class ingester {
   struct read_result {
     std::vector<bf::read_file> files;
     std::vector<std::vector<std::string>> value_names;  // per file: its numeric columns
+    std::vector<std::vector<std::string>> left_out;     // per file: its other columns
+    std::vector<std::vector<std::string>> absent;       // per file: the dataset's it lacks
   };
   std::string source_path(const std::string& rel) const { return s_.source + "/" + rel; }
   read_result read_changed(const std::vector<bf::observed_file>& files,
@@ -307,6 +309,8 @@ ingester::read_result ingester::read_changed(
       r.key_kinds = sc.file_key_kinds[i];
     }
     out.value_names.push_back(r.error ? std::vector<std::string>{} : sc.file_value_names[i]);
+    out.left_out.push_back(r.error ? std::vector<std::string>{} : sc.file_columns_left_out[i]);
+    out.absent.push_back(r.error ? std::vector<std::string>{} : sc.file_values_absent[i]);
     out.files.push_back(std::move(r));
   }
   return out;
@@ -434,20 +438,41 @@ round_outcome ingester::round(bool twice, const std::function<bool()>& stop) {
                    r.error->c_str());
     }
   bf::dataset_schema now_schema;
-  if (schema) {  // (a later file is read for these columns: one lacking any FAILED above)
+  auto known = [](const std::vector<std::string>& v, const std::string& name) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+  };
+  if (schema) {  // later files are read for the dataset's columns: drift is said, not applied
     now_schema = *schema;
+    for (std::size_t i = 0; i < read.files.size(); ++i) {
+      const char* path = read.files[i].file.path.c_str();
+      for (const std::string& name : read.left_out[i])
+        if (!known(schema->value_names, name) && !known(schema->other_columns, name))
+          std::fprintf(stderr,
+                       "tsfill: ingest %s: %s: column '%s' is left out: not a column of the "
+                       "dataset when it was first written (a new --id starts over with it)\n",
+                       s_.id.c_str(), path, name.c_str());
+      for (const std::string& name : read.absent[i])
+        std::fprintf(stderr,
+                     "tsfill: ingest %s: %s: has no column '%s' of the dataset: its rows are "
+                     "null there\n",
+                     s_.id.c_str(), path, name.c_str());
+    }
   } else {  // the first readable files fix the value columns, as one fill of them would
     bool first = true;
     for (std::size_t i = 0; i < read.files.size(); ++i) {
       if (read.files[i].error) continue;
       const std::vector<std::string>& names = read.value_names[i];
-      if (first)
+      for (const std::string& name : read.left_out[i])
+        if (!known(now_schema.other_columns, name)) now_schema.other_columns.push_back(name);
+      if (first) {
         now_schema.value_names = names;
-      else
-        std::erase_if(now_schema.value_names, [&](const std::string& n) {
-          return std::find(names.begin(), names.end(), n) == names.end();
-        });
-      first = false;
+        first = false;
+        continue;
+      }
+      for (const std::string& name : now_schema.value_names)
+        if (!known(names, name) && !known(now_schema.other_columns, name))
+          now_schema.other_columns.push_back(name);
+      std::erase_if(now_schema.value_names, [&](const std::string& n) { return !known(names, n); });
     }
   }
 

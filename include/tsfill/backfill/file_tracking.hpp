@@ -49,10 +49,12 @@ struct tracked_file {
 };
 
 // What a dataset was first written with: later files are read against it (a file's extra
-// columns are left out, so every partition keeps the same columns).
+// columns are left out, a value column it lacks is null in its rows), so every partition
+// keeps the same columns.
 struct dataset_schema {
   std::vector<std::string> value_names;
-  std::string key_kinds;  // dataset_key_kinds()
+  std::string key_kinds;                   // dataset_key_kinds()
+  std::vector<std::string> other_columns;  // the first files' columns left out (no notice)
 
   friend bool operator==(const dataset_schema&, const dataset_schema&) = default;
 };

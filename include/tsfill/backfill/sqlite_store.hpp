@@ -18,6 +18,7 @@
 // (tsfill status) open the store without the lock: WAL lets them read while a run writes.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -308,31 +309,38 @@ class sqlite_store {
 
   // The value columns and key kinds a dataset was first written with (none: not yet).
   std::optional<dataset_schema> dataset(const std::string& id) const {
-    statement q(db_, "SELECT value_names, key_kinds FROM datasets WHERE id = ?");
+    statement q(db_, "SELECT value_names, key_kinds, other_columns FROM datasets WHERE id = ?");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
-    dataset_schema d;
-    const std::string names = q.text(0);
-    for (std::size_t at = 0; at < names.size();) {  // names apart by US (0x1f)
-      const std::size_t end = std::min(names.find('\x1f', at), names.size());
-      d.value_names.push_back(names.substr(at, end - at));
-      at = end + 1;
-    }
-    d.key_kinds = q.text(1);
-    return d;
+    return dataset_schema{split_names(q.text(0)), q.text(1), split_names(q.text(2))};
   }
   void set_dataset(const std::string& id, const dataset_schema& d) {
-    std::string names;
-    for (const std::string& n : d.value_names) names += (names.empty() ? "" : "\x1f") + n;
     statement q(db_,
-                "INSERT INTO datasets(id, value_names, key_kinds) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET value_names = excluded.value_names, "
-                "key_kinds = excluded.key_kinds");
-    q.bind(1, id).bind(2, names).bind(3, d.key_kinds);
+                "INSERT INTO datasets(id, value_names, key_kinds, other_columns) VALUES (?, ?, ?, "
+                "?) ON CONFLICT(id) DO UPDATE SET value_names = excluded.value_names, "
+                "key_kinds = excluded.key_kinds, other_columns = excluded.other_columns");
+    q.bind(1, id).bind(2, join_names(d.value_names)).bind(3, d.key_kinds);
+    q.bind(4, join_names(d.other_columns));
     q.run();
   }
 
  private:
+  // Column names in one text, apart by US (0x1f), which no sane column name holds.
+  static std::string join_names(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& n : names) text += (text.empty() ? "" : "\x1f") + n;
+    return text;
+  }
+  static std::vector<std::string> split_names(const std::string& text) {
+    std::vector<std::string> names;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = std::min(text.find('\x1f', at), text.size());
+      names.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    return names;
+  }
+
   // A prepared statement; errors become store_errors naming the store.
   class statement {
    public:
@@ -472,7 +480,7 @@ class sqlite_store {
         "partition)");
     exec(
         "CREATE TABLE IF NOT EXISTS datasets(id TEXT PRIMARY KEY, value_names TEXT NOT NULL, "
-        "key_kinds TEXT NOT NULL)");
+        "key_kinds TEXT NOT NULL, other_columns TEXT NOT NULL DEFAULT '')");
     t.commit();
   }
 
