@@ -1,5 +1,6 @@
 """The documented flag tables are the program's flags: every flag `tsfill fill --help`,
-`plot --help` (README), `backfill`, `validate` and `status --help` (docs/backfill.md) list is in
+`plot --help` (README), `backfill`, `validate` and `status --help` (docs/backfill.md) and
+`ingest --help` (docs/ingest.md) list is in
 the table for it, and the tables name no flag the program lacks. (Both come from one source each: examples/cli/app/flags.cpp and
 commands/*.cpp register the flags; this test keeps the README from drifting.)"""
 import os
@@ -11,6 +12,7 @@ import pytest
 
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 BACKFILL = pathlib.Path(__file__).resolve().parents[2] / "docs" / "backfill.md"
+INGEST = pathlib.Path(__file__).resolve().parents[2] / "docs" / "ingest.md"
 FLAG = re.compile(r"--[a-z][a-z-]*")
 
 
@@ -77,3 +79,13 @@ def test_validate_table_is_validate_help():
     fill = table_flags("| flag | meaning (default) |")
     assert actual - fill - own == set(), "in --help, not in the docs"
     assert own - actual == set(), "in the docs, not in --help"
+
+
+def test_ingest_table_is_ingest_help():
+    """ingest takes fill's flags (the README's table) and its own (docs/ingest.md)."""
+    if subprocess.run([os.environ["TSFILL_BIN"], "ingest", "--help"], capture_output=True).returncode:
+        pytest.skip("this tsfill was built without the backfill component (no SQLite)")
+    documented = table_flags("| flag | meaning (default) |") | table_flags("| ingest flag | meaning (default) |", INGEST)
+    actual = help_flags("ingest")
+    assert actual - documented == set(), "in --help, not in the docs"
+    assert documented - actual == set(), "in the docs, not in --help"

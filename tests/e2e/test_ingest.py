@@ -481,3 +481,44 @@ def test_status_shows_the_files(tmp_path):
     assert "2024-03-0x" in files["failed"][0]["error"]
     text = run("status", "--state", state).stdout
     assert "files: 2 tracked, 1 FAILED" in text and "b.csv" in text
+
+
+def test_the_readme_ingest_example_runs(tmp_path):
+    """The README's ingest block, run by a shell as written (tsfill on PATH, a copy of the
+    repo's sample), then a second day lands and the next round takes only it."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("## Incremental ingestion"):]
+    block = block[block.index("```sh") + 5:]
+    block = block[:block.index("```")]
+    (tmp_path / "examples" / "data").mkdir(parents=True)
+    (tmp_path / "examples" / "data" / "silver_sample.csv").write_bytes(
+        (ROOT / "examples" / "data" / "silver_sample.csv").read_bytes())
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tsfill").symlink_to(EXE)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    p = subprocess.run(["bash", "-euc", block], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "files: 1 tracked, 0 FAILED" in p.stdout
+    ref = tmp_path / "ref"
+    run("fill", tmp_path / "landing", "--output", ref, "--keys", "ticker_tk,days")
+    assert tree(tmp_path / "live") == tree(ref)
+
+
+def test_output_and_store_inside_the_source_are_not_inputs(tmp_path):
+    """An output directory and a store inside SRC_DIR are never taken as input; a link to a
+    file is that file (a link to a directory is not followed, as fill does)."""
+    rng = random.Random(9)
+    source = Source(tmp_path / "landing", 9)
+    write_rows(tmp_path / "elsewhere.csv", day_rows(rng, [1], ["SPY"]))
+    write_rows(source.dir / "a.csv", day_rows(rng, [0], ["SPY"]))
+    (source.dir / "linked.csv").symlink_to(tmp_path / "elsewhere.csv")
+    (tmp_path / "dir").mkdir()
+    write_rows(tmp_path / "dir" / "x.csv", day_rows(rng, [2], ["SPY"]))
+    (source.dir / "linked-dir").symlink_to(tmp_path / "dir")
+    out, state = source.dir / "gold", source.dir / "state.db"
+    for _ in range(2):
+        p = ingest(source, out, state)
+    assert "0 new, 0 changed" in p.stderr  # the second round: its own output is no input
+    ref = tmp_path / "ref"
+    run("fill", source.dir / "a.csv", source.dir / "linked.csv", "--output", ref, *JOB)
+    assert tree(out) == tree(ref)

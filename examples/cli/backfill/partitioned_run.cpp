@@ -96,6 +96,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
 
   // --- the scan: each file alone, on up to `workers` threads --------------------------------
   const std::vector<std::string> files = discover_inputs(o.inputs);
+  reading_.inputs.clear();  // each file is read alone (and a copy per file stays small)
   std::vector<file_scan> scans(files.size());
   std::atomic<std::size_t> next{0};
   auto scan_files = [&] {

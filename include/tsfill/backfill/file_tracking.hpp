@@ -80,21 +80,23 @@ inline file_diff diff_files(const std::map<std::string, tracked_file>& tracked,
                             std::vector<observed_file> listing, bool listed_all) {
   std::sort(listing.begin(), listing.end(),
             [](const observed_file& a, const observed_file& b) { return a.path < b.path; });
+  // Both in path order: one merge, no lookups (100,000 files are the normal case).
   file_diff d;
-  std::set<std::string> listed;
+  auto t = tracked.begin();
   for (observed_file& f : listing) {
-    listed.insert(f.path);
-    const auto it = tracked.find(f.path);
-    if (it == tracked.end())
+    for (; t != tracked.end() && t->first < f.path; ++t)
+      if (listed_all) d.gone.push_back(t->first);
+    if (t == tracked.end() || t->first != f.path) {
       d.added.push_back(std::move(f));
-    else if (it->second.size != f.size || it->second.mtime_ns != f.mtime_ns)
+      continue;
+    }
+    if (t->second.size != f.size || t->second.mtime_ns != f.mtime_ns)
       d.candidates.push_back(std::move(f));
     else
       ++d.unchanged;
+    ++t;
   }
-  if (listed_all)
-    for (const auto& [path, t] : tracked)
-      if (listed.count(path) == 0) d.gone.push_back(path);
+  for (; t != tracked.end() && listed_all; ++t) d.gone.push_back(t->first);
   return d;
 }
 

@@ -235,11 +235,14 @@ class sqlite_store {
   }
 
   // --- file tracking (incremental ingestion) ----------------------------------------------
-  std::map<std::string, tracked_file> tracked_files(const std::string& id) const {
+  // The files of a backfill, with the partitions each has rows in unless `with_partitions`
+  // is false (enough to see what is new).
+  std::map<std::string, tracked_file> tracked_files(const std::string& id,
+                                                    bool with_partitions = true) const {
     std::map<std::string, tracked_file> m;
     statement q(db_,
                 "SELECT path, size, mtime_ns, hash, status, error, rows, key_kinds, seen_ms, "
-                "processed_ms FROM files WHERE id = ?");
+                "processed_ms FROM files WHERE id = ? ORDER BY path");
     q.bind(1, id);
     while (q.step()) {
       tracked_file f;
@@ -253,8 +256,9 @@ class sqlite_store {
       f.key_kinds = q.text(7);
       f.seen_ms = q.int64(8);
       f.processed_ms = q.int64(9);
-      m.emplace(f.path, std::move(f));
+      m.emplace_hint(m.end(), f.path, std::move(f));  // (rows come in path order)
     }
+    if (!with_partitions) return m;
     statement p(db_, "SELECT path, partition, rows FROM file_partitions WHERE id = ?");
     p.bind(1, id);
     while (p.step())
