@@ -210,6 +210,26 @@ def test_rounds_equal_one_fill_and_leave_untouched_partitions_alone(tmp_path, se
                 assert after[f] == st, f"seed {seed} round {r} ({kind}): {f} rewritten"
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_rounds_with_carry_in_equal_one_fill(tmp_path, seed):
+    """With --carry-in a late file changes the values carried into every later day: the
+    round recomputes from the first touched day on; earlier partitions keep their files."""
+    rng = random.Random(100 + seed)
+    source = Source(tmp_path / "landing", seed, job=[*JOB, "--carry-in"])
+    out, state = tmp_path / "out", tmp_path / "state.db"
+    for r in range(10):
+        before = stamps(out) if out.exists() else {}
+        kind, touched, broken = step(source, rng)
+        p = ingest(source, out, state, check=False)
+        assert p.returncode == (1 if broken else 0), (r, kind, p.stderr)
+        assert tree(out) == oracle(source, tmp_path), f"seed {seed} round {r} ({kind}): {p.stderr}"
+        after = stamps(out)
+        for f, st in before.items():
+            day = f.split("=")[1][:10]
+            if touched and day < min(touched) and f in after and "kind changed" not in p.stderr:
+                assert after[f] == st, f"seed {seed} round {r} ({kind}): {f} rewritten"
+
+
 def test_scenario_from_the_issue(tmp_path):
     """The named rounds: new days, a late file for an old day, a file re-delivered under
     another name, a file only touched, a file rewritten in place, a broken file later fixed,
@@ -330,7 +350,6 @@ def test_refusals_name_the_flag(tmp_path):
     write_rows(source.dir / "a.csv", day_rows(random.Random(1), [0], ["SPY"]))
     out, state = tmp_path / "out", tmp_path / "state.db"
     cases = [
-        (["--carry-in"], "--carry-in"),
         (["--grid", "range:2024-03-01/2024-03-05"], "--grid"),
         (["--unique", "ticker"], "--unique"),
         (["--once", "--watch", "5"], "--watch"),

@@ -140,9 +140,6 @@ ingest_spec ingest_spec_from(const flag_texts& f, const job_spec& job) {
     throw flag_error("--partition", "ingest works partition by partition: use day");
   if (job.grid == grid_kind::range || job.grid == grid_kind::session)
     throw flag_error("--grid", "range and session grids are not supported by ingest yet");
-  if (job.carry_in)
-    throw flag_error("--carry-in",
-                     "not supported by ingest yet: a late file would change every later day");
   if (!job.unique_columns.empty())
     throw flag_error("--unique",
                      "not supported by ingest yet (a re-delivered file's rows are deduplicated by "
@@ -396,13 +393,17 @@ void ingester::compute(const bf::round_plan& plan, const bf::dataset_schema& sch
     if (all.format.empty())
       all.format = writing.default_format.empty() ? "csv" : writing.default_format;
     spill = std::make_unique<spill_dir>(root_);
+    const std::int64_t last = *plan.partitions.rbegin();
     run = std::make_unique<partitioned_run>(
-        all, s_.workers, spill.get(), [&](std::int64_t p) { return plan.partitions.count(p) != 0; },
+        all, s_.workers, spill.get(),
+        [&](std::int64_t p) {  // (with carry-in, the partitions before carry values in)
+          return plan.partitions.count(p) != 0 || (job_.carry_in && p < last);
+        },
         std::nullopt, partitioned_run::bad_file::stop, &schema);
     for (const std::int64_t p : run->scan().partitions())
       if (plan.partitions.count(p)) with_rows.insert(p);
     const std::vector<std::int64_t> selected(with_rows.begin(), with_rows.end());
-    batches = bf::make_batches(run->scan().partitions(), selected, 1, false);
+    batches = bf::make_batches(run->scan().partitions(), selected, 1, job_.carry_in);
   }
   // A partition no file has rows in any more: removed, as one fill would not write it.
   std::vector<std::int64_t> removed;
@@ -419,6 +420,7 @@ void ingester::compute(const bf::round_plan& plan, const bf::dataset_schema& sch
   opt.retries = 2;
   opt.jitter_seed = static_cast<std::uint64_t>(::getpid());
   opt.stop_requested = stop;
+  opt.in_order = job_.carry_in;  // each batch seeded with the one before
   opt.on_partition = [&](const bf::partition_record& r) {
     if (r.status == bf::partition_status::failed)
       std::fprintf(stderr, "tsfill: ingest %s: %s FAILED: %s\n", s_.id.c_str(),
@@ -540,6 +542,7 @@ round_outcome ingester::round(bool twice, const std::function<bool()>& stop) {
       plan = bf::plan_round(tracked, read.files, touched, diff.gone, left_over, true, now);
     }
   }
+  if (job_.carry_in) bf::carry_forward(plan);  // values flow on into every later partition
   if (s_.dry_run) {
     print_dry_run(read.files, touched, diff.gone, plan);
     return o;

@@ -12,7 +12,8 @@
 //   2. plan_round(): once the new and changed files are read (their partitions, or their
 //      error), the partitions to recompute are every partition a new, changed, failed-now or
 //      gone file touches or touched, and the files to read for them are all current readable
-//      files with rows in any of them. Nothing else is read or written.
+//      files with rows in any of them. Nothing else is read or written. (carry_forward():
+//      with carry-in, every later partition too.)
 // The result of a round is a pure function of the current files, so a round killed half way
 // is simply done again: the store takes the files' new state only after their partitions
 // are written.
@@ -171,6 +172,24 @@ inline round_plan plan_round(const std::map<std::string, tracked_file>& tracked,
     if (contributes) plan.read.push_back(path);
   }
   return plan;
+}
+
+// With carry-in, values flow from each partition into the next: a change to partition p may
+// change every later one. Extends the plan to every partition from its first on, and its
+// files to every readable file with rows up to the last (earlier partitions are read to
+// carry values in, not written). A later partition whose bytes do not change keeps its file
+// (directory_sink).
+inline void carry_forward(round_plan& plan) {
+  if (plan.partitions.empty()) return;
+  const std::int64_t first = *plan.partitions.begin();
+  for (const auto& [path, t] : plan.after)
+    for (const auto& [p, rows] : t.partitions)
+      if (p >= first) plan.partitions.insert(p);
+  const std::int64_t last = *plan.partitions.rbegin();
+  plan.read.clear();
+  for (const auto& [path, t] : plan.after)
+    if (!t.failed && !t.partitions.empty() && t.partitions.begin()->first <= last)
+      plan.read.push_back(path);
 }
 
 // The dataset's kind of each key column over the readable files, as one read of all of them
