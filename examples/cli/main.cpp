@@ -83,22 +83,22 @@ int main(int argc, char** argv) {
     }
     return run();
   } catch (const busy_error& e) {
-    std::fprintf(stderr, "tsfill: %s\n", e.what());
+    std::fprintf(stderr, "tsfill: %s\n", printable(e.what()).c_str());
     return 3;
   } catch (const cli_error& e) {
-    std::fprintf(stderr, "tsfill: %s\n", e.what());
+    std::fprintf(stderr, "tsfill: %s\n", printable(e.what()).c_str());
     return 2;
   } catch (const run_failure& e) {
-    std::fprintf(stderr, "tsfill: %s\n", e.what());
+    std::fprintf(stderr, "tsfill: %s\n", printable(e.what()).c_str());
     return 1;
   } catch (const tsfill::error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
     return 2;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "tsfill: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "tsfill: internal error: %s\n", e.what());
+    std::fprintf(stderr, "tsfill: internal error: %s\n", printable(e.what()).c_str());
     return 1;
   }
 }

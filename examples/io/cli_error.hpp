@@ -3,9 +3,12 @@
 // store held by another process; 1 for failures while running.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace tsfill_io {
 
@@ -13,6 +16,40 @@ class cli_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Text from a file or the command line as it may appear in a one-line message: control
+// characters (line breaks, escape sequences, NUL) as \n, \t, \r or \xNN, so that nothing in
+// an input can break the line or reach the user's terminal as a command; at most `max` bytes
+// of it (cut at a character boundary), then "... (N bytes)".
+inline std::string printable(std::string_view s, std::size_t max = 4000) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i < s.size() && out.size() < max; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)  // finish a character
+    out.push_back(s[i++]);
+  if (i < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
+
+// A cell's text in a message: quoted, printable, at most 60 bytes of it.
+inline std::string shown_cell(std::string_view s) {
+  return "'" + printable(s, 60) + "'";
+}
 
 // "FILE, row R (line L), column 'C': WHAT". Rows count data rows from 1 (the header is not
 // a row); the line is the file line where the record starts (the header is line 1).

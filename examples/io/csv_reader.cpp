@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -114,7 +116,18 @@ bool parse_number(std::string_view s, double& out) {
   s = without_plus(s);
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
+  if (end != s.data() + s.size()) return false;
+  if (ec == std::errc::result_out_of_range) {
+    // Too small for a double (1e-400) is 0 (or a subnormal), as every peer reads it; too
+    // large (1e400) is no number.
+    const std::string text(s);
+    errno = 0;
+    const double d = std::strtod(text.c_str(), nullptr);
+    if (std::fabs(d) > DBL_MIN) return false;
+    out = d;
+    return true;
+  }
+  return ec == std::errc{};
 }
 
 }  // namespace
@@ -224,7 +237,7 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     }
     if (!ns)
       throw input_error(path, data_row, parser.record_line(), o.time_column,
-                        "cannot read '" + std::string(ts) + "' as a timestamp: " + why);
+                        "cannot read " + shown_cell(ts) + " as a timestamp: " + why);
     if (o.keep_time && !o.keep_time(*ns)) {  // another chunk's row
       ++t.rows_filtered;
       continue;
@@ -235,7 +248,7 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
       if (s.empty() || ec != std::errc{} || end != s.data() + s.size())
         throw input_error(path, data_row, parser.record_line(), o.sequence_column,
-                          "cannot read '" + std::string(s) + "' as a sequence number (an integer)");
+                          "cannot read " + shown_cell(s) + " as a sequence number (an integer)");
       t.sequence.push_back(seq);
     }
     if (!unique_cols.empty()) {
@@ -264,7 +277,7 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       } else if (v.requested) {
         throw input_error(
             path, data_row, parser.record_line(),
-            v.name, "cannot read '" + std::string(s) + "' as a number (null values are: " + [&] {
+            v.name, "cannot read " + shown_cell(s) + " as a number (null values are: " + [&] {
               std::string l;
               for (const std::string& tok : o.csv.null_values)
                 l += (l.empty() ? "'" : ", '") + tok + "'";
@@ -274,6 +287,9 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
         v.numeric = false;  // not a numeric column: not a default value column
         v.f64 = {};
         v.validity = {};
+        t.not_numeric.emplace_back(v.name, input_error(path, data_row, parser.record_line(), "",
+                                                       shown_cell(s) + " is not a number")
+                                               .what());
       }
     }
     if ((data_row & 0xFFFF) == 0) progress.update(parser.position(), data_row);

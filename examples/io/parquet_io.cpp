@@ -394,6 +394,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
           throw flag_error("--values", "column '" + name + "' of " + path + " has type " +
                                            field->type()->ToString() + ", not a number");
         t.columns_left_out.push_back(name);
+        t.not_numeric.emplace_back(name, path + ": type " + field->type()->ToString());
         continue;
       }
       loaded_value v;

@@ -94,6 +94,10 @@ struct loaded_table {
   // read_spec::value_patterns, or not numeric), and the value columns it lacks
   // (read_spec::absent_values_ok).
   std::vector<std::string> columns_left_out, values_absent;
+  // Of columns_left_out, those the default value set (no --values, or a glob) would have
+  // taken had they been numeric, with why not ("f.csv, row 3 (line 4): 'abc' is not a
+  // number"): what the notice of a run names, so no column vanishes without a word.
+  std::vector<std::pair<std::string, std::string>> not_numeric;
 
   std::size_t rows() const { return time.size(); }
   // "silver.csv row 12" for kept row i.

@@ -195,6 +195,8 @@ def test_progress_line_only_on_a_terminal(tsfill, tmp_path):
                        stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stdout
     assert "reading " in p.stdout and "rows/s" in p.stdout and "ETA" in p.stdout, p.stdout
-    # Not a terminal: nothing on stderr.
+    # Not a terminal: no progress line (only the note naming the text columns left out).
     q = subprocess.run(cmd.split() + ["--overwrite"], capture_output=True, text=True, env=env)
-    assert q.returncode == 0 and q.stderr == ""
+    assert q.returncode == 0 and "reading" not in q.stderr
+    assert q.stderr.startswith("tsfill: note: not value columns (not numeric): 'tradingSession'")
+    assert len(q.stderr.splitlines()) == 1

@@ -50,6 +50,7 @@ struct file_scan {
   spilled_file spilled;
   std::vector<std::string> value_names;
   std::vector<std::string> left_out, values_absent;  // loaded_table's
+  std::vector<std::pair<std::string, std::string>> not_numeric;
   std::vector<tsfill::value_type> value_types;
   std::vector<std::size_t> rejected_by;
   std::size_t repeated = 0;  // records repeated within the file (--unique)
@@ -135,6 +136,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
           s.value_types.push_back(v.type);
         }
         s.left_out = t.columns_left_out;
+        s.not_numeric = t.not_numeric;
         s.values_absent = t.values_absent;
         if (spill)
           s.spilled = spill_rows(
@@ -185,6 +187,7 @@ partitioned_run::partitioned_run(const job_spec& o, unsigned workers, const spil
     scan_.file_key_kinds.push_back(kinds);
     if (s.error.empty()) {
       good.push_back(i);
+      scan_.not_numeric.insert(scan_.not_numeric.end(), s.not_numeric.begin(), s.not_numeric.end());
       continue;
     }
     if (on_bad_file == bad_file::skip) continue;

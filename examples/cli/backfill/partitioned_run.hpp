@@ -52,6 +52,8 @@ struct input_scan {
   std::vector<std::vector<std::string>> file_value_names;
   std::vector<std::vector<std::string>> file_columns_left_out;  // neither time, key nor value
   std::vector<std::vector<std::string>> file_values_absent;     // the dataset's it lacks
+  // Columns left out of the default value set as not numeric (in some file), with why.
+  std::vector<std::pair<std::string, std::string>> not_numeric;
   std::vector<std::string> file_key_kinds;
 
   std::vector<std::int64_t> partitions() const;  // sorted

@@ -19,6 +19,7 @@
 
 #include "../app/flags.hpp"
 #include "../app/job_spec.hpp"
+#include "../app/notices.hpp"
 #include "../backfill/partitioned_run.hpp"
 #include "commands.hpp"
 #include "paths.hpp"
@@ -328,6 +329,7 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
                       !ranges && !job.carry_in ? partitioned_run::bad_file::fail_partitions
                                                : partitioned_run::bad_file::stop);
   made.path.clear();  // the scan passed: the output directory stays
+  note_columns_left_out(run.scan().not_numeric);
   if (!b.dry_run) {
     std::vector<std::pair<std::string, std::uint64_t>> rules;
     for (std::size_t w = 0; w < job.where.size(); ++w)

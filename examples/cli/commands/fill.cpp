@@ -9,6 +9,7 @@
 #include "../app/flags.hpp"
 #include "../app/job_factory.hpp"
 #include "../app/job_spec.hpp"
+#include "../app/notices.hpp"
 #include "../stats.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -33,6 +34,7 @@ int run_fill(job_spec o) {
   const auto t2 = std::chrono::steady_clock::now();
   write_output(o.writing(), target, table, r);
   if (rejects) rejects->commit();
+  note_columns_left_out(table.not_numeric);  // (after the output: an error stays one line)
   const auto t3 = std::chrono::steady_clock::now();
   if (o.stats) {
     std::vector<std::pair<std::string, double>> stages;

@@ -43,6 +43,7 @@
 
 #include "../app/flags.hpp"
 #include "../app/job_spec.hpp"
+#include "../app/notices.hpp"
 #include "../backfill/partitioned_run.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -325,6 +326,7 @@ ingester::read_result ingester::read_changed(
   const partitioned_run scan(one, s_.workers, nullptr, {}, std::nullopt,
                              partitioned_run::bad_file::skip, schema ? &*schema : nullptr);
   const input_scan& sc = scan.scan();
+  if (!schema) note_columns_left_out(sc.not_numeric);  // (the first files fix the columns)
   for (std::size_t i = 0; i < files.size(); ++i) {
     bf::read_file r;
     r.file = files[i];

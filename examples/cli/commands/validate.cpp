@@ -27,6 +27,7 @@
 
 #include "../app/flags.hpp"
 #include "../app/job_spec.hpp"
+#include "../app/notices.hpp"
 #include "../backfill/partitioned_run.hpp"
 #include "../json.hpp"
 #include "commands.hpp"
@@ -358,6 +359,7 @@ int run_validate(const job_spec& job, const validate_spec& v) {
   partitioned_run run(job, 1, &spill, [&](std::int64_t p) {
     return (!v.to || p <= *v.to) && (job.carry_in || !v.from || p >= *v.from);
   });
+  note_columns_left_out(run.scan().not_numeric);
   const auto target = target_partitions(v.target, job.partition_name, job.ymd_layout);
   std::set<std::int64_t> all;
   for (const auto& [p, rows] : run.scan().partition_rows) all.insert(p);

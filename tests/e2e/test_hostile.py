@@ -1,0 +1,131 @@
+"""Hostile input, by class (issue 14): no column lost without a word, numbers every peer reads,
+and error messages that stay one short, harmless line whatever a file holds."""
+import os
+import random
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+EXE = os.environ.get("TSFILL_BIN", str(ROOT / "build" / "release" / "examples" / "tsfill"))
+
+
+def tsfill(*args):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True)
+
+
+def write(path, header, rows):
+    path.write_bytes((header + "\n" + "".join(r + "\n" for r in rows)).encode()
+                     if isinstance(header, str) else header + b"".join(r + b"\n" for r in rows))
+
+
+# --- class 2: a column left out of the default value set is named, with why --------------
+
+BAD_NUMBERS = ["1e400", "0x10", "abc", "1,5", "--1", "1e", ".", "inf inf", "12abc", "1_000"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_numeric_column_with_a_bad_cell_is_named_never_dropped_silently(tmp_path, seed):
+    """Without --values, a bad cell anywhere (any file, any row) leaves its column out of the
+    value set: the run says which column, file, row and cell (exit 0); with --values naming
+    it, the same cell is an error naming file, row and column (exit 2, no output)."""
+    rng = random.Random(seed)
+    for case in range(6):
+        files = rng.randrange(1, 4)
+        bad_file, bad_row = rng.randrange(files), rng.randrange(1, 6)
+        token = rng.choice(BAD_NUMBERS)
+        inputs = []
+        for f in range(files):
+            rows = [f"2024-01-0{f + 1}T0{r}:00:00Z,a,{r}.5,{r}" for r in range(1, 6)]
+            if f == bad_file:
+                rows[bad_row - 1] = rows[bad_row - 1].rsplit(",", 2)[0] + f",\"{token}\",{bad_row}"
+            p = tmp_path / f"c{case}-{f}.csv"
+            write(p, "date,k,v,w", rows)
+            inputs.append(p)
+        out = tmp_path / f"c{case}.csv"
+        p = tsfill("fill", *inputs, "--output", out, "--keys", "k")
+        err = p.stderr.decode()
+        assert p.returncode == 0, err
+        where = f"{inputs[bad_file]}, row {bad_row} (line {bad_row + 1}): '{token}' is not a number"
+        assert err.startswith("tsfill: note: not value columns (not numeric): 'v' (" + where), err
+        assert len(err.splitlines()) == 1
+        assert out.read_text().splitlines()[0] == "partition_date,k,slot_ts,w,w_bf"
+        q = tsfill("fill", *inputs, "--output", tmp_path / f"e{case}.csv", "--keys", "k", "--values", "v,w")
+        qerr = q.stderr.decode()
+        assert q.returncode == 2 and len(qerr.splitlines()) == 1, qerr
+        assert f"{inputs[bad_file]}, row {bad_row} (line {bad_row + 1}), column 'v': cannot read '{token}'" in qerr
+        assert not (tmp_path / f"e{case}.csv").exists()
+
+
+def test_text_and_parquet_string_columns_are_named_too(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"date": ["2024-01-01T00:00:00Z"], "k": ["a"], "v": [1.0],
+                             "note": ["x"]}), tmp_path / "in.parquet")
+    p = tsfill("fill", tmp_path / "in.parquet", "--output", tmp_path / "o.csv", "--keys", "k")
+    assert p.returncode == 0
+    assert f"'note' ({tmp_path / 'in.parquet'}: type string)" in p.stderr.decode()
+    # Named value columns: nothing to say.
+    p = tsfill("fill", tmp_path / "in.parquet", "--output", tmp_path / "o2.csv", "--keys", "k",
+               "--values", "v")
+    assert p.returncode == 0 and p.stderr == b""
+
+
+@pytest.mark.parametrize("text,value", [("1e-400", "0"), ("-1e-400", "-0"), ("+1e-320", "1e-320"),
+                                        ("4.9e-324", "5e-324")])
+def test_underflowing_numbers_read_as_zero_or_subnormal_like_every_peer(tmp_path, text, value):
+    write(tmp_path / "in.csv", "date,v", ["2024-01-01T00:00:00Z," + text])
+    p = tsfill("fill", tmp_path / "in.csv", "--output", tmp_path / "o.csv", "--values", "v")
+    assert p.returncode == 0, p.stderr
+    row = (tmp_path / "o.csv").read_text().splitlines()[1].split(",")
+    assert row[2] == value and row[3] == value
+
+
+def test_overflowing_numbers_are_no_numbers(tmp_path):
+    write(tmp_path / "in.csv", "date,v", ["2024-01-01T00:00:00Z,1e400"])
+    p = tsfill("fill", tmp_path / "in.csv", "--output", tmp_path / "o.csv", "--values", "v")
+    assert p.returncode == 2 and b"cannot read '1e400' as a number" in p.stderr
+
+
+# --- class 7: one line, short, harmless ----------------------------------------------------
+
+def hostile_cells(rng):
+    """Cell texts that could break a message: line breaks, escape sequences, NUL, huge ones."""
+    yield b'"two\nlines"', b"'two\\nlines'"
+    yield b'"cr\rhere"', b"'cr\\rhere'"
+    yield b"\x1b[31mred\x1b[0m", b"'\\x1b[31mred\\x1b[0m'"
+    yield b"nul\x00byte", b"'nul\\x00byte'"
+    yield b"tab\there", b"'tab\\there'"
+    yield b"bell\x07", b"'bell\\x07'"
+    big = bytes(rng.choice(b"abcdefgh") for _ in range(10_000_000))
+    yield big, b"'" + big[:60] + b"... (10000000 bytes)'"
+    wide = "\u00e9".encode() * 100  # 2-byte characters: never cut inside one
+    yield wide, b"'" + wide[:60] + b"... (200 bytes)'"
+
+
+@pytest.mark.parametrize("column", ["date", "v"])
+def test_messages_stay_one_short_line_whatever_the_cell_holds(tmp_path, column):
+    rng = random.Random(7)
+    for i, (cell, shown) in enumerate(hostile_cells(rng)):
+        good_time, good_value = b"2024-01-01T00:00:00Z", b"1"
+        row = (cell + b"," + good_value) if column == "date" else (good_time + b"," + cell)
+        src = tmp_path / f"in{i}.csv"
+        src.write_bytes(b"date,v\n" + good_time + b",2\n" + row + b"\n")
+        out = tmp_path / f"o{i}.csv"
+        p = tsfill("fill", src, "--output", out, "--values", "v")
+        assert p.returncode == 2, p.stderr[:200]
+        assert p.stderr.count(b"\n") == 1 and p.stderr.endswith(b"\n"), p.stderr[:300]
+        assert len(p.stderr) < 400, len(p.stderr)
+        assert b"\x1b" not in p.stderr and b"\x00" not in p.stderr and b"\r" not in p.stderr
+        assert f"{src}, row 2 (line 3), column '{column}': cannot read ".encode() + shown in p.stderr, p.stderr
+        assert not out.exists()
+
+
+def test_a_hostile_file_name_is_shown_harmlessly(tmp_path):
+    name = tmp_path / "evil\x1b[2J\nname.csv"
+    name.write_text("date,v\n2024-01-01T00:00:00Z,x\n")
+    p = tsfill("fill", name, "--output", tmp_path / "o.csv", "--values", "v")
+    assert p.returncode == 2
+    assert p.stderr.count(b"\n") == 1 and b"\x1b" not in p.stderr
+    assert b"evil\\x1b[2J\\nname.csv" in p.stderr
