@@ -15,6 +15,7 @@
 
 #include "cli_error.hpp"
 #include "commands/commands.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -40,6 +41,7 @@ std::string one_line(const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  watch_stop_signals();  // first: every thread started later inherits the blocked signals
   CLI::App app{
       "tsfill turns irregular, duplicated, gappy time-series rows into a uniform, gap-filled "
       "grid. Run 'tsfill COMMAND --help' for a command's flags.",

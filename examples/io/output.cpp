@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -10,11 +11,15 @@
 #include <system_error>
 #include <type_traits>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "cli_error.hpp"
 #include "parquet_io.hpp"
 #include "paths.hpp"
+#include "signals.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_io {
@@ -84,34 +89,91 @@ class timestamp_writer {
   std::string date_;
 };
 
-// Write aside, then rename into place; removes the aside copy unless committed.
+constexpr const char* temp_marker = ".tsfill-tmp-";
+
+// The hidden name an output is written under before it is renamed into place:
+// ".NAME.tsfill-tmp-PID", NAME cut so that the whole stays within NAME_MAX (255 bytes).
+std::string aside_name(const std::string& name) {
+  const std::string tail = std::string(temp_marker) + std::to_string(::getpid());
+  const std::size_t room = 255 - 1 - tail.size();
+  std::size_t keep = std::min(name.size(), room);
+  while (keep > 0 && keep < name.size() && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80)
+    --keep;  // not inside a UTF-8 character
+  return "." + name.substr(0, keep) + tail;
+}
+
+// Removes what killed runs left beside `final_path` (their pid in the name, the process
+// gone): hidden ".NAME.tsfill-tmp-PID" copies of this output.
+void remove_stale_asides(const fs::path& final_path) {
+  std::error_code ec;
+  const fs::path dir = final_path.parent_path().empty() ? fs::path(".") : final_path.parent_path();
+  const std::string mine = aside_name(final_path.filename().string());
+  const std::string prefix = mine.substr(0, mine.rfind(temp_marker) + std::strlen(temp_marker));
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string_view digits(name);
+    digits.remove_prefix(prefix.size());
+    if (digits.size() > 4 && digits.substr(digits.size() - 4) == "-old")
+      digits.remove_suffix(4);  // (the old output of an interrupted two-rename replace)
+    long pid = 0;
+    const auto [p, err] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (err != std::errc{} || p != digits.data() + digits.size() || pid <= 0 || pid == ::getpid())
+      continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+    }
+  }
+}
+
+// Write aside, then rename into place; removes the aside copy unless committed (and, when a
+// signal ends the process, signals.hpp does).
 class staged_path {
  public:
   staged_path(const std::string& final_path, bool overwrite)
-      : final_(final_path), overwrite_(overwrite) {
-    const fs::path f(final_path);
-    aside_ = (f.parent_path() /
-              ("." + f.filename().string() + ".tsfill-tmp-" + std::to_string(getpid())))
-                 .string();
+      : final_(final_path),
+        aside_((fs::path(final_path).parent_path() /
+                aside_name(fs::path(final_path).filename().string()))
+                   .string()),
+        overwrite_(overwrite),
+        registered_(aside_) {
+    remove_stale_asides(final_path);
   }
   const std::string& aside() const { return aside_; }
   void commit() {
+    const auto no_signal_now = hold_signals();  // never half a replace
     std::error_code ec;
-    std::string old;
-    if (fs::exists(final_)) {
-      if (!overwrite_)
-        throw flag_error("--output", final_ + " exists; pass --overwrite to replace it");
-      if (fs::is_directory(final_)) {
-        // A directory cannot be renamed over a non-empty one: move the old one aside first.
-        old = final_ + ".tsfill-old-" + std::to_string(getpid());
-        fs::rename(final_, old, ec);
-        if (ec) throw cli_error(final_ + ": cannot replace: " + ec.message());
+    const fs::file_status st = fs::symlink_status(final_, ec);
+    const bool exists = fs::exists(st);
+    if (exists && !overwrite_)
+      throw flag_error("--output", final_ + " exists; pass --overwrite to replace it");
+    if (exists && fs::is_directory(st)) {
+      // A directory cannot be renamed over a non-empty one: exchange the two atomically
+      // (readers see the old output or the new, never none), then remove the old one.
+      if (::renameat2(AT_FDCWD, aside_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) == 0) {
+        committed_ = true;
+        fs::remove_all(aside_, ec);  // now the old output
+        return;
       }
+      // A filesystem without the exchange: two renames, the old output aside first (a
+      // crash between them leaves it under the hidden name, swept by the next run).
+      const std::string old = aside_ + "-old";
+      fs::rename(final_, old, ec);
+      if (ec) throw flag_error("--output", final_ + ": cannot replace: " + ec.message());
+      fs::rename(aside_, final_, ec);
+      if (ec) {
+        std::error_code back;
+        fs::rename(old, final_, back);
+        throw flag_error("--output", final_ + ": cannot replace: " + ec.message());
+      }
+      committed_ = true;
+      fs::remove_all(old, ec);
+      return;
     }
     fs::rename(aside_, final_, ec);  // atomic for a file replacing a file
-    if (ec) throw cli_error(final_ + ": cannot write: " + ec.message());
+    if (ec) throw flag_error("--output", final_ + ": cannot write: " + ec.message());
     committed_ = true;
-    if (!old.empty()) fs::remove_all(old, ec);
   }
   ~staged_path() {
     if (!committed_) {
@@ -125,13 +187,60 @@ class staged_path {
  private:
   std::string final_, aside_;
   bool overwrite_;
+  temp_path_registration registered_;
   bool committed_ = false;
 };
+
+// --overwrite replaces a regular file, or a directory that is recognisably a tsfill
+// dataset: partition directories (NAME=VALUE, nested for --layout ymd) holding part files,
+// or part files. Anything else (a project folder passed by mistake, a device, a FIFO, a
+// symbolic link) is refused, naming what is in the way.
+void check_replaceable(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (fs::is_symlink(st))
+    throw flag_error("--output", path +
+                                     " is a symbolic link: --overwrite replaces only a "
+                                     "regular file or a tsfill dataset directory");
+  if (fs::is_regular_file(st)) return;
+  if (!fs::is_directory(st))
+    throw flag_error("--output", path +
+                                     " is not a regular file (a device, FIFO or socket): "
+                                     "--overwrite replaces only a regular file or a tsfill "
+                                     "dataset directory");
+  auto part_file = [](const std::string& name) {
+    return name.rfind("part-", 0) == 0 &&
+           (has_extension(name, ".csv") || has_extension(name, ".tsv") ||
+            has_extension(name, ".parquet") || has_extension(name, ".pq"));
+  };
+  auto check = [&](const fs::path& dir, int depth, auto& self) -> void {
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const fs::file_status s = it->symlink_status(ec);
+      if (fs::is_regular_file(s) &&
+          (part_file(name) || name.find(temp_marker) != std::string::npos))
+        continue;
+      if (fs::is_directory(s) && depth < 3 && name.find('=') != std::string::npos &&
+          name.front() != '=') {
+        self(it->path(), depth + 1, self);
+        continue;
+      }
+      throw flag_error("--output", path + " is not a tsfill dataset (it holds " +
+                                       shown_cell(it->path().string()) +
+                                       "): --overwrite replaces only a regular file or a "
+                                       "directory of partitions and part files");
+    }
+  };
+  check(path, 0, check);
+}
 
 void write_csv_file(const std::string& path, const write_spec& o, const output_layout& l,
                     const loaded_table& t, const tsfill::result& r, std::size_t first,
                     std::size_t last) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
+  std::FILE* f = [&] {
+    const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
+    return std::fopen(path.c_str(), "wb");
+  }();
   if (!f) throw cli_error(path + ": cannot create: " + std::strerror(errno));
   std::string buf;
   append_csv(buf, o, l, t, r, first, first, true);  // the header
@@ -190,8 +299,12 @@ output_target output_target_of(const write_spec& o) {
     t.format = o.default_format.empty() ? "csv" : o.default_format;  // a directory: like the input
   }
   t.path = without_trailing_slash(t.path);
-  if (fs::exists(t.path) && !o.overwrite)
-    throw flag_error("--output", t.path + " exists; pass --overwrite to replace it");
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(t.path, ec))) {
+    if (!o.overwrite)
+      throw flag_error("--output", t.path + " exists; pass --overwrite to replace it");
+    check_replaceable(t.path);
+  }
   if (t.format == "parquet" && !parquet_supported())
     throw flag_error("--output",
                      "this tsfill was built without Parquet support (Arrow C++ was not found)");
@@ -285,29 +398,55 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
   }
 }
 
+namespace {
+
+// Makes a directory of the hidden copy. Under the signal lock: once a signal is being acted
+// on (the copy removed), no new name can appear in it.
+void create_directories_aside(const std::string& dir) {
+  const auto no_signal_now = hold_signals();
+  fs::create_directories(dir);
+}
+
+// Every file of the output, under the hidden name `aside`.
+void write_aside(const write_spec& o, const output_target& target, const output_layout& layout,
+                 const loaded_table& t, const tsfill::result& r, const std::string& aside) {
+  const std::size_t segments = r.segments().size();
+  if (!target.partitioned) {
+    write_segments(aside, target.format, o, layout, t, r, 0, segments);
+  } else {
+    create_directories_aside(aside);
+    const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
+    if (!o.partition_by_day) {
+      write_segments(aside + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
+    } else {
+      for (std::size_t s = 0; s < segments;) {
+        std::size_t e = s;
+        while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
+        const std::string dir = aside + "/" + partition_path(o, r.segments()[s].partition);
+        create_directories_aside(dir);
+        write_segments(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
+        s = e;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r) {
   // (Name clashes are errors here, before anything is written.)
   const output_layout layout = layout_of(o, t, r, o.partition_by_day && !target.partitioned);
   staged_path staged(target.path, o.overwrite);
-  const std::size_t segments = r.segments().size();
-  if (!target.partitioned) {
-    write_segments(staged.aside(), target.format, o, layout, t, r, 0, segments);
-  } else {
-    fs::create_directories(staged.aside());
-    const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
-    if (!o.partition_by_day) {
-      write_segments(staged.aside() + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
-    } else {
-      for (std::size_t s = 0; s < segments;) {
-        std::size_t e = s;
-        while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
-        const std::string dir = staged.aside() + "/" + partition_path(o, r.segments()[s].partition);
-        fs::create_directories(dir);
-        write_segments(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
-        s = e;
-      }
-    }
+  try {
+    write_aside(o, target, layout, t, r, staged.aside());
+  } catch (const std::filesystem::filesystem_error& e) {  // a bad output path: exit 2
+    throw flag_error("--output", target.path + ": " + e.code().message());
+  } catch (const cli_error& e) {  // named as the user named it, not by its hidden copy
+    std::string what = e.what();
+    for (std::size_t at; (at = what.find(staged.aside())) != std::string::npos;)
+      what.replace(at, staged.aside().size(), target.path);
+    throw cli_error(what);
   }
   staged.commit();
 }

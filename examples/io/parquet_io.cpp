@@ -1,6 +1,7 @@
 #include "parquet_io.hpp"
 
 #include "cli_error.hpp"
+#include "signals.hpp"
 
 #ifndef TSFILL_CLI_HAVE_PARQUET
 
@@ -518,7 +519,10 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
   }
   const auto table =
       arrow::Table::Make(arrow::schema(fields), arrays, static_cast<std::int64_t>(rows));
-  auto out = check(arrow::io::FileOutputStream::Open(path), path);
+  auto out = [&] {
+    const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
+    return check(arrow::io::FileOutputStream::Open(path), path);
+  }();
   const auto props =
       parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
   // The Arrow schema goes into the file too, so readers get the zone of slot_ts back.

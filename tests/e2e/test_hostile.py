@@ -3,6 +3,7 @@ and error messages that stay one short, harmless line whatever a file holds."""
 import os
 import random
 import subprocess
+import time
 
 import pytest
 
@@ -129,3 +130,151 @@ def test_a_hostile_file_name_is_shown_harmlessly(tmp_path):
     assert p.returncode == 2
     assert p.stderr.count(b"\n") == 1 and b"\x1b" not in p.stderr
     assert b"evil\\x1b[2J\\nname.csv" in p.stderr
+
+
+# --- class 6: --overwrite replaces only what tsfill could have written ----------------------
+
+GOOD_CSV = "date,k,v\n2024-01-01T00:00:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n"
+
+
+def test_overwrite_refuses_what_tsfill_never_wrote(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD_CSV)
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "README.md").write_text("mine")
+    (project / "src" / "main.c").write_text("int main(){}")
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    target = tmp_path / "target.csv"
+    target.write_text("keep me")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    cases = [(project, "is not a tsfill dataset"), (fifo, "is not a regular file"),
+             (link, "is a symbolic link")]
+    try:
+        os.mknod(tmp_path / "dev.csv", 0o600 | 0o020000, os.makedev(1, 3))  # a character device
+        cases.append((tmp_path / "dev.csv", "is not a regular file"))
+    except (PermissionError, OSError):
+        pass
+    for out, why in cases:
+        p = tsfill("fill", src, "--output", out, "--overwrite")
+        err = p.stderr.decode()
+        assert p.returncode == 2 and err.startswith(f"tsfill: --output: {out} ") and why in err, err
+        assert len(err.splitlines()) == 1
+    assert (project / "README.md").read_text() == "mine" and (project / "src" / "main.c").exists()
+    assert target.read_text() == "keep me" and link.is_symlink()
+    assert os.path.exists(fifo)
+
+
+@pytest.mark.parametrize("layout", ["day", "ymd"])
+def test_overwrite_replaces_files_and_tsfill_datasets(tmp_path, layout):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD_CSV)
+    for out in (tmp_path / "o.csv", tmp_path / "dataset"):
+        assert tsfill("fill", src, "--output", out, "--layout", layout).returncode == 0
+        p = tsfill("fill", src, "--output", out, "--layout", layout, "--overwrite", "--values", "v")
+        assert p.returncode == 0, p.stderr
+    assert not [n for n in os.listdir(tmp_path) if "tsfill-tmp" in n]
+
+
+# --- class 5: signals and leftovers ------------------------------------------------------------
+
+def slow_input(path):
+    """Cheap to read, slow to write: one row an hour for 30 days, filled to 1-second slots
+    (2.6 M rows, 94 MB of CSV)."""
+    rows = [f"2024-01-{1 + h // 24:02d}T{h % 24:02d}:00:00Z,a,{h}" for h in range(24 * 30)]
+    path.write_text("date,k,v\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("sig,code", [(2, 130), (15, 143)])
+@pytest.mark.parametrize("directory", [False, True])
+def test_a_signal_while_writing_leaves_no_temp_and_the_old_output_whole(tmp_path, sig, code, directory):
+    """The signal is sent once the hidden copy exists (the output is being written): the
+    process removes it and exits 128 + the signal; the previous output stays as it was."""
+    src = tmp_path / "in.csv"
+    slow_input(src)
+    out = tmp_path / ("out" if directory else "out.csv")
+    args = ["fill", src, "--output", out, "--keys", "k", "--slot", "1s", "--overwrite"]
+    assert tsfill(*args).returncode == 0
+    before = sorted((str(p), p.stat().st_size) for p in ([out] if not directory else out.rglob("*")))
+    rng = random.Random(sig)
+    for _ in range(3):
+        proc = subprocess.Popen([EXE, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        aside = tmp_path / f".{out.name}.tsfill-tmp-{proc.pid}"
+        deadline = time.time() + 30
+        while not aside.exists() and proc.poll() is None and time.time() < deadline:
+            pass
+        time.sleep(rng.uniform(0, 0.02))
+        proc.send_signal(sig)
+        rc = proc.wait(timeout=60)
+        assert rc in (0, code), (rc, proc.stderr.read())  # (0: it had just finished)
+        assert not [n for n in os.listdir(tmp_path) if n.startswith(".")], os.listdir(tmp_path)
+        after = sorted((str(p), p.stat().st_size) for p in ([out] if not directory else out.rglob("*")))
+        assert after == before  # the old output whole, or the same new one
+
+
+def test_leftovers_of_dead_runs_are_swept_and_live_ones_kept(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD_CSV)
+    dead = tmp_path / ".out.csv.tsfill-tmp-999999999"
+    dead.write_text("partial")
+    dead_dir = tmp_path / ".out.csv.tsfill-tmp-999999998-old"
+    dead_dir.mkdir()
+    live = tmp_path / f".out.csv.tsfill-tmp-{os.getpid()}"  # a running process's
+    live.write_text("busy")
+    assert tsfill("fill", src, "--output", tmp_path / "out.csv").returncode == 0
+    assert not dead.exists() and not dead_dir.exists() and live.exists()
+
+
+def test_a_long_output_name_is_fine_and_errors_name_the_output(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD_CSV)
+    long = tmp_path / ("x" * 240 + ".csv")  # 244 bytes: the hidden copy's name must be cut
+    p = tsfill("fill", src, "--output", long)
+    assert p.returncode == 0, p.stderr
+    assert long.read_text().startswith("partition_date,slot_ts,v,v_bf")
+
+
+def test_a_full_disk_names_the_output_not_its_hidden_copy(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        src = tmp_path / "in.csv"
+        slow_input(src)
+        for out in (mnt / "o.csv", mnt / "dataset"):
+            p = tsfill("fill", src, "--output", out, "--keys", "k", "--slot", "1s")
+            err = p.stderr.decode()
+            assert p.returncode == 2 and len(err.splitlines()) == 1, err
+            assert str(out) in err and "tsfill-tmp" not in err, err
+            assert "No space left" in err or "write failed" in err, err
+            assert os.listdir(mnt) == []
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_backfill_stops_cleanly_on_sigterm(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    slow_input(src / "a.csv")
+    out, state = tmp_path / "out", tmp_path / "s.db"
+    args = ["backfill", src, "--output", out, "--state", state, "--keys", "k", "--slot", "1s"]
+    proc = subprocess.Popen([EXE, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while time.time() < deadline and not (out.exists() and any(out.glob("partition_date=*"))):
+        time.sleep(0.02)
+    proc.send_signal(15)
+    rc = proc.wait(timeout=60)
+    err = proc.stderr.read().decode()
+    assert rc in (0, 143), err
+    if rc == 143:
+        assert "stopped by signal 15; the store is consistent" in err
+    assert not [n for n in os.listdir(out) if n.startswith(".")]
+    assert tsfill(*args).returncode == 0
+    ref = tmp_path / "ref"
+    assert tsfill("fill", src, "--output", ref, "--keys", "k", "--slot", "1s").returncode == 0
+    for p in ref.rglob("part-0.csv"):
+        assert (out / p.relative_to(ref)).read_bytes() == p.read_bytes()

@@ -102,7 +102,7 @@ void read_spilled(const spilled_file& f, int fd, std::size_t column, std::size_t
 }
 
 spill_dir::spill_dir(const std::string& parent)
-    : path_(parent + "/.spill.tsfill-tmp-" + std::to_string(::getpid())) {
+    : path_(parent + "/.spill.tsfill-tmp-" + std::to_string(::getpid())), registered_(path_) {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
   std::filesystem::create_directories(path_, ec);

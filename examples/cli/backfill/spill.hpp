@@ -16,6 +16,7 @@
 
 #include <tsfill/columns.hpp>
 
+#include "signals.hpp"
 #include "table.hpp"
 
 namespace tsfill_cli {
@@ -69,6 +70,7 @@ class spill_dir {
 
  private:
   std::string path_;
+  temp_path_registration registered_;  // removed if a signal ends the process
 };
 
 }  // namespace tsfill_cli

@@ -23,6 +23,7 @@
 #include "../backfill/partitioned_run.hpp"
 #include "commands.hpp"
 #include "paths.hpp"
+#include "signals.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_cli {
@@ -391,7 +392,9 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
     return 0;
   }
   reporter report(b, selected.size() + unreadable.size(), job.progress);
+  const graceful_stop signals;  // SIGINT/SIGTERM: finish the partitions being written, stop
   bf::engine_options opt;
+  opt.stop_requested = [&signals] { return signals.requested(); };
   opt.workers = b.workers;
   opt.retries = b.retries;
   opt.in_order = run.carries_in() || ranges.has_value();
@@ -439,6 +442,13 @@ int run_backfill(const job_spec& job, const backfill_spec& b) {
                  s.budget_stop    ? "; the time budget is spent, run again to go on"
                  : s.failure_stop ? "; stopped at the failure (values carry in from it)"
                                   : "");
+  }
+  if (signals.requested()) {
+    std::fprintf(stderr,
+                 "tsfill: backfill %s: stopped by signal %d; the store is consistent, run again "
+                 "to go on\n",
+                 b.id.c_str(), signals.signal());
+    return 128 + signals.signal();
   }
   if (s.failed) {
     std::fprintf(stderr, "tsfill: backfill %s: %zu partition%s FAILED (tsfill status --state %s)\n",

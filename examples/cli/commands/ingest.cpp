@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +47,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "paths.hpp"
+#include "signals.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_cli {
@@ -155,20 +155,6 @@ ingest_spec ingest_spec_from(const flag_texts& f, const job_spec& job) {
     throw flag_error("--output", "ingest writes a directory of partitions, not a file");
   s.job_text = f.canonical(run_flags);
   return s;
-}
-
-// --- signals: finish the partition being written, record it, stop -----------------------------
-
-volatile std::sig_atomic_t stop_signal = 0;
-extern "C" void on_stop_signal(int sig) {
-  stop_signal = sig;
-}
-void catch_stop_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
 }
 
 // --- 1. list ------------------------------------------------------------------------------
@@ -607,8 +593,8 @@ int run_ingest(const job_spec& job, const ingest_spec& s) {
       throw flag_error("--output", e.what());
     }
   }
-  catch_stop_signals();
-  const std::function<bool()> stop = [] { return stop_signal != 0; };
+  const graceful_stop signals;  // SIGINT/SIGTERM: finish the partition being written, stop
+  const std::function<bool()> stop = [&signals] { return signals.requested(); };
   ingester in(job, s, store.get());
   int status = 0;
   for (;;) {
@@ -632,14 +618,14 @@ int run_ingest(const job_spec& job, const ingest_spec& s) {
     if (o.failed_files || o.partitions_failed) status = 1;
     if (store)
       store->finish_run(s.id, o.partitions_failed ? "failed" : "done", bf::wall_clock_ms());
-    if (!s.watch_seconds) return stop_signal ? 128 + stop_signal : status;
+    if (!s.watch_seconds) return signals.requested() ? 128 + signals.signal() : status;
     // --watch: sleep until the next poll, waking for a signal.
     const auto next = started + std::chrono::duration<double>(*s.watch_seconds);
-    while (!stop_signal && std::chrono::steady_clock::now() < next)
+    while (!signals.requested() && std::chrono::steady_clock::now() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (stop_signal) {
+    if (signals.requested()) {
       std::fprintf(stderr, "tsfill: ingest %s: stopped by signal %d; the store is consistent\n",
-                   s.id.c_str(), static_cast<int>(stop_signal));
+                   s.id.c_str(), signals.signal());
       return 0;
     }
   }
