@@ -21,6 +21,11 @@ struct run_options {
   // Refuse grids larger than this many cells (a stray far-away timestamp otherwise makes a
   // data-driven grid enormous). Cells are 32-bit indices, so at most 2^32 - 2.
   std::size_t max_cells = (std::size_t{1} << 32) - 2;
+  // Refuse, with a resource_error and before allocating them, grids whose cells would need
+  // more memory than this: per cell its slot time (8 bytes), per value column the original
+  // and filled values, a status byte and two validity bits (and 4 bytes of source offset),
+  // 8 more bytes per cell of a grid that keeps only observed slots, and 64 per segment.
+  std::size_t max_bytes = SIZE_MAX;
   // Threads for the work that splits: slot and partition of blocks of rows, moving unsorted
   // rows into partition order (a column per thread), the scatter of rows onto cells and the
   // gather, fill and bitmaps (a partition per task). The result, and the error for bad

@@ -3,6 +3,7 @@ and error messages that stay one short, harmless line whatever a file holds."""
 import os
 import random
 import subprocess
+import sys
 import time
 
 import pytest
@@ -278,3 +279,65 @@ def test_backfill_stops_cleanly_on_sigterm(tmp_path):
     assert tsfill("fill", src, "--output", ref, "--keys", "k", "--slot", "1s").returncode == 0
     for p in ref.rglob("part-0.csv"):
         assert (out / p.relative_to(ref)).read_bytes() == p.read_bytes()
+
+
+# --- class 4: a grid too large for memory is refused before it is allocated --------------------
+
+def keys_file(path, keys=1000):
+    path.write_text("date,k,v\n" + "".join(f"2024-01-01T00:00:00Z,k{i},1\n" for i in range(keys)))
+
+
+MEASURE = """
+import os, subprocess, sys, time
+t0 = time.time()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(p.pid, 0)
+sys.stderr.write(p.stderr.read().decode())
+print(os.waitstatus_to_exitcode(status), time.time() - t0, usage.ru_maxrss / 1024)
+"""
+
+
+def run_measured(args):
+    """Exit status, stderr, seconds and peak RSS (MiB) of one process, started from a small
+    helper process: Linux keeps a process's peak RSS across fork and exec, so a child of
+    this test process (pyarrow loaded) would start from its peak."""
+    p = subprocess.run([sys.executable, "-c", MEASURE, EXE, *map(str, args)], capture_output=True,
+                       text=True)
+    rc, secs, rss = p.stdout.split()
+    return int(rc), p.stderr, float(secs), float(rss)
+
+
+@pytest.mark.parametrize("extra", [["--grid", "range:1970-01-01/2100-01-01"],
+                                   ["--slot", "1s", "--grid", "range:2024-01-01/2024-02-19"],
+                                   ["--slot", "1s", "--grid", "range:2024-01-01/2100-01-01"],
+                                   ["--slot", "1min", "--grid", "key", "--partition", "none",
+                                    "--max-memory", "10M"]])
+def test_a_grid_too_large_for_memory_is_refused_at_once(tmp_path, extra):
+    src = tmp_path / "in.csv"
+    keys_file(src)
+    if "key" in extra:  # a data-driven grid: one stray timestamp far from the rest
+        with open(src, "a") as f:
+            f.write("2030-01-01T00:00:00Z,k0,2\n")
+    rc, err, secs, rss = run_measured(["fill", src, "--output", tmp_path / "o.csv", "--keys", "k", *extra])
+    assert rc == 2, err
+    assert err.startswith("tsfill: --max-memory: the grid would need at least ") and "GB of memory" in err, err
+    assert len(err.splitlines()) == 1
+    assert secs < 1.0 and rss < 100, (secs, rss)
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_grid_within_the_limit_runs_and_bad_limits_are_named(tmp_path):
+    src = tmp_path / "in.csv"
+    keys_file(src, 10)
+    assert tsfill("fill", src, "--output", tmp_path / "o.csv", "--keys", "k", "--max-memory", "1M").returncode == 0
+    p = tsfill("fill", src, "--output", tmp_path / "o2.csv", "--keys", "k", "--slot", "1s",
+               "--grid", "range:2024-01-01/2024-01-02", "--max-memory", "1M")
+    assert p.returncode == 2 and b"(the limit: --max-memory 1M)" in p.stderr
+    for bad in ["lots", "-1G", "0", "5X", "150%", ""]:
+        p = tsfill("fill", src, "--output", tmp_path / "o3.csv", "--keys", "k", "--max-memory", bad)
+        assert p.returncode == 2 and p.stderr.startswith(b"tsfill: --max-memory"), (bad, p.stderr)
+    with open(src, "a") as f:  # the day's grid spans 24 hours of 1-second slots for every key
+        f.write("2024-01-01T23:59:59Z,k0,2\n")
+    p = tsfill("backfill", src, "--output", tmp_path / "bf", "--state", tmp_path / "s.db", "--keys", "k",
+               "--slot", "1s", "--max-memory", "1M")
+    assert p.returncode == 1 and b"2024-01-01 FAILED" in p.stderr and b"--max-memory" in p.stderr, p.stderr

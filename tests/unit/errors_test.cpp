@@ -187,6 +187,29 @@ TEST(errors, enormous_grid_is_refused) {
   expect_error([&] { (void)wide.run(t.view(), o); }, "more than max_cells = 100000 cells");
 }
 
+TEST(errors, grids_beyond_the_memory_limit_are_refused_before_allocation) {
+  // 50 years of 30-minute slots for one key: 876,001 cells of 8 bytes (the slot time; the
+  // table has no value column): 7,008,008 bytes, plus 64 for the segment.
+  owned_table<> t({0, tsfill_test::day_ns(365 * 50)});
+  const tsfill::pipeline wide{.slot = tsfill::slot::fixed{30min},
+                              .partition = tsfill::partition::none{}};
+  tsfill::run_options o;
+  o.max_bytes = 7'008'000;
+  try {
+    (void)wide.run(t.view(), o);
+    FAIL() << "no resource_error";
+  } catch (const tsfill::resource_error& e) {
+    EXPECT_EQ(e.bytes_allowed, 7'008'000U);
+    EXPECT_GT(e.bytes_needed, 7'008'000U);
+    EXPECT_NE(std::string(e.what()).find("more than the 0.0 GB allowed"), std::string::npos)
+        << e.what();
+  }
+  o.max_bytes = 7'008'072;  // just enough: runs, and the result is the one without a limit
+  const tsfill::result limited = wide.run(t.view(), o);
+  EXPECT_EQ(limited.rows(), 876'001U);
+  EXPECT_EQ(limited.rows(), wide.run(t.view()).rows());
+}
+
 TEST(errors, timestamps_at_the_int64_limit) {
   owned_table<> t({INT64_MIN});
   expect_error([&] { (void)job.run(t.view()); }, "too close to the int64 minimum");

@@ -127,6 +127,9 @@ void add_job_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--threads", "N",
           "threads for the pipeline (default 1; 0 = all cores); the output is the same for "
           "any number");
+  f.value(g, "--max-memory", "SIZE",
+          "refuse, before allocating it, a grid that would need more memory than SIZE "
+          "(8G, 500M, 50%; default 80% of physical memory)");
 }
 
 void add_output_flags(CLI::App& command, flag_texts& f) {

@@ -92,7 +92,13 @@ tsfill::result job::run(const tsfill::table_view<>& input, tsfill::run_options b
   const std::vector<tsfill::fill::any> fills = column_fills(options_, names);
   batch.nan_is_null = options_.nan_is_null;
   batch.threads = options_.threads;
-  return run_(input, fills, batch);
+  batch.max_bytes = options_.max_memory;
+  try {
+    return run_(input, fills, batch);
+  } catch (const tsfill::resource_error& e) {  // the limit is a flag's (or its default)
+    throw flag_error("--max-memory",
+                     without_prefix(e.what()) + " (the limit: " + options_.max_memory_text + ")");
+  }
 }
 
 tsfill::result job::run(const loaded_table& t, tsfill::run_options batch) const {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <thread>
 
+#include <unistd.h>
+
 #include "../calendar_options.hpp"
 #include "cli_error.hpp"
 #include "flags.hpp"
@@ -309,9 +311,52 @@ job_spec job_spec_from(const flag_texts& f) {
                        "expected a number of threads (0 = all cores), got '" + *v + "'");
     o.threads = n != 0 ? n : std::max(1U, std::thread::hardware_concurrency());
   }
+  if (auto v = f.last("--max-memory")) {
+    const auto bytes = parse_memory_size(*v);
+    if (!bytes || *bytes == 0)
+      throw flag_error(
+          "--max-memory",
+          "expected a size like 8G, 500M or 50% (of physical memory), got '" + *v + "'");
+    o.max_memory = *bytes;
+    o.max_memory_text = "--max-memory " + *v;
+  }
   o.overwrite = f.on("--overwrite");
   o.progress = !f.on("--no-progress");
   return o;
+}
+
+std::size_t job_spec::default_max_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return SIZE_MAX;
+  return static_cast<std::size_t>(static_cast<double>(pages) * static_cast<double>(page) * 0.8);
+}
+
+std::optional<std::size_t> parse_memory_size(const std::string& text) {
+  double number = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  const auto [rest, ec] = std::from_chars(begin, end, number);
+  if (ec != std::errc{} || rest == begin || !(number >= 0)) return std::nullopt;
+  const std::string unit(rest, end);
+  double scale = 1;
+  if (unit == "%") {
+    if (number > 100) return std::nullopt;
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    scale = static_cast<double>(pages) * static_cast<double>(page) / 100;
+  } else if (unit == "K" || unit == "k" || unit == "KB" || unit == "KiB") {
+    scale = 1024.0;
+  } else if (unit == "M" || unit == "MB" || unit == "MiB") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "G" || unit == "GB" || unit == "GiB") {
+    scale = 1024.0 * 1024 * 1024;
+  } else if (unit == "T" || unit == "TB" || unit == "TiB") {
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  } else if (!unit.empty() && unit != "B") {
+    return std::nullopt;
+  }
+  const double bytes = number * scale;
+  if (bytes >= 1.8e19) return std::nullopt;
+  return static_cast<std::size_t>(bytes);
 }
 
 void validate(job_spec& o) {

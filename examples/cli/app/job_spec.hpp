@@ -72,6 +72,10 @@ struct job_spec {
   bool overwrite = false;
   bool progress = true;
   unsigned threads = 1;  // for the pipeline's partition-parallel work
+  // --max-memory: the most the grid may need (bytes); default: 80% of physical memory.
+  std::size_t max_memory = default_max_memory();
+  std::string max_memory_text = "80% of physical memory";  // for the refusal
+  static std::size_t default_max_memory();
 
   // What the readers and writers need of it.
   read_spec reading() const;
@@ -93,5 +97,8 @@ job_spec job_spec_from(const flag_texts& flags);
 void validate(job_spec& spec);
 
 fill_spec parse_fill_method(const std::string& flag, const std::string& text);
+
+// "500M", "8G", "1.5T", "1048576", "50%" (of physical memory), as bytes; none if malformed.
+std::optional<std::size_t> parse_memory_size(const std::string& text);
 
 }  // namespace tsfill_cli

@@ -34,9 +34,10 @@ namespace bf = tsfill::backfill;
 // The flags of the backfill group: how to run, not what to compute (so not part of the
 // job recorded in the store).
 const std::vector<std::string> run_flags = {
-    "--state",   "--id",          "--from",      "--to",      "--chunk-days",
-    "--workers", "--retries",     "--reprocess", "--dry-run", "--time-budget",
-    "--threads", "--no-progress", "--batch-size"};  // (the ranges' size does not change the result)
+    "--state",   "--id",         "--from",        "--to",        "--chunk-days",
+    "--workers", "--retries",    "--reprocess",   "--dry-run",   "--time-budget",
+    "--threads", "--max-memory", "--no-progress", "--batch-size"};  // (the ranges' size does not
+                                                                    // change the result)
 
 struct backfill_spec {
   std::string state;

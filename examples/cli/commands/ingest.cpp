@@ -59,7 +59,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string> run_flags = {
     "--state",   "--id",      "--pattern",        "--once",
     "--watch",   "--dry-run", "--modified-after", "--modified-before",
-    "--workers", "--threads", "--no-progress"};
+    "--workers", "--threads", "--max-memory",     "--no-progress"};
 
 struct ingest_spec {
   std::string source;  // SRC_DIR, without a trailing slash

@@ -70,6 +70,20 @@ slot_range partition_bounds(const SF& sf, const PF& pf, std::int64_t id) {
   }
 }
 
+[[noreturn]] inline void throw_over_budget(std::size_t cells, double need, std::size_t allowed) {
+  auto gb = [](double b) {
+    const double g = b / 1e9;
+    return g >= 10 ? std::to_string(static_cast<long long>(g)) + " GB"
+                   : std::to_string(static_cast<long long>(g * 10) / 10) + "." +
+                         std::to_string(static_cast<long long>(g * 10) % 10) + " GB";
+  };
+  throw resource_error("the grid would need at least " + gb(need) + " of memory (" +
+                           std::to_string(cells) + " cells and counting), more than the " +
+                           gb(static_cast<double>(allowed)) +
+                           " allowed; check the grid, the slot width and the timestamps",
+                       cells, static_cast<std::size_t>(need), allowed);
+}
+
 // The start time of every cell's slot, in parallel over blocks of segments.
 template <SlotFunction SF>
 void fill_slot_times(grid_plan& plan, const SF& sf, unsigned threads) {
@@ -94,7 +108,8 @@ void fill_slot_times(grid_plan& plan, const SF& sf, unsigned threads) {
 
 template <SlotFunction SF, PartitionFunction PF, GridFunction GF>
 grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
-                    const SF& sf, const PF& pf, const GF& gf, const run_options& options) {
+                    const SF& sf, const PF& pf, const GF& gf, const run_options& options,
+                    double bytes_per_cell = 8) {
   grid_plan plan;
   plan.dense = gf.dense();
   plan.rows = index_rows(time, key_cols, sf, pf, options.threads, options.key_universe);
@@ -139,62 +154,89 @@ grid_plan plan_grid(std::span<const std::int64_t> time, const std::vector<key_co
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   }
 
-  // Lay out segments: partition, then key, then slot.
+  // Lay out segments: partition, then key, then slot. Twice: first only counting, against
+  // the limits (so a grid too large for memory is refused before anything is allocated,
+  // and as soon as the count passes the limit), then for real.
+  constexpr double bytes_per_segment = 64;
+  const double cell_bytes = bytes_per_cell + (plan.dense ? 0 : 8);
   plan.group_segment.assign(group_count, no_index);
-  std::size_t offset = 0;
-  std::size_t g = 0;  // next group; groups are sorted by (partition, key)
-  for (const std::int64_t pid : pids) {
-    while (g < group_count && ix.group_pid[g] < pid) ++g;  // partitions outside the window
-    const std::size_t g_begin = g;
-    while (g < group_count && ix.group_pid[g] == pid) ++g;
-    const std::size_t g_end = g;
-    partition_info info{pid, partition_bounds(sf, pf, pid), {}};
-    for (std::size_t h = g_begin; h < g_end; ++h) {
-      if (ix.group_data[h].empty()) continue;
-      info.data.include(ix.group_data[h].first);
-      info.data.include(ix.group_data[h].last);
-    }
-    auto add_segment = [&](std::uint32_t key, std::size_t group) {
-      const slot_range key_data = group == no_index ? slot_range{} : ix.group_data[group];
-      const slot_range span = gf.span(info, key_data);
-      if (span.empty()) return;
-      segment s{pid, key, offset, 0, span.first};
-      if (plan.dense) {
-        s.size = static_cast<std::size_t>(span.last - span.first) + 1;
-      } else if (group != no_index) {
-        const auto b = obs_ords.begin() + static_cast<std::ptrdiff_t>(obs_begin[group]);
-        const auto e = obs_ords.begin() + static_cast<std::ptrdiff_t>(obs_begin[group + 1]);
-        const auto lo = std::lower_bound(b, e, span.first);
-        const auto hi = std::upper_bound(lo, e, span.last);
-        s.size = static_cast<std::size_t>(hi - lo);
-        if (s.size == 0) return;
-        s.first_slot = *lo;
-        plan.cell_ordinals.insert(plan.cell_ordinals.end(), lo, hi);
+  std::size_t offset = 0, segment_count = 0;
+  bool counting = true;
+  auto over_budget = [&](std::size_t cells, std::size_t segments) {
+    const double need =
+        static_cast<double>(cells) * cell_bytes + static_cast<double>(segments) * bytes_per_segment;
+    return need > static_cast<double>(options.max_bytes) ? need : 0.0;
+  };
+  auto lay_out = [&] {
+    std::size_t g = 0;  // next group; groups are sorted by (partition, key)
+    for (const std::int64_t pid : pids) {
+      while (g < group_count && ix.group_pid[g] < pid) ++g;  // partitions outside the window
+      const std::size_t g_begin = g;
+      while (g < group_count && ix.group_pid[g] == pid) ++g;
+      const std::size_t g_end = g;
+      partition_info info{pid, partition_bounds(sf, pf, pid), {}};
+      for (std::size_t h = g_begin; h < g_end; ++h) {
+        if (ix.group_data[h].empty()) continue;
+        info.data.include(ix.group_data[h].first);
+        info.data.include(ix.group_data[h].last);
+      }
+      auto add_segment = [&](std::uint32_t key, std::size_t group) {
+        const slot_range key_data = group == no_index ? slot_range{} : ix.group_data[group];
+        const slot_range span = gf.span(info, key_data);
+        if (span.empty()) return;
+        segment s{pid, key, offset, 0, span.first};
+        if (plan.dense) {
+          s.size = static_cast<std::size_t>(span.last - span.first) + 1;
+        } else if (group != no_index) {
+          const auto b = obs_ords.begin() + static_cast<std::ptrdiff_t>(obs_begin[group]);
+          const auto e = obs_ords.begin() + static_cast<std::ptrdiff_t>(obs_begin[group + 1]);
+          const auto lo = std::lower_bound(b, e, span.first);
+          const auto hi = std::upper_bound(lo, e, span.last);
+          s.size = static_cast<std::size_t>(hi - lo);
+          if (s.size == 0) return;
+          s.first_slot = *lo;
+          if (!counting) plan.cell_ordinals.insert(plan.cell_ordinals.end(), lo, hi);
+        } else {
+          return;  // nothing observed, nothing to show
+        }
+        if (counting) {
+          if (s.size > max_cells || offset + s.size > max_cells)
+            throw invalid_argument(
+                "the grid would have more than max_cells = " + std::to_string(max_cells) +
+                " cells; check the slot width and the timestamps (a stray timestamp far from the "
+                "rest widens a data-driven grid)");
+          offset += s.size;
+          ++segment_count;
+          if ((segment_count & 0xFFF) == 0 || s.size > 4096)
+            if (const double need = over_budget(offset, segment_count); need > 0)
+              throw_over_budget(offset, need, options.max_bytes);
+          return;
+        }
+        if (group != no_index)
+          plan.group_segment[group] = static_cast<std::uint32_t>(plan.segments.size());
+        plan.segments.push_back(s);
+        offset += s.size;
+      };
+      if (gf.keys() == key_scope::partition) {
+        for (std::size_t h = g_begin; h < g_end; ++h)
+          if (!ix.group_data[h].empty()) add_segment(ix.group_key[h], h);
       } else {
-        return;  // nothing observed, nothing to show
-      }
-      if (s.size > max_cells || offset + s.size > max_cells)
-        throw invalid_argument(
-            "the grid would have more than max_cells = " + std::to_string(max_cells) +
-            " cells; check the slot width and the timestamps (a stray timestamp far from the "
-            "rest widens a data-driven grid)");
-      if (group != no_index)
-        plan.group_segment[group] = static_cast<std::uint32_t>(plan.segments.size());
-      plan.segments.push_back(s);
-      offset += s.size;
-    };
-    if (gf.keys() == key_scope::partition) {
-      for (std::size_t h = g_begin; h < g_end; ++h)
-        if (!ix.group_data[h].empty()) add_segment(ix.group_key[h], h);
-    } else {
-      std::size_t h = g_begin;
-      for (std::uint32_t k = 0; k < key_count; ++k) {
-        while (h < g_end && ix.group_key[h] < k) ++h;
-        const bool present = h < g_end && ix.group_key[h] == k && !ix.group_data[h].empty();
-        add_segment(k, present ? h : no_index);
+        std::size_t h = g_begin;
+        for (std::uint32_t k = 0; k < key_count; ++k) {
+          while (h < g_end && ix.group_key[h] < k) ++h;
+          const bool present = h < g_end && ix.group_key[h] == k && !ix.group_data[h].empty();
+          add_segment(k, present ? h : no_index);
+        }
       }
     }
-  }
+  };
+  lay_out();  // counting
+  if (const double need = over_budget(offset, segment_count); need > 0)
+    throw_over_budget(offset, need, options.max_bytes);
+  counting = false;
+  offset = 0;
+  plan.segments.reserve(segment_count);
+  lay_out();
   plan.cells = offset;
   fill_slot_times(plan, sf, options.threads);
   return plan;
