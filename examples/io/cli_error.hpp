@@ -17,32 +17,78 @@ class cli_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 if none starts there (no
+// overlong forms, surrogates or code points past U+10FFFF).
+inline std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
+  const unsigned c = *p;
+  if (c < 0x80) return 1;
+  std::size_t more = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    more = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    more = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    more = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) <= more || p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 2; k <= more; ++k)
+    if (p[k] < 0x80 || p[k] > 0xBF) return 0;
+  return more + 1;
+}
+
+inline bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const std::size_t n = utf8_sequence_length(p, end);
+    if (n == 0) return false;
+    p += n;
+  }
+  return true;
+}
+
 // Text from a file or the command line as it may appear in a one-line message: control
-// characters (line breaks, escape sequences, NUL) as \n, \t, \r or \xNN, so that nothing in
+// characters (line breaks, escape sequences, NUL) and bytes that are no UTF-8 character as
+// \n, \t, \r or \xNN, so that nothing in
 // an input can break the line or reach the user's terminal as a command; at most `max` bytes
 // of it (cut at a character boundary), then "... (N bytes)".
 inline std::string printable(std::string_view s, std::size_t max = 4000) {
   std::string out;
-  std::size_t i = 0;
-  for (; i < s.size() && out.size() < max; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else {
-      out.push_back(static_cast<char>(c));
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  auto escape = [&](unsigned c) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02x", c);
+    out += hex;
+  };
+  while (p < end && out.size() < max) {
+    const unsigned c = *p;
+    const std::size_t n = utf8_sequence_length(p, end);
+    if (n > 1) {  // a whole character, never cut
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+      continue;
     }
+    ++p;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (n == 0 || c < 0x20 || c == 0x7f)  // a control character, or a byte of no character
+      escape(c);
+    else
+      out.push_back(static_cast<char>(c));
   }
-  while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)  // finish a character
-    out.push_back(s[i++]);
-  if (i < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+  if (p < end) out += "... (" + std::to_string(s.size()) + " bytes)";
   return out;
 }
 

@@ -146,9 +146,15 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   };
   {
     std::set<std::string> seen;
-    for (const std::string& h : header)
+    for (const std::string& h : header) {
       if (!seen.insert(h).second)
         throw input_error(path, 0, 1, h, "the header names this column twice");
+      if (o.require_utf8 && !valid_utf8(h))
+        throw input_error(path, 0, 1, "",
+                          "the column name " + shown_cell(h) +
+                              " is not valid UTF-8, which a Parquet output cannot hold (fix the "
+                              "file's encoding, or write CSV)");
+    }
   }
   auto require = [&](const std::string& name, const char* flag) {
     const long c = column_index(name);
@@ -263,8 +269,16 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     const std::size_t row = t.time.size();
     t.time.push_back(*ns);
     t.source_row.push_back(data_row);
-    for (std::size_t j = 0; j < key_cols.size(); ++j)
-      t.keys[j].values.push_back(t.keys[j].code_of(fields[key_cols[j]]));
+    for (std::size_t j = 0; j < key_cols.size(); ++j) {
+      loaded_key& k = t.keys[j];
+      const std::size_t known = k.builder.size();
+      k.values.push_back(k.code_of(fields[key_cols[j]]));
+      if (o.require_utf8 && k.builder.size() != known && !valid_utf8(fields[key_cols[j]]))
+        throw input_error(path, data_row, parser.record_line(), o.keys[j],
+                          shown_cell(fields[key_cols[j]]) +
+                              " is not valid UTF-8, which a Parquet output cannot hold (fix the "
+                              "file's encoding, or write CSV)");
+    }
     for (std::size_t j = 0; j < value_cols.size(); ++j) {
       loaded_value& v = t.values[j];
       if (!v.numeric) continue;

@@ -34,6 +34,9 @@ struct read_spec {
   // A value column named in value_patterns that a file lacks is no error: the file has none
   // (a dataset's later files, read for the columns it was first written with).
   bool absent_values_ok = false;
+  // Key words and column names must be valid UTF-8 (the output is Parquet, whose string
+  // columns hold nothing else): one that is not is an error naming file, row and column.
+  bool require_utf8 = false;
   std::vector<where_rule> where;  // keep rows passing every rule (rules.hpp)
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal

@@ -341,3 +341,34 @@ def test_a_grid_within_the_limit_runs_and_bad_limits_are_named(tmp_path):
     p = tsfill("backfill", src, "--output", tmp_path / "bf", "--state", tmp_path / "s.db", "--keys", "k",
                "--slot", "1s", "--max-memory", "1M")
     assert p.returncode == 1 and b"2024-01-01 FAILED" in p.stderr and b"--max-memory" in p.stderr, p.stderr
+
+
+# --- class 3: Parquet outputs every reader can read --------------------------------------------
+
+INVALID_UTF8 = [b"\xff", b"\x80", b"\xc0\x80", b"\xed\xa0\x80", b"\xf5\x80\x80\x80", b"\xe2\x82",
+                b"\xf4\x90\x80\x80", b"ok\xc3"]
+
+
+@pytest.mark.parametrize("bad", INVALID_UTF8)
+def test_invalid_utf8_never_reaches_a_parquet_output(tmp_path, bad):
+    pq = pytest.importorskip("pyarrow.parquet")
+    in_key = tmp_path / "key.csv"
+    in_key.write_bytes(b"date,k,v\n2024-01-01T00:00:00Z,caf\xc3\xa9,1\n2024-01-01T01:00:00Z,x" + bad + b",2\n")
+    in_name = tmp_path / "name.csv"
+    in_name.write_bytes(b"date,k,v" + bad + b"\n2024-01-01T00:00:00Z,a,1\n")
+    for src, where in ((in_key, f"{in_key}, row 2 (line 3), column 'k': 'x"), (in_name, f"{in_name} (line 1): the column name 'v")):
+        for out, extra in ((tmp_path / "o.parquet", []), (tmp_path / "dataset", ["--format", "parquet"])):
+            p = tsfill("fill", src, "--output", out, "--keys", "k", *extra)
+            err = p.stderr.decode("utf-8")  # (the message itself is valid UTF-8)
+            assert p.returncode == 2 and err.startswith(f"tsfill: {where}"), err
+            assert "is not valid UTF-8" in err and len(err.splitlines()) == 1
+            assert not out.exists()
+        p = tsfill("fill", src, "--output", tmp_path / "o.csv", "--keys", "k", "--overwrite")  # CSV: as is
+        assert p.returncode == 0 and bad in (tmp_path / "o.csv").read_bytes()
+    # Valid multi-byte keys and names are fine, and every reader reads the file.
+    good = tmp_path / "good.csv"
+    good.write_bytes("date,k,v\u00e9\n2024-01-01T00:00:00Z,\u6771\u4eac,1\n2024-01-01T00:00:00Z,\U0001F600,2\n".encode())
+    assert tsfill("fill", good, "--output", tmp_path / "g.parquet", "--keys", "k").returncode == 0
+    table = pq.read_table(tmp_path / "g.parquet")
+    assert set(table.column("k").to_pylist()) == {"\u6771\u4eac", "\U0001F600"}
+    assert "v\u00e9" in table.column_names

@@ -94,6 +94,11 @@ read_spec job_spec::reading() const {
   r.unique_columns = unique_columns;
   r.csv = {delimiter, null_values};
   r.progress = progress;
+  const write_spec w = writing();  // (Parquet output: strings must be UTF-8)
+  r.require_utf8 = w.format == "parquet" || has_extension(output, ".parquet") ||
+                   has_extension(output, ".pq") ||
+                   (w.format.empty() && !has_extension(output, ".csv") &&
+                    !has_extension(output, ".tsv") && w.default_format == "parquet");
   return r;
 }
 
@@ -101,7 +106,11 @@ write_spec job_spec::writing() const {
   write_spec w;
   w.output = output;
   w.format = format;
-  if (!inputs.empty()) w.default_format = input_format_of(reading(), inputs.front());
+  if (!inputs.empty()) {
+    read_spec by_extension;
+    by_extension.input_format = input_format;
+    w.default_format = input_format_of(by_extension, inputs.front());
+  }
   w.partition_name = partition_name;
   w.ymd_layout = ymd_layout;
   w.partition_by_day = partition_by_day;
