@@ -147,6 +147,10 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   {
     std::set<std::string> seen;
     for (const std::string& h : header) {
+      if (h.empty())
+        throw input_error(
+            path, 0, 1, "",
+            "column " + std::to_string(&h - header.data() + 1) + " of the header has no name");
       if (!seen.insert(h).second)
         throw input_error(path, 0, 1, h, "the header names this column twice");
       if (o.require_utf8 && !valid_utf8(h))

@@ -337,9 +337,25 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
   for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name() + o.suffix);
   for (std::size_t a = 0; a < l.names.size(); ++a)
     for (std::size_t b = a + 1; b < l.names.size(); ++b)
-      if (l.names[a] == l.names[b])
-        throw flag_error("--suffix",
-                         "the output would have two columns named '" + l.names[a] + "'");
+      if (l.names[a] == l.names[b]) {
+        // Blame what made the clash: an input column named like a column the output adds
+        // (slot_ts, the partition column), or the suffix of the filled columns.
+        const bool reserved = l.names[a] == "slot_ts" || a < partition_columns;
+        if (reserved && b < l.names.size() - r.values().size()) {
+          const bool slot = l.names[a] == "slot_ts";
+          const bool ymd = !slot && partition_columns == 3;
+          throw flag_error(slot  ? "--values"
+                           : ymd ? "--layout"
+                                 : "--partition-name",
+                           "the input column " + shown_cell(l.names[b]) +
+                               " has the name of a column the output adds; " +
+                               (slot  ? "leave it out (--values, --keys) or rename it"
+                                : ymd ? "--layout ymd adds year, month and day"
+                                      : "choose another --partition-name"));
+        }
+        throw flag_error("--suffix", "the output would have two columns named " +
+                                         shown_cell(l.names[a]) + "; choose another --suffix");
+      }
   if (!with_partition)
     l.names.erase(l.names.begin(),
                   l.names.begin() + static_cast<std::ptrdiff_t>(partition_columns));

@@ -274,6 +274,13 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
   auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
   const std::shared_ptr<arrow::Table> table = check(reader->ReadTable(), path);
   const auto n = static_cast<std::size_t>(table->num_rows());
+  {
+    std::set<std::string> seen;  // (a column named twice could not be told apart)
+    for (const auto& field : table->schema()->fields())
+      if (!seen.insert(field->name()).second)
+        throw cli_error(path + ": the schema names the column " + shown_cell(field->name()) +
+                        " twice");
+  }
   auto column = [&](const std::string& name, const char* flag) {
     auto c = table->GetColumnByName(name);
     if (!c) throw cli_error(std::string(flag) + ": " + path + " has no column '" + name + "'");

@@ -185,6 +185,17 @@ loaded_table load_inputs(const read_spec& o) {
       read_parquet(o, path, t);
     else
       read_csv(o, path, t);
+    // A value column of one type in the first file and another here (int64 in a Parquet
+    // file, numbers in a CSV file): said, not loaded into a column of the wrong length.
+    for (const loaded_value& v : t.values) {
+      const std::size_t have = v.type == tsfill::value_type::float64   ? v.f64.size()
+                               : v.type == tsfill::value_type::float32 ? v.f32.size()
+                                                                       : v.i64.size();
+      if (have != t.rows())
+        throw cli_error(path + ", column " + shown_cell(v.name) + ": holds other values than " +
+                        t.files.front() + ", where it holds " + tsfill::to_string(v.type) +
+                        " values (one type per value column across the inputs)");
+    }
     t.manifest.push_back(summarize(o, path, t.time, t.file_first_row.back()));
   }
   for (loaded_key& k : t.keys)

@@ -520,7 +520,7 @@ def test_ymd_layout_for_fill_backfill_and_validate(tmp_path):
     clash = tmp_path / "clash.csv"
     clash.write_text("date,day,v\n2024-03-01T10:00:00Z,mon,1\n")
     p = run("fill", clash, "-o", tmp_path / "y", "--keys", "day", "--layout", "ymd", check=False)
-    assert p.returncode == 2 and "two columns named 'day'" in p.stderr
+    assert p.returncode == 2 and "--layout: the input column 'day' has the name of a column the output adds" in p.stderr
     run("fill", clash, "-o", tmp_path / "z", "--keys", "day")  # fine in the day layout
 
 

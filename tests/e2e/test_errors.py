@@ -79,7 +79,7 @@ def test_unterminated_quote(tsfill, tmp_path):
     (["--fill", "nosuch*=linear"], "--fill: 'nosuch*' matches no value column"),
     (["--suffix", ""], "--suffix: must not be empty"),
     (["--keys", "k", "--values", "v", "--suffix", "_bf", "--partition-name", "k"],
-     "--suffix: the output would have two columns named 'k'"),
+     "--partition-name: the input column 'k' has the name of a column the output adds"),
 ])
 def test_bad_flags(tsfill, tmp_path, args, message):
     fails(tsfill, tmp_path, args, message)

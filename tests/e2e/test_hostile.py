@@ -372,3 +372,40 @@ def test_invalid_utf8_never_reaches_a_parquet_output(tmp_path, bad):
     table = pq.read_table(tmp_path / "g.parquet")
     assert set(table.column("k").to_pylist()) == {"\u6771\u4eac", "\U0001F600"}
     assert "v\u00e9" in table.column_names
+
+
+# --- class 7: every error names the file, row and column, or the flag at fault ----------------
+
+def test_errors_name_what_is_at_fault(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"date": ["2024-01-01T00:00:00Z"], "v": pa.array([1], pa.int64())}),
+                   tmp_path / "a.parquet")
+    (tmp_path / "b.csv").write_text("date,v\n2024-01-01T01:00:00Z,1.5\n")
+    pq.write_table(pa.Table.from_arrays([pa.array(["2024-01-01T00:00:00Z"]), pa.array([1.0]), pa.array([2.0])],
+                                        names=["date", "v", "v"]), tmp_path / "twice.parquet")
+    (tmp_path / "noname.csv").write_text("date,,v\n2024-01-01T00:00:00Z,a,1\n")
+    (tmp_path / "slot.csv").write_text("date,slot_ts,v\n2024-01-01T00:00:00Z,1,1\n")
+    (tmp_path / "part.csv").write_text("date,partition_date,v\n2024-01-01T00:00:00Z,1,1\n")
+    (tmp_path / "good.csv").write_text("date,k,v\n2024-01-01T00:00:00Z,a,1\n")
+    (tmp_path / "min.csv").write_text("date,v\n-9223372036854775808,1\n")
+    (tmp_path / "afile").write_text("x")
+    t = tmp_path
+    cases = [
+        ([t / "a.parquet", t / "b.csv"], [], f"{t / 'b.csv'}, column 'v': holds other values than {t / 'a.parquet'}"),
+        ([t / "twice.parquet"], [], f"{t / 'twice.parquet'}: the schema names the column 'v' twice"),
+        ([t / "noname.csv"], [], f"{t / 'noname.csv'} (line 1): column 2 of the header has no name"),
+        ([t / "slot.csv"], [], "--values: the input column 'slot_ts' has the name of a column the output adds"),
+        ([t / "part.csv"], [], "--partition-name: the input column 'partition_date'"),
+        ([t / "good.csv"], ["--keys", "k,k"], "--keys: names 'k' twice"),
+        ([t / "min.csv"], ["--time-unit", "ns"], f"{t / 'min.csv'}, row 1 (line 2), column 'date': cannot read"),
+    ]
+    for inputs, extra, message in cases:
+        out = t / "out.csv"
+        p = tsfill("fill", *inputs, "--output", out, *extra)
+        err = p.stderr.decode()
+        assert p.returncode == 2 and len(err.splitlines()) == 1, (inputs, err)
+        assert err.startswith("tsfill: " + message), (message, err)
+        assert not out.exists()
+    p = tsfill("fill", t / "good.csv", "--output", t / "afile" / "sub/")  # a file in the way
+    assert p.returncode == 2 and p.stderr.decode().startswith(f"tsfill: --output: {t / 'afile' / 'sub'}: ")

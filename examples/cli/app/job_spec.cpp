@@ -416,6 +416,8 @@ void validate(job_spec& o) {
   for (const std::string& k : o.keys) {
     if (k.empty()) throw flag_error("--keys", "has an empty column name");
     if (k == o.time_column) throw flag_error("--keys", "'" + k + "' is also the --time column");
+    if (std::count(o.keys.begin(), o.keys.end(), k) > 1)
+      throw flag_error("--keys", "names '" + k + "' twice");
   }
   for (const std::string& v : o.value_patterns)
     if (v.empty()) throw flag_error("--values", "has an empty pattern");
