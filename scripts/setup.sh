@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build git libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
           libhowardhinnant-date-dev libcli11-dev libsqlite3-dev tzdata clang-format gnuplot-nox
-          python3-venv)
+          clang python3-venv)  # (clang: libFuzzer for tests/fuzz)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 60)
+# from its committed seed corpus (copied: the tree is not changed). Any finding (a crash, a
+# sanitizer report, a broken invariant) fails, and the input is kept under build/fuzz/.
+#   tests/fuzz/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-60}"
+out=build/fuzz
+mkdir -p "$out"
+CXX="${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++)}"
+flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=all -Iinclude -Iexamples/io)
+io=(examples/io/csv_reader.cpp examples/io/table.cpp examples/io/timefmt.cpp examples/io/paths.cpp
+    examples/io/rules.cpp examples/io/rejects.cpp examples/io/output.cpp examples/io/signals.cpp
+    examples/io/parquet_io.cpp)  # (parquet_io without Arrow: Parquet says it is not built in)
+cli=(examples/cli/app/flags.cpp examples/cli/app/job_spec.cpp examples/cli/app/job_factory.cpp
+     examples/cli/app/job_factory_zoned.cpp examples/cli/calendar_options.cpp)  # (no calendar)
+targets=(csv_reader time_parsers number_roundtrip flags)
+for target in "${targets[@]}"; do
+  sources=("${io[@]}")
+  [[ $target == flags ]] && sources+=("${cli[@]}")
+  if [[ ! -x "$out/$target" || "tests/fuzz/${target}_fuzz.cpp" -nt "$out/$target" ]] ||
+     [[ -n "$(find examples/io examples/cli/app include -newer "$out/$target" -name '*.?pp' \
+              -print -quit)" ]]; then
+    echo "== building $target"
+    "$CXX" "${flags[@]}" -Iexamples/cli "tests/fuzz/${target}_fuzz.cpp" "${sources[@]}" -lpthread \
+      -o "$out/$target"
+  fi
+done
+status=0
+for target in "${targets[@]}"; do
+  corpus="$out/corpus-$target"
+  rm -rf "$corpus" && mkdir -p "$corpus"
+  cp tests/fuzz/corpus/"$target"/* "$corpus"/
+  echo "== fuzzing $target for ${seconds}s"
+  if ! (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+          -rss_limit_mb=2048 -print_final_stats=1 "corpus-$target" \
+          > "$target.log" 2>&1); then
+    echo "$target: FINDING (build/fuzz/$target.log, the input in build/fuzz/)" >&2
+    tail -n 40 "$out/$target.log" >&2
+    status=1
+  fi
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$out/$target.log" | tr '\n' ' '
+  echo
+done
+exit $status
