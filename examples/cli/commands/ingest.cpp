@@ -18,7 +18,6 @@
 //   6. record    the files' new state, after the partitions: a round killed before this
 //                point is simply done again by the next.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
