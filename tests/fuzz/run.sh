@@ -17,15 +17,22 @@ io=(examples/io/csv_reader.cpp examples/io/table.cpp examples/io/timefmt.cpp exa
 cli=(examples/cli/app/flags.cpp examples/cli/app/job_spec.cpp examples/cli/app/job_factory.cpp
      examples/cli/app/job_factory_zoned.cpp examples/cli/calendar_options.cpp)  # (no calendar)
 targets=(csv_reader time_parsers number_roundtrip flags)
+# The Parquet reader adapter, with the Arrow C++ of the project's pyarrow wheel (setup.sh).
+pyarrow=$(.venv/bin/python -c 'import os, pyarrow; pyarrow.create_library_symlinks(); print(os.path.dirname(pyarrow.__file__))' 2>/dev/null || true)
+[[ -n "$pyarrow" ]] && targets+=(parquet_reader)
 for target in "${targets[@]}"; do
   sources=("${io[@]}")
+  extra=()
   [[ $target == flags ]] && sources+=("${cli[@]}")
+  [[ $target == parquet_reader ]] &&
+    extra=(-isystem "$pyarrow/include" -DTSFILL_CLI_HAVE_PARQUET -L"$pyarrow" -lparquet -larrow
+           "-Wl,-rpath,$pyarrow")
   if [[ ! -x "$out/$target" || "tests/fuzz/${target}_fuzz.cpp" -nt "$out/$target" ]] ||
      [[ -n "$(find examples/io examples/cli/app include -newer "$out/$target" -name '*.?pp' \
               -print -quit)" ]]; then
     echo "== building $target"
-    "$CXX" "${flags[@]}" -Iexamples/cli "tests/fuzz/${target}_fuzz.cpp" "${sources[@]}" -lpthread \
-      -o "$out/$target"
+    "$CXX" "${flags[@]}" -Iexamples/cli "tests/fuzz/${target}_fuzz.cpp" "${sources[@]}" \
+      "${extra[@]}" -lpthread -o "$out/$target"
   fi
 done
 status=0
