@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -285,6 +286,7 @@ class ingester {
   };
   std::string source_path(const std::string& rel) const { return s_.source + "/" + rel; }
   read_result read_changed(const std::vector<bf::observed_file>& files,
+                           const std::map<std::string, std::string>& hashed,
                            const std::optional<bf::dataset_schema>& schema) const;
   void print_dry_run(const std::vector<bf::read_file>& changed,
                      const std::vector<bf::observed_file>& touched,
@@ -299,8 +301,9 @@ class ingester {
 };
 
 // 3. read: the new and changed files (each alone), their partitions and rows or their error.
+// `hashed`: the hashes the diff already took (of changed candidates), not taken again.
 ingester::read_result ingester::read_changed(
-    const std::vector<bf::observed_file>& files,
+    const std::vector<bf::observed_file>& files, const std::map<std::string, std::string>& hashed,
     const std::optional<bf::dataset_schema>& schema) const {
   read_result out;
   if (files.empty()) return out;
@@ -315,10 +318,14 @@ ingester::read_result ingester::read_changed(
   for (std::size_t i = 0; i < files.size(); ++i) {
     bf::read_file r;
     r.file = files[i];
-    try {
-      r.hash = bf::file_checksum(source_path(files[i].path));
-    } catch (const bf::sink_error& e) {
-      r.error = e.what();
+    if (const auto h = hashed.find(files[i].path); h != hashed.end()) {
+      r.hash = h->second;
+    } else {
+      try {
+        r.hash = bf::file_checksum(source_path(files[i].path));
+      } catch (const bf::sink_error& e) {
+        r.error = e.what();
+      }
     }
     if (!sc.file_errors[i].empty()) r.error = sc.file_errors[i];
     if (!r.error) {
@@ -435,16 +442,19 @@ round_outcome ingester::round(bool twice, const std::function<bool()>& stop) {
   const bool listed_all = s_.pattern.empty() && !s_.modified_after && !s_.modified_before;
   const bf::file_diff diff = bf::diff_files(tracked, seen, listed_all);
   std::vector<bf::observed_file> to_read = diff.added, touched;
+  std::map<std::string, std::string> hashed;  // of the candidates: read_changed reuses them
   for (const bf::observed_file& f : diff.candidates) {
     std::string hash;
     try {
       hash = bf::file_checksum(source_path(f.path));
     } catch (const bf::sink_error&) {  // unreadable now: the reader says why below
     }
-    if (!hash.empty() && hash == tracked.at(f.path).hash)
+    if (!hash.empty() && hash == tracked.at(f.path).hash) {
       touched.push_back(f);
-    else
+    } else {
       to_read.push_back(f);
+      if (!hash.empty()) hashed.emplace(f.path, hash);
+    }
   }
   std::sort(to_read.begin(), to_read.end(),
             [](const bf::observed_file& a, const bf::observed_file& b) { return a.path < b.path; });
@@ -452,7 +462,8 @@ round_outcome ingester::round(bool twice, const std::function<bool()>& stop) {
   o.changed = to_read.size() - diff.added.size();
   o.touched = touched.size();
   for (const bf::observed_file& f : diff.candidates) o.bytes_read += f.size;  // hashed
-  for (const bf::observed_file& f : to_read) o.bytes_read += 2 * f.size;      // hashed, scanned
+  for (const bf::observed_file& f : diff.added) o.bytes_read += f.size;       // hashed
+  for (const bf::observed_file& f : to_read) o.bytes_read += f.size;          // scanned
   o.gone = diff.gone.size();
   std::set<std::int64_t> left_over;  // partitions a killed or failed round left unfinished
   if (store_)
@@ -466,7 +477,7 @@ round_outcome ingester::round(bool twice, const std::function<bool()>& stop) {
 
   // 3. read
   std::optional<bf::dataset_schema> schema = store_ ? store_->dataset(s_.id) : std::nullopt;
-  const read_result read = read_changed(to_read, schema);
+  const read_result read = read_changed(to_read, hashed, schema);
   for (const bf::read_file& r : read.files)
     if (r.error) {
       ++o.failed_files;
