@@ -98,7 +98,7 @@ struct pipeline {
     double bytes_per_cell = 8;  // the slot time (run_options::max_bytes says what counts)
     for (const value_column& v : input.values)
       bytes_per_cell += (detail::output_value_type<D>(v.type()) == value_type::float32 ? 8 : 16) +
-                        1.25 + (options.source_offsets ? 4 : 0);
+                        1.25 + (options.source_offsets ? 4 : 0) + (options.source_times ? 8 : 0);
     detail::grid_plan plan = detail::plan_grid(input.time, input.keys, slot_fn, part_fn, grid_fn,
                                                options, bytes_per_cell);
     // Input not grouped by partition was reordered: the later stages read the moved copies.

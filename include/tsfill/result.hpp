@@ -102,6 +102,12 @@ class result_column {
   std::span<const std::int32_t> source_offsets() const noexcept {
     return {source_offsets_, source_offsets_ ? rows_ : 0};
   }
+  // Per row: the slot start (ticks) of the observation a forward/backward/nearest-filled
+  // cell's value came from, in this segment or carried in from an earlier partition;
+  // no_source_time for every other cell. Empty unless run_options::source_times was set.
+  std::span<const std::int64_t> source_times() const noexcept {
+    return {source_times_, source_times_ ? rows_ : 0};
+  }
   const column_stats& stats() const noexcept { return stats_; }
 
  private:
@@ -123,6 +129,7 @@ class result_column {
   std::uint8_t* filled_validity_ = nullptr;
   cell_status* status_ = nullptr;
   std::int32_t* source_offsets_ = nullptr;
+  std::int64_t* source_times_ = nullptr;
   column_stats stats_;
 };
 
@@ -235,6 +242,7 @@ class result {
   detail::buffer<std::int64_t> i64_original_, i64_filled_;
   detail::buffer<cell_status> status_;
   detail::buffer<std::int32_t> source_offsets_;
+  detail::buffer<std::int64_t> source_times_;
   detail::buffer<std::uint8_t> validity_;
   run_stats stats_;
 };

@@ -18,13 +18,17 @@ struct run_options {
   // Record, per filled cell, how many slots away its value came from
   // (result_column::source_offsets).
   bool source_offsets = false;
+  // Record, per cell, the slot start of the observation its value came from
+  // (result_column::source_times): what a provenance column shows.
+  bool source_times = false;
   // Refuse grids larger than this many cells (a stray far-away timestamp otherwise makes a
   // data-driven grid enormous). Cells are 32-bit indices, so at most 2^32 - 2.
   std::size_t max_cells = (std::size_t{1} << 32) - 2;
   // Refuse, with a resource_error and before allocating them, grids whose cells would need
   // more memory than this: per cell its slot time (8 bytes), per value column the original
-  // and filled values, a status byte and two validity bits (and 4 bytes of source offset),
-  // 8 more bytes per cell of a grid that keeps only observed slots, and 64 per segment.
+  // and filled values, a status byte and two validity bits (and 4 bytes of source offset,
+  // 8 of source time, when asked), 8 more bytes per cell of a grid that keeps only observed slots,
+  // and 64 per segment.
   std::size_t max_bytes = SIZE_MAX;
   // Threads for the work that splits: slot and partition of blocks of rows, moving unsorted
   // rows into partition order (a column per thread), the scatter of rows onto cells and the

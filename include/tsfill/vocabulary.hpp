@@ -126,6 +126,10 @@ struct carried_value {
   std::int64_t ordinal;  // its slot's ordinal
 };
 
+// result_column::source_times() of a cell whose value came from no observation (observed
+// itself, interpolated, constant, or still missing).
+inline constexpr std::int64_t no_source_time = INT64_MIN;
+
 // One (partition, key) run of cells handed to a fill policy, for one value column.
 // Observed cells have status `observed` and their value in `original`; missing cells have
 // status `missing` and null_placeholder<T>() (NaN, or 0 for int64) in `original`. The fill writes
@@ -145,6 +149,10 @@ struct fill_segment {
   // Only for fills that ask for it (see FillFunction's carries_in): the key's last
   // observation before this partition, or null.
   const carried_value<T>* carry_in = nullptr;
+  // May be null. When not: for each forward/backward-filled cell, the slot start (ticks) of
+  // the observation its value came from (inside the segment or carried in); no_source_time
+  // for every other cell.
+  std::int64_t* source_time = nullptr;
 
   constexpr std::int64_t ordinal(std::size_t i) const noexcept {
     return slot_ordinal != nullptr ? slot_ordinal[i] : first_ordinal + static_cast<std::int64_t>(i);

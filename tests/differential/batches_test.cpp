@@ -94,6 +94,12 @@ std::string compare(const tsfill::result& one, const std::vector<tsfill::result>
                    (rc.source_offsets().empty() ? "none" : std::to_string(rc.source_offsets()[x])) +
                    ", one run " +
                    (oc.source_offsets().empty() ? "none" : std::to_string(oc.source_offsets()[y]));
+          if (rc.source_times().empty() != oc.source_times().empty() ||
+              (!rc.source_times().empty() && rc.source_times()[x] != oc.source_times()[y]))
+            return col + "source time " +
+                   (rc.source_times().empty() ? "none" : std::to_string(rc.source_times()[x])) +
+                   ", one run " +
+                   (oc.source_times().empty() ? "none" : std::to_string(oc.source_times()[y]));
           bool same = true;
           tsfill::visit(oc.type(), [&](auto* tag) {
             using T = std::remove_pointer_t<decltype(tag)>;

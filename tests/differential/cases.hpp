@@ -39,6 +39,7 @@ struct generated_case {
   std::vector<std::optional<i64>> i64v;
   ref::fill_spec fills[3];
   bool source_offsets = true;
+  bool source_times = true;
   unsigned threads = 1;
   int isa = -1;  // force an instruction set (0 scalar, 1 avx2, 2 avx512), -1 the best
 };
@@ -65,7 +66,8 @@ inline std::string describe(const generated_case& c) {
     << ", dedup " << name(c.cfg.d) << ", grid " << name(c.cfg.g) << ", threads " << c.threads
     << ", isa " << c.isa;
   if (c.cfg.g == ref::grid::range) o << " [" << c.cfg.range_start << ", " << c.cfg.range_end << ")";
-  o << ", nan_is_null " << c.cfg.nan_is_null << ", source_offsets " << c.source_offsets << "\n";
+  o << ", nan_is_null " << c.cfg.nan_is_null << ", source_offsets " << c.source_offsets
+    << ", source_times " << c.source_times << "\n";
   const char* col[] = {"f64", "f32", "i64"};
   for (int k = 0; k < 3; ++k) {
     const ref::fill_spec& f = c.fills[k];
@@ -212,6 +214,7 @@ inline std::variant<tsfill::result, std::string> run_real(const generated_case& 
                                                 to_policy(c.fills[2])};
   opt.nan_is_null = c.cfg.nan_is_null;
   opt.source_offsets = c.source_offsets;
+  opt.source_times = c.source_times;
   opt.threads = c.threads;
   tsfill::detail::force_isa(c.isa);
   struct restore_isa {
@@ -280,6 +283,7 @@ struct generator {
     c.cfg.day_offset = pick<i64>({0, 0, 5 * hour, -7 * hour});
     c.cfg.nan_is_null = chance(0.3);
     c.source_offsets = chance(0.6);
+    c.source_times = chance(0.5);
     const i64 base =
         pick<i64>({0, -3 * day, 19782 * day, -1, 1});  // epoch, before 1970, 2024-02-29
     const i64 span = uniform(1, 3) * day;

@@ -80,6 +80,9 @@ std::string compare_column(const generated_case& c, const tsfill::result& r, std
         return at + "filled " + std::to_string(filled[i]) + " vs " + std::to_string(*e.filled);
       if (!e.filled && std::is_floating_point_v<R> && !std::isnan(static_cast<double>(filled[i])))
         return at + "a missing filled cell must hold NaN";
+      if (c.source_times && rc.source_times()[i] != e.source_slot.value_or(tsfill::no_source_time))
+        return at + "source time " + std::to_string(rc.source_times()[i]) + " vs " +
+               (e.source_slot ? std::to_string(*e.source_slot) : "none");
       if (c.source_offsets && rc.source_offsets()[i] != e.source_offset)
         return at + "source offset " + std::to_string(rc.source_offsets()[i]) + " vs " +
                std::to_string(e.source_offset);

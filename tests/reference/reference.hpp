@@ -78,7 +78,8 @@ struct cell {
   std::optional<T> original;  // after dedup
   std::optional<T> filled;
   status st = status::missing;
-  i64 source_offset = 0;  // in slots, positive from the past (forward/backward/nearest)
+  i64 source_offset = 0;           // in slots, positive from the past (forward/backward/nearest)
+  std::optional<i64> source_slot;  // the slot start of the observation it was filled from
 };
 
 struct duplicate_rejected {};
@@ -205,6 +206,7 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
     T value{};
     status st = status::missing;
     i64 offset = 0;
+    std::optional<i64> from;
   };
   auto decide = [&](std::size_t i) -> decision {
     std::optional<std::size_t> prev, next;
@@ -228,7 +230,7 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
       const i64 dslots = ord(i) - ord(src);
       const i64 dtime = cells[i]->slot - cells[src]->slot;
       if (std::llabs(dslots) > lim || std::llabs(dtime) > age) return {};
-      return {true, *cells[src]->original, st, dslots};
+      return {true, *cells[src]->original, st, dslots, cells[src]->slot};
     };
     auto pos = [&](std::size_t j) { return f.by_time ? cells[j]->slot : ord(j); };
     switch (f.m) {
@@ -239,7 +241,7 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
           const i64 dslots = ord(i) - floor_div(earlier->second, slot_width);
           const i64 dtime = cells[i]->slot - earlier->second;
           if (dslots > lim || dtime > age) return {};
-          return {true, earlier->first, status::forward, dslots};
+          return {true, earlier->first, status::forward, dslots, earlier->second};
         }
         return prev ? carry(*prev, status::forward) : decision{};
       case method::backward:
@@ -257,13 +259,13 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
         return {
             true,
             lerp(*cells[*prev]->original, *cells[*next]->original, pos(*prev), pos(i), pos(*next)),
-            status::interpolated, 0};
+            status::interpolated, 0, std::nullopt};
       }
       case method::constant: {
         std::size_t gap_start = i;
         while (gap_start > 0 && !observed(gap_start - 1)) --gap_start;
         if (ord(i) - ord(gap_start) >= lim) return {};
-        return {true, static_cast<T>(f.constant), status::constant, 0};
+        return {true, static_cast<T>(f.constant), status::constant, 0, std::nullopt};
       }
     }
     return {};
@@ -295,6 +297,7 @@ void fill_run(std::vector<cell<T>*>& cells, const fill_spec& f, i64 slot_width,
       c.st = d[i].st;
       c.source_offset =
           (d[i].st == status::forward || d[i].st == status::backward) ? d[i].offset : 0;
+      c.source_slot = d[i].from;
     }
   }
 }
@@ -353,7 +356,7 @@ std::vector<cell<R>> run(const config& c, const std::vector<row<T>>& rows, const
     for (const auto& [key, slots] : slots_of_key) {
       const std::size_t first = out.size();
       for (const i64 s : slots) {
-        cell<R> x{p, key, s, std::nullopt, std::nullopt, status::missing, 0};
+        cell<R> x{p, key, s, std::nullopt, std::nullopt, status::missing, 0, std::nullopt};
         auto it = by_cell.find({p, key, s});
         if (it != by_cell.end()) x.original = dedup_cell<R, T>(c, it->second);
         if (x.original) x.st = status::observed;

@@ -10,6 +10,7 @@
 // result_builder runs 3-6 on the dedup policy and the bound fills only.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -74,7 +75,7 @@ struct result_builder {
     clock.lap("dedup");
     std::vector<value_type> out_types;
     for (const value_column& v : value_cols) out_types.push_back(output_value_type<D>(v.type()));
-    lay_out_columns(r, value_cols, out_types, plan.cells, options.source_offsets);
+    lay_out_columns(r, value_cols, out_types, plan.cells, options);
     if constexpr (!RowSelectionDedup<D>) {
       // Dedups that look at every row of a cell decide column by column (in parallel).
       parallel_for(value_cols.size(), threads, [&](std::size_t c) {
@@ -116,7 +117,7 @@ struct result_builder {
   // into them.
   static void lay_out_columns(result& r, const std::vector<value_column>& value_cols,
                               const std::vector<value_type>& out_types, std::size_t cells,
-                              bool source_offsets) {
+                              const run_options& options) {
     const std::size_t ncol = value_cols.size();
     std::size_t per_type[3] = {0, 0, 0};
     for (const value_type t : out_types) ++per_type[static_cast<int>(t)];
@@ -127,7 +128,12 @@ struct result_builder {
     r.i64_original_ = buffer<std::int64_t>(per_type[2] * cells);
     r.i64_filled_ = buffer<std::int64_t>(per_type[2] * cells);
     r.status_ = buffer<cell_status>(ncol * cells);
-    if (source_offsets) r.source_offsets_ = buffer<std::int32_t>(ncol * cells);
+    if (options.source_offsets) r.source_offsets_ = buffer<std::int32_t>(ncol * cells);
+    // Filled in advance: a fill policy of the user's may not write it.
+    if (options.source_times) {
+      r.source_times_ = buffer<std::int64_t>(ncol * cells);
+      std::fill_n(r.source_times_.data(), ncol * cells, no_source_time);
+    }
     const std::size_t bitmap_bytes = (cells + 7) / 8;
     r.validity_ = buffer<std::uint8_t>(2 * ncol * bitmap_bytes);
     std::size_t next_of_type[3] = {0, 0, 0};
@@ -144,7 +150,8 @@ struct result_builder {
         rc.filled_ = r.block<R>(true).data() + at;
       });
       rc.status_ = r.status_.data() + c * cells;
-      if (source_offsets) rc.source_offsets_ = r.source_offsets_.data() + c * cells;
+      if (options.source_offsets) rc.source_offsets_ = r.source_offsets_.data() + c * cells;
+      if (options.source_times) rc.source_times_ = r.source_times_.data() + c * cells;
       rc.original_validity_ = r.validity_.data() + 2 * c * bitmap_bytes;
       rc.filled_validity_ = r.validity_.data() + (2 * c + 1) * bitmap_bytes;
     }
@@ -207,6 +214,7 @@ struct result_builder {
                                seg.first_slot,
                                seg.size};
             if (carry.carries[c] && carry.tables[c].has[s]) fs.carry_in = &carried[s];
+            if (rc.source_times_) fs.source_time = rc.source_times_ + seg.offset;
             fills[c].fill(fs);
           }
         });

@@ -81,8 +81,8 @@ class gap_function {
 
   template <class T>
   void fill(const fill_segment<T>& seg) const {
-    // Without limits or source offsets, LOCF and NOCB are the branch-free SIMD kernels.
-    if (limits_.unlimited() && seg.source_offset == nullptr) {
+    // Without limits or sources to record, LOCF and NOCB are the branch-free SIMD kernels.
+    if (limits_.unlimited() && seg.source_offset == nullptr && seg.source_time == nullptr) {
       if (method_ == detail::gap_method::forward) {
         detail::fill_state<T> st;
         if (seg.carry_in) st = {seg.carry_in->value, true};
@@ -210,6 +210,7 @@ class none_function {
     for (std::size_t i = 0; i < seg.size; ++i) {
       seg.filled[i] = seg.original[i];
       if (seg.source_offset != nullptr) seg.source_offset[i] = 0;
+      if (seg.source_time != nullptr) seg.source_time[i] = no_source_time;
     }
   }
 };

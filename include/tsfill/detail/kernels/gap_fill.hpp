@@ -64,6 +64,7 @@ class gap_filler {
       if (s_.status[i] == cell_status::observed) {
         s_.filled[i] = s_.original[i];
         if (s_.source_offset != nullptr) s_.source_offset[i] = 0;
+        if (s_.source_time != nullptr) s_.source_time[i] = no_source_time;
         ++i;
         continue;
       }
@@ -80,6 +81,7 @@ class gap_filler {
     T value;
     cell_status status;
     std::int32_t offset;
+    std::int64_t from_time = no_source_time;  // the source observation's slot start
   };
 
   std::int64_t pos(std::size_t i) const noexcept {
@@ -111,9 +113,11 @@ class gap_filler {
         s_.filled[i] = c.value;
         s_.status[i] = c.status;
         if (s_.source_offset != nullptr) s_.source_offset[i] = c.offset;
+        if (s_.source_time != nullptr) s_.source_time[i] = c.from_time;
       } else {
         s_.filled[i] = null_placeholder<T>();
         if (s_.source_offset != nullptr) s_.source_offset[i] = 0;
+        if (s_.source_time != nullptr) s_.source_time[i] = no_source_time;
       }
     }
   }
@@ -122,6 +126,7 @@ class gap_filler {
     for (std::size_t i = a; i <= b; ++i) {
       s_.filled[i] = null_placeholder<T>();
       if (s_.source_offset != nullptr) s_.source_offset[i] = 0;
+      if (s_.source_time != nullptr) s_.source_time[i] = no_source_time;
     }
   }
 
@@ -131,7 +136,7 @@ class gap_filler {
     const std::int64_t slot_dist = slots < 0 ? -slots : slots;
     const std::int64_t age = ticks < 0 ? -ticks : ticks;
     const bool ok = slot_dist <= lim_.limit && age <= lim_.max_age;
-    return {ok, s_.original[src], st, static_cast<std::int32_t>(slots)};
+    return {ok, s_.original[src], st, static_cast<std::int32_t>(slots), s_.slot_time[src]};
   }
 
   // The value carried into the partition, for cell i of a leading run.
@@ -140,7 +145,7 @@ class gap_filler {
     const std::int64_t slots = s_.ordinal(i) - c.ordinal;
     const std::int64_t age = s_.slot_time[i] - c.time;
     const bool ok = slots <= lim_.limit && age <= lim_.max_age;
-    return {ok, c.value, cell_status::forward, static_cast<std::int32_t>(slots)};
+    return {ok, c.value, cell_status::forward, static_cast<std::int32_t>(slots), c.time};
   }
 
   choice decide(std::size_t i, std::size_t a, std::size_t b, bool has_prev, bool has_next) const {
