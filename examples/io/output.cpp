@@ -335,13 +335,19 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
   l.names.emplace_back("slot_ts");
   for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name());
   for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name() + o.suffix);
+  const std::size_t provenance_start = l.names.size();
+  for (const tsfill::result_column& c : r.values()) {
+    if (o.provenance.how) l.names.push_back(c.name() + "_how");
+    if (o.provenance.from) l.names.push_back(c.name() + "_from");
+  }
+  const std::size_t filled_start = provenance_start - r.values().size();
   for (std::size_t a = 0; a < l.names.size(); ++a)
     for (std::size_t b = a + 1; b < l.names.size(); ++b)
       if (l.names[a] == l.names[b]) {
         // Blame what made the clash: an input column named like a column the output adds
         // (slot_ts, the partition column), or the suffix of the filled columns.
         const bool reserved = l.names[a] == "slot_ts" || a < partition_columns;
-        if (reserved && b < l.names.size() - r.values().size()) {
+        if (reserved && b < filled_start) {
           const bool slot = l.names[a] == "slot_ts";
           const bool ymd = !slot && partition_columns == 3;
           throw flag_error(slot  ? "--values"
@@ -353,6 +359,13 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
                                 : ymd ? "--layout ymd adds year, month and day"
                                       : "choose another --partition-name"));
         }
+        if (b >= provenance_start)
+          throw flag_error("--provenance", "the output would have two columns named " +
+                                               shown_cell(l.names[a]) +
+                                               " (--provenance adds COL_how" +
+                                               (o.provenance.from ? " and COL_from" : "") +
+                                               "); leave the input column out (--values) or "
+                                               "rename it");
         throw flag_error("--suffix", "the output would have two columns named " +
                                          shown_cell(l.names[a]) + "; choose another --suffix");
       }
@@ -407,6 +420,16 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
             using T = std::remove_pointer_t<decltype(tag)>;
             append_number(out, (filled ? c.filled<T>() : c.original<T>())[i]);
           });
+        }
+      }
+      for (const tsfill::result_column& c : r.values()) {
+        if (o.provenance.how) {
+          out.push_back(d);
+          out.append(tsfill::to_string(c.status()[i]));
+        }
+        if (o.provenance.from) {
+          out.push_back(d);
+          if (c.source_times()[i] != tsfill::no_source_time) ts.append(out, c.source_times()[i]);
         }
       }
       out.push_back('\n');

@@ -1,6 +1,7 @@
 // Writing the result: one CSV or Parquet file, or a directory partitioned as
 // OUT/<partition-name>=YYYY-MM-DD/part-0.<ext>. Columns: the partition column, the key
-// columns, slot_ts, each value column, then each filled column. The partition column is
+// columns, slot_ts, each value column, then each filled column, then (--provenance) per value
+// column COL_how and COL_from. The partition column is
 // absent with --partition none, and in a partitioned directory it is in the directory name
 // only (the Hive convention that Spark, DuckDB, Polars and pyarrow datasets read back).
 // Everything is written aside and renamed into place, so a failure leaves no partial output.
@@ -33,7 +34,7 @@ void write_output(const write_spec& o, const output_target& target, const loaded
 // or with the ymd layout "year=2024/month=03/day=05".
 std::string partition_path(const write_spec& o, std::int64_t day);
 
-// Shared by the writers: the names of the output columns and how to read each.
+// Shared by the writers: the names of the output columns, in order.
 struct output_layout {
   bool with_partition = false;     // a partition column in the file
   std::vector<std::string> names;  // all output column names, in order

@@ -29,6 +29,7 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -459,6 +460,51 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
   }
 }
 
+namespace {
+
+// --provenance: per value column COL_how, a dictionary column over the six status words
+// (indices are the status bytes themselves), and COL_from, slot_ts's type, null where the
+// value came from no observation.
+void append_provenance(const std::string& path, const write_spec& o, const tsfill::result& r,
+                       std::size_t begin, std::size_t rows, arrow::MemoryPool* pool,
+                       const output_layout& layout, std::size_t& name, arrow::FieldVector& fields,
+                       arrow::ArrayVector& arrays) {
+  if (!o.provenance.how) return;
+  std::shared_ptr<arrow::Array> words;
+  {
+    arrow::StringBuilder b(pool);
+    for (int s = 0; s < tsfill::cell_status_count; ++s)
+      check(b.Append(tsfill::to_string(static_cast<tsfill::cell_status>(s))), path);
+    check(b.Finish(&words), path);
+  }
+  const auto how_type = arrow::dictionary(arrow::int8(), arrow::utf8());
+  const auto from_type = arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name() : "UTC");
+  for (const tsfill::result_column& c : r.values()) {
+    auto codes = check(arrow::AllocateBuffer(static_cast<std::int64_t>(rows), pool), path);
+    std::memcpy(codes->mutable_data(), c.status().data() + begin, rows);
+    const auto indices = std::make_shared<arrow::Int8Array>(
+        static_cast<std::int64_t>(rows), std::shared_ptr<arrow::Buffer>(std::move(codes)));
+    arrays.push_back(check(arrow::DictionaryArray::FromArrays(how_type, indices, words), path));
+    fields.push_back(arrow::field(layout.names[name++], how_type, false));
+    if (!o.provenance.from) continue;
+    arrow::TimestampBuilder b(from_type, pool);
+    check(b.Reserve(static_cast<std::int64_t>(rows)), path);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const std::int64_t t = c.source_times()[begin + i];
+      if (t == tsfill::no_source_time)
+        b.UnsafeAppendNull();
+      else
+        b.UnsafeAppend(t);
+    }
+    std::shared_ptr<arrow::Array> a;
+    check(b.Finish(&a), path);
+    arrays.push_back(std::move(a));
+    fields.push_back(arrow::field(layout.names[name++], from_type, true));
+  }
+}
+
+}  // namespace
+
 void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first,
                    std::size_t last) {
@@ -524,6 +570,7 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
       });
     }
   }
+  append_provenance(path, o, r, begin, rows, pool, layout, name, fields, arrays);
   const auto table =
       arrow::Table::Make(arrow::schema(fields), arrays, static_cast<std::int64_t>(rows));
   auto out = [&] {

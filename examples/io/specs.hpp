@@ -66,6 +66,12 @@ struct write_spec {
   bool ymd_layout = false;  // directories year=YYYY/month=MM/day=DD instead of NAME=YYYY-MM-DD
   bool partition_by_day = true;
   std::string suffix = "_bf";  // filled columns are COL + suffix
+  // --provenance: per value column COL_how (the cell's status) and, with `from`, COL_from
+  // (the slot start of the observation its value came from).
+  struct provenance_columns {
+    bool how = false;
+    bool from = false;
+  } provenance;
   csv_dialect csv;
   std::shared_ptr<const tsfill::zone_offsets> zone;  // local times with offsets; null: UTC
   bool overwrite = false;

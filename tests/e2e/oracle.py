@@ -236,8 +236,10 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
         fill="forward", fill_for=(), limit=None, max_age_ns=None, area="all",
         all_or_nothing=False, null_values=("", "NA", "null", "NULL"), nan_is_null=False,
         time_unit=None, delimiter=",", tz=None, slot_unit=None, week_start=0, session=None,
-        calendars=(), keep_outside=False, carry_in=False):
-    """Returns (header, rows) of the output table, values as floats or None."""
+        calendars=(), keep_outside=False, carry_in=False, provenance=None):
+    """Returns (header, rows) of the output table, values as floats or None. provenance
+    "all" adds per value column COL_how (a word) and COL_from (a formatted slot or None),
+    "status" only COL_how."""
     rows = []  # (t, key tuple of strings, {col: float|None}, input index)
     header = None
     value_cols = None
@@ -396,23 +398,35 @@ def run(inputs, time_col="date", keys=(), values=None, where=(), slot_ns=1800 * 
                         method = m
                         break
                 earlier = last_seen.get((k, c)) if carry_in and method == "forward" else None
-                cols[c] = (orig, fill_run(orig, slots, clock, method, limit, max_age_ns, area,
-                                          all_or_nothing, earlier))
+                filled, how = fill_run(orig, slots, clock, method, limit, max_age_ns, area,
+                                       all_or_nothing, earlier, with_provenance=True)
+                cols[c] = (orig, filled, how)
                 observed = [i for i, v in enumerate(orig) if v is not None]
                 if observed:
                     last_seen[(k, c)] = (orig[observed[-1]], slots[observed[-1]])
             for i, s in enumerate(slots):
                 row = ([fmt_date(p)] if partition_by_day else []) + list(k) + [clock.fmt(s)]
                 row += [cols[c][0][i] for c in value_cols] + [cols[c][1][i] for c in value_cols]
+                for c in value_cols:
+                    word, source = cols[c][2][i]
+                    if provenance:
+                        row.append(word)
+                    if provenance == "all":
+                        row.append(None if source is None else clock.fmt(source))
                 out.append(row)
     names = ([ "partition_date"] if partition_by_day else []) + list(keys) + ["slot_ts"]
     names += value_cols + [c + "_bf" for c in value_cols]
+    for c in value_cols:
+        names += [c + "_how"] if provenance else []
+        names += [c + "_from"] if provenance == "all" else []
     return names, out
 
 
-def fill_run(orig, slots, clock, method, limit, max_age_ns, area, all_or_nothing, earlier=None):
+def fill_run(orig, slots, clock, method, limit, max_age_ns, area, all_or_nothing, earlier=None,
+             with_provenance=False):
     """Fills one (partition, key) run, one cell at a time. `earlier` (value, slot start) is
-    the key's latest observation in an earlier partition, for forward fills with carry-in."""
+    the key's latest observation in an earlier partition, for forward fills with carry-in.
+    With provenance, also returns per cell (how, source slot start or None)."""
     n = len(orig)
     ords = [clock.ordinal(s) for s in slots]
     kind, _, arg = method.partition(":")
@@ -431,38 +445,40 @@ def fill_run(orig, slots, clock, method, limit, max_age_ns, area, all_or_nothing
         if (area == "inside" and not inside) or (area == "outside" and inside):
             return None
 
-        def carry(j):
+        def carry(j, how):
             if abs(ords[i] - ords[j]) > lim or abs(slots[i] - slots[j]) > age:
                 return None
-            return orig[j]
+            return orig[j], how, slots[j]
         if kind == "forward":
             if carried:
                 value, slot = earlier
                 if ords[i] - clock.ordinal(slot) > lim or slots[i] - slot > age:
                     return None
-                return value
-            return carry(prev) if prev is not None else None
+                return value, "forward", slot
+            return carry(prev, "forward") if prev is not None else None
         if kind == "backward":
-            return carry(nxt) if nxt is not None else None
+            return carry(nxt, "backward") if nxt is not None else None
         if kind == "nearest":
             if prev is not None and (nxt is None or pos(i) - pos(prev) <= pos(nxt) - pos(i)):
-                return carry(prev)
-            return carry(nxt) if nxt is not None else None
+                return carry(prev, "forward")
+            return carry(nxt, "backward") if nxt is not None else None
         if kind == "linear":
             if not inside or ords[i] - ords[prev] > lim:
                 return None
             if slots[i] - slots[prev] > age or slots[nxt] - slots[i] > age:
                 return None
             y0, y1 = orig[prev], orig[nxt]
-            return y0 + (y1 - y0) * ((pos(i) - pos(prev)) / (pos(nxt) - pos(prev)))
+            return y0 + (y1 - y0) * ((pos(i) - pos(prev)) / (pos(nxt) - pos(prev))), "interpolated", None
         if kind == "constant":
             start = i
             while start > 0 and orig[start - 1] is None:
                 start -= 1
-            return float(arg) if ords[i] - ords[start] < lim else None
+            return (float(arg), "constant", None) if ords[i] - ords[start] < lim else None
         return None  # none
 
-    filled = [orig[i] if orig[i] is not None else decide(i) for i in range(n)]
+    missing = (None, "missing", None)
+    cells = [(orig[i], "observed", None) if orig[i] is not None else (decide(i) or missing)
+             for i in range(n)]
     if all_or_nothing:
         i = 0
         while i < n:
@@ -472,8 +488,9 @@ def fill_run(orig, slots, clock, method, limit, max_age_ns, area, all_or_nothing
             j = i
             while j + 1 < n and orig[j + 1] is None:
                 j += 1
-            if any(filled[k] is None for k in range(i, j + 1)):
+            if any(cells[k][0] is None for k in range(i, j + 1)):
                 for k in range(i, j + 1):
-                    filled[k] = None
+                    cells[k] = missing
             i = j + 1
-    return filled
+    filled = [c[0] for c in cells]
+    return (filled, [c[1:] for c in cells]) if with_provenance else filled

@@ -117,6 +117,9 @@ def test_dst_transitions_against_zoneinfo(tsfill, tmp_path, seed):
     if rng.random() < 0.3:
         args += ["--dedup", "mean"]
         kw["dedup"] = "mean"
+    if rng.random() < 0.5:  # COL_from in local time, carried across local midnight
+        args += ["--provenance"]
+        kw["provenance"] = "all"
     out = tmp_path / "out.csv"
     tsfill("fill", path, "--output", out, *args)
     names, want = oracle.run([path], **kw)

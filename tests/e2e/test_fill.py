@@ -100,6 +100,13 @@ def test_flag_matrix(tsfill, tmp_path, seed):
     if rng.random() < 0.3:
         args += ["--where", "tradingSession=RegularMkt", "--where", "tradingSession=PostMkt"]
         kw["where"] = [("tradingSession", "RegularMkt"), ("tradingSession", "PostMkt")]
+    if fill == "forward" and partition == "day" and rng.random() < 0.5:
+        args += ["--carry-in"]
+        kw["carry_in"] = True
+    provenance = rng.choice([None, "all", "status"])  # --provenance, --provenance=status
+    if provenance:
+        args += ["--provenance" + ("=status" if provenance == "status" else "")]
+        kw["provenance"] = provenance
     out = tmp_path / "gold.csv"
     tsfill("fill", path, "--output", out, *args)
     names, want = oracle.run([path], **kw)

@@ -22,6 +22,12 @@ void flag_texts::value(CLI::App& app, const std::string& names, const std::strin
       ->type_name(arg);
 }
 
+void flag_texts::value_or_bare(CLI::App& app, const std::string& name, const std::string& bare,
+                               const std::string& help) {
+  app.add_flag(name + "{" + bare + "}", values_[name], help)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void flag_texts::toggle(CLI::App& app, const std::string& names, const std::string& help) {
   app.add_flag(names, toggles_[first_name(names)], help);
 }
@@ -142,6 +148,10 @@ void add_output_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--layout", "day|ymd",
           "partitioned directories: day = NAME=YYYY-MM-DD (default), ymd = "
           "year=YYYY/month=MM/day=DD");
+  f.value_or_bare(g, "--provenance", "all",
+                  "add per value column COL_how (observed, forward, backward, interpolated, "
+                  "constant or missing) and COL_from (the slot the value came from); "
+                  "--provenance=status: COL_how only");
   f.toggle(g, "--overwrite", "replace an existing output");
   f.toggle(g, "--stats", "print a summary on stderr");
   f.toggle(g, "--no-progress,--quiet,-q", "no progress line on a terminal");

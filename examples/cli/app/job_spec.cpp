@@ -115,6 +115,7 @@ write_spec job_spec::writing() const {
   w.ymd_layout = ymd_layout;
   w.partition_by_day = partition_by_day;
   w.suffix = suffix;
+  w.provenance = provenance;
   w.csv = {delimiter, null_values};
   w.zone = zone;
   w.overwrite = overwrite;
@@ -267,6 +268,13 @@ job_spec job_spec_from(const flag_texts& f) {
       throw flag_error("--limit-area", "expected inside, outside or all, got '" + *v + "'");
   }
   o.all_or_nothing = f.on("--all-or-nothing");
+  if (auto v = f.last("--provenance")) {
+    if (*v != "all" && *v != "status")
+      throw flag_error(
+          "--provenance",
+          "expected nothing (how and from) or =status (how only), got " + shown_cell(*v));
+    o.provenance = {true, *v == "all"};
+  }
   if (auto v = f.last("--suffix")) {
     o.suffix = *v;
     if (o.suffix.empty())

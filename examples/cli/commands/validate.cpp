@@ -9,7 +9,9 @@
 //   filled     filled columns equal the original wherever it is not null (fill only gaps);
 //   carried    with a forward fill and no --carry-in, nothing before a key's first
 //              observation in a partition is filled (nothing carried across partitions);
-//   by         with --by, observed cells per group equal the source's.
+//   by         with --by, observed cells per group equal the source's;
+//   provenance with --provenance (the job wrote COL_how), each cell's COL_how is the status
+//              the source gives it: observed exactly where the source observed a value.
 // Exit 0 only if every check passes; each failure names the partition (and the key).
 #include <algorithm>
 #include <charconv>
@@ -186,6 +188,9 @@ class validator {
     r.inputs = files;
     r.time_column = "slot_ts";
     r.keys = job_.keys;
+    // COL_how is read as a word column after the keys (target_key() leaves it out).
+    if (job_.provenance.how)
+      for (const std::string& n : run_.scan().value_names) r.keys.push_back(n + "_how");
     r.csv.delimiter = job_.delimiter;
     r.csv.null_values = {""};
     r.progress = false;
@@ -193,6 +198,14 @@ class validator {
     for (const std::string& n : run_.scan().value_names)
       r.value_patterns.push_back(n + job_.suffix);
     return load_inputs(r);
+  }
+
+  // The key words of target row i (without the COL_how columns read after the keys).
+  std::vector<std::string> target_key(const loaded_table& target, std::size_t i) const {
+    std::vector<std::string> key;
+    for (std::size_t j = 0; j < job_.keys.size(); ++j)
+      key.push_back(key_word(target.keys[j], target.keys[j].values[i]));
+    return key;
   }
 
   void compare(const partitioned_run::evaluated& ev, const loaded_table& target,
@@ -204,8 +217,7 @@ class validator {
     std::map<std::pair<std::vector<std::string>, std::int64_t>, std::size_t> at;
     std::map<std::vector<std::string>, std::size_t> target_slots;
     for (std::size_t i = 0; i < target.rows(); ++i) {
-      std::vector<std::string> key;
-      for (const loaded_key& k : target.keys) key.push_back(key_word(k, k.values[i]));
+      const std::vector<std::string> key = target_key(target, i);
       ++target_slots[key];
       at[{key, target.time[i]}] = i;
     }
@@ -247,8 +259,8 @@ class validator {
         }
     }
     // observed, by: walk the expected cells
-    std::size_t observed_bad = 0;
-    std::string observed_msg;
+    std::size_t observed_bad = 0, provenance_bad = 0;
+    std::string observed_msg, provenance_msg;
     std::map<std::vector<std::string>, std::pair<std::size_t, std::size_t>>
         groups;  // source, target
     std::set<std::size_t> matched;
@@ -266,6 +278,15 @@ class validator {
         for (std::size_t c = 0; c < nv; ++c) {
           const auto want = result_text(r.values()[c], i, false);
           any = any || want.has_value();
+          if (job_.provenance.how && it != at.end()) {
+            const loaded_key& how = target.keys[job_.keys.size() + c];
+            const std::string got_how = key_word(how, how.values[it->second]);
+            const char* want_how = tsfill::to_string(r.values()[c].status()[i]);
+            if (got_how != want_how && provenance_bad++ == 0)
+              provenance_msg = "key " + key_label(key) + " slot " + format_timestamp(slot) + ": " +
+                               names[c] + "_how is " + shown_cell(got_how) +
+                               " in the target, the source gives " + want_how;
+          }
           std::optional<std::string> got;
           if (it != at.end()) got = cell_text(target.values[c], it->second);
           if (got == want || (!want && it == at.end())) continue;  // (a missing row: "rows")
@@ -281,8 +302,7 @@ class validator {
     }
     // Observed values the source does not have (a target row or value added).
     for (std::size_t i = 0; i < target.rows(); ++i) {
-      std::vector<std::string> key;
-      for (const loaded_key& k : target.keys) key.push_back(key_word(k, k.values[i]));
+      const std::vector<std::string> key = target_key(target, i);
       std::vector<std::string> group;
       for (const std::size_t j : by_) group.push_back(key[j]);
       bool any = false;
@@ -298,6 +318,12 @@ class validator {
           {"observed",
            observed_msg +
                (observed_bad > 1 ? " (and " + std::to_string(observed_bad - 1) + " more)" : "")});
+    if (provenance_bad)
+      rep.failures.push_back(
+          {"provenance",
+           provenance_msg + (provenance_bad > 1
+                                 ? " (and " + std::to_string(provenance_bad - 1) + " more)"
+                                 : "")});
     // filled, carried: within the target
     const bool forward_only =
         job_.fill.method == fill_method::forward && job_.fill_for.empty() && !job_.carry_in;
@@ -305,8 +331,7 @@ class validator {
     std::string filled_msg, carried_msg;
     std::map<std::vector<std::string>, std::vector<std::size_t>> rows_of;
     for (std::size_t i = 0; i < target.rows(); ++i) {
-      std::vector<std::string> key;
-      for (const loaded_key& k : target.keys) key.push_back(key_word(k, k.values[i]));
+      const std::vector<std::string> key = target_key(target, i);
       rows_of[key].push_back(i);
     }
     for (auto& [key, rows] : rows_of) {
@@ -435,6 +460,9 @@ void add_validate_command(CLI::App& app, command_run& run) {
                "the target's directories: NAME=YYYY-MM-DD (default) or year=YYYY/month=MM/day=DD");
   flags->value(g, "--by", "COL[,COL...]",
                "also reconcile observed cells per group of these key columns");
+  flags->value_or_bare(g, "--provenance", "all",
+                       "the target was written with --provenance: check that each cell's "
+                       "COL_how is the status the source gives it");
   flags->toggle(g, "--json", "print JSON: {\"ok\": ..., \"partitions\": [...]}");
   cmd->allow_extras();
   cmd->callback([cmd, flags, &run] {
