@@ -1,4 +1,4 @@
-// The README's calendar example (tests/docs checks the copy): NYSE sessions in New York.
+// docs/library.md's calendar example (tests/docs checks the copy): NYSE sessions in New York.
 #include <chrono>
 #include <cstdio>
 #include <vector>

@@ -1,4 +1,4 @@
-// The README's example, compiled and run by the tests (tests/docs checks the README copy).
+// docs/library.md's first example, compiled and run by the tests (tests/docs checks the copy).
 #include <chrono>
 #include <cstdio>
 #include <vector>

@@ -399,10 +399,10 @@ def test_validate_by_group_and_usage_errors(tmp_path):
         assert p.returncode == 2 and p.stderr.startswith(f"tsfill: {flag}"), p.stderr
 
 
-def test_the_readme_backfill_example_runs(tmp_path):
-    """The README's backfill block, run as written (from a copy of the repo's sample)."""
-    text = (ROOT / "README.md").read_text()
-    block = text[text.index("## Backfills"):]
+def test_the_backfill_page_example_runs(tmp_path):
+    """docs/commands/backfill.md's example, run as written (from a copy of the repo's sample)."""
+    text = (ROOT / "docs" / "commands" / "backfill.md").read_text()
+    block = text[text.index("## Example"):]
     block = block[block.index("```sh") + 5:]
     block = block[:block.index("```")]
     commands = [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip()]

@@ -502,11 +502,11 @@ def test_status_shows_the_files(tmp_path):
     assert "files: 2 tracked, 1 FAILED" in text and "b.csv" in text
 
 
-def test_the_readme_ingest_example_runs(tmp_path):
-    """The README's ingest block, run by a shell as written (tsfill on PATH, a copy of the
-    repo's sample), then a second day lands and the next round takes only it."""
-    text = (ROOT / "README.md").read_text()
-    block = text[text.index("## Incremental ingestion"):]
+def test_the_ingest_page_example_runs(tmp_path):
+    """docs/commands/ingest.md's example, run by a shell as written (tsfill on PATH, a copy
+    of the repo's sample); its output is one fill of the landed file."""
+    text = (ROOT / "docs" / "commands" / "ingest.md").read_text()
+    block = text[text.index("## Example"):]
     block = block[block.index("```sh") + 5:]
     block = block[:block.index("```")]
     (tmp_path / "examples" / "data").mkdir(parents=True)

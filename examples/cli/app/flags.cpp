@@ -23,9 +23,18 @@ void flag_texts::value(CLI::App& app, const std::string& names, const std::strin
 }
 
 void flag_texts::value_or_bare(CLI::App& app, const std::string& name, const std::string& bare,
-                               const std::string& help) {
-  app.add_flag(name + "{" + bare + "}", values_[name], help)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+                               const std::string& arg, const std::string& help) {
+  // (Not CLI11's NAME{DEFAULT}, which --help would show as is: a flag given alone reads
+  // "true", turned into `bare` here.)
+  app.add_flag(name, values_[name], help)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->option_text(arg)
+      ->transform(CLI::Validator(
+          [bare](std::string& v) {
+            if (v == "true") v = bare;
+            return std::string();
+          },
+          ""));
 }
 
 void flag_texts::toggle(CLI::App& app, const std::string& names, const std::string& help) {
@@ -148,7 +157,7 @@ void add_output_flags(CLI::App& command, flag_texts& f) {
   f.value(g, "--layout", "day|ymd",
           "partitioned directories: day = NAME=YYYY-MM-DD (default), ymd = "
           "year=YYYY/month=MM/day=DD");
-  f.value_or_bare(g, "--provenance", "all",
+  f.value_or_bare(g, "--provenance", "all", "[=status]",
                   "add per value column COL_how (observed, forward, backward, interpolated, "
                   "constant or missing) and COL_from (the slot the value came from); "
                   "--provenance=status: COL_how only");

@@ -24,9 +24,9 @@ class flag_texts {
   void value(CLI::App& app, const std::string& names, const std::string& arg,
              const std::string& help);
   // A flag given alone (it then means `bare`) or with a value as --flag=V (never a separate
-  // word: `--provenance in.csv` leaves in.csv an input).
+  // word: `--provenance in.csv` leaves in.csv an input); `arg` is shown in --help ("[=V]").
   void value_or_bare(CLI::App& app, const std::string& name, const std::string& bare,
-                     const std::string& help);
+                     const std::string& arg, const std::string& help);
   // A flag without a value.
   void toggle(CLI::App& app, const std::string& names, const std::string& help);
   // The positional arguments (INPUT...).

@@ -460,7 +460,7 @@ void add_validate_command(CLI::App& app, command_run& run) {
                "the target's directories: NAME=YYYY-MM-DD (default) or year=YYYY/month=MM/day=DD");
   flags->value(g, "--by", "COL[,COL...]",
                "also reconcile observed cells per group of these key columns");
-  flags->value_or_bare(g, "--provenance", "all",
+  flags->value_or_bare(g, "--provenance", "all", "",
                        "the target was written with --provenance: check that each cell's "
                        "COL_how is the status the source gives it");
   flags->toggle(g, "--json", "print JSON: {\"ok\": ..., \"partitions\": [...]}");
