@@ -1,8 +1,8 @@
-"""The documentation cannot drift from the program: each command page's `--help` section is
-what the program prints (scripts/update_docs.py rewrites it), every command has a page the
-README links, every relative link resolves, the shell examples of the README's worked
-example and of the command pages run as written, and the output they show is what the
-program writes."""
+"""The documentation cannot drift from the program: each command page's `--help` section and
+the man page are what the program prints (scripts/update_docs.py rewrites both), every
+command has a page the README links, every relative link resolves, the shell examples of
+the README's worked example and of the command pages run as written, and the output they
+show is what the program writes."""
 import csv
 import os
 import pathlib
@@ -42,6 +42,14 @@ def test_help_section_is_the_programs_help(page):
     assert f"<!-- help: {page} " in text, "the page has no generated --help section"
     assert update_docs.render(text, EXE) == text, \
         f"docs/commands/{page}.md: the --help section is stale; run scripts/update_docs.py"
+
+
+def test_the_man_page_is_the_programs_help():
+    if not all(built(c) for c in ("backfill", "ingest", "validate", "status")):
+        pytest.skip("the man page is made from a full build")
+    version = subprocess.run([EXE, "--version"], check=True, capture_output=True, text=True).stdout.strip()
+    assert update_docs.MAN.read_text() == update_docs.man_page(EXE, version), \
+        "docs/man/tsfill.1 is stale; run scripts/update_docs.py"
 
 
 def test_every_command_has_a_page_the_readme_links():
