@@ -19,6 +19,9 @@ if(TARGET tsfill_calendar)
   install(EXPORT tsfillCalendarTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
 endif()
 
+install(TARGETS tsfill_history EXPORT tsfillHistoryTargets FILE_SET HEADERS)
+install(EXPORT tsfillHistoryTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
+
 if(TARGET tsfill_backfill)
   install(TARGETS tsfill_backfill EXPORT tsfillBackfillTargets FILE_SET HEADERS)
   install(EXPORT tsfillBackfillTargets NAMESPACE tsfill:: DESTINATION "${TSFILL_CMAKE_DIR}")
