@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   add_ingest_command(app, run);
   add_validate_command(app, run);
   add_status_command(app, run);
+  add_history_command(app, run);
 #endif
   try {
     if (argc < 2) {

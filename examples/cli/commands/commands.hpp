@@ -21,5 +21,6 @@ void add_backfill_command(CLI::App& app, command_run& run);  // needs tsfill::ba
 void add_ingest_command(CLI::App& app, command_run& run);    // needs tsfill::backfill
 void add_status_command(CLI::App& app, command_run& run);    // needs tsfill::backfill
 void add_validate_command(CLI::App& app, command_run& run);  // needs tsfill::backfill
+void add_history_command(CLI::App& app, command_run& run);   // needs tsfill::backfill
 
 }  // namespace tsfill_cli

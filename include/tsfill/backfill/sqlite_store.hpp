@@ -312,6 +312,39 @@ class sqlite_store {
   }
 
   // The value columns and key kinds a dataset was first written with (none: not yet).
+  // --- history apply: what each rewritten partition's apply did ---------------------------
+  struct history_audit {
+    std::uint64_t rows_changed = 0, values_placed = 0, new_rows = 0;
+  };
+  // Recorded with the partition's COMPLETE, in one transaction.
+  void mark_done_with_audit(const std::string& id, const partition_record& r,
+                            const history_audit& a) {
+    transaction t(*this);
+    mark_done(id, r);
+    statement q(db_,
+                "INSERT OR REPLACE INTO history_audit(id, partition, rows_changed, "
+                "values_placed, new_rows) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, id)
+        .bind(2, r.partition)
+        .bind(3, static_cast<std::int64_t>(a.rows_changed))
+        .bind(4, static_cast<std::int64_t>(a.values_placed))
+        .bind(5, static_cast<std::int64_t>(a.new_rows));
+    q.run();
+    t.commit();
+  }
+  std::map<std::int64_t, history_audit> history_audits(const std::string& id) const {
+    std::map<std::int64_t, history_audit> m;
+    statement q(db_,
+                "SELECT partition, rows_changed, values_placed, new_rows FROM history_audit "
+                "WHERE id = ? ORDER BY partition");
+    q.bind(1, id);
+    while (q.step())
+      m[q.int64(0)] = {static_cast<std::uint64_t>(q.int64(1)),
+                       static_cast<std::uint64_t>(q.int64(2)),
+                       static_cast<std::uint64_t>(q.int64(3))};
+    return m;
+  }
+
   std::optional<dataset_schema> dataset(const std::string& id) const {
     statement q(db_, "SELECT value_names, key_kinds, other_columns FROM datasets WHERE id = ?");
     q.bind(1, id);
@@ -485,6 +518,10 @@ class sqlite_store {
     exec(
         "CREATE TABLE IF NOT EXISTS datasets(id TEXT PRIMARY KEY, value_names TEXT NOT NULL, "
         "key_kinds TEXT NOT NULL, other_columns TEXT NOT NULL DEFAULT '')");
+    exec(
+        "CREATE TABLE IF NOT EXISTS history_audit(id TEXT NOT NULL, partition INTEGER NOT NULL, "
+        "rows_changed INTEGER NOT NULL, values_placed INTEGER NOT NULL, "
+        "new_rows INTEGER NOT NULL, PRIMARY KEY(id, partition))");
     t.commit();
   }
 
