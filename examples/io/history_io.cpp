@@ -29,7 +29,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool null_token(std::string_view s) { return s.empty() || s == "NA" || s == "null" || s == "NULL"; }
+bool null_token(std::string_view s) {
+  return s.empty() || s == "NA" || s == "null" || s == "NULL";
+}
 
 std::optional<double> parse_double(std::string_view s) {
   double v = 0;
@@ -138,9 +140,9 @@ void read_csv_partition(history_partition& p, const history_layout& layout, hist
         at = end + 1;
       }
       if (count != n)
-        throw input_error(p.path, row, parser.record_line(), name,
-                          "an array of " + std::to_string(count) + " elements; --length is " +
-                              std::to_string(n));
+        throw input_error(
+            p.path, row, parser.record_line(), name,
+            "an array of " + std::to_string(count) + " elements; --length is " + std::to_string(n));
     }
     kept->cells.emplace_back(fields.begin(), fields.end());
   }
@@ -158,7 +160,8 @@ void write_csv_partition(const history_partition& p, const std::string& path,
   }
   out.push_back('\n');
   std::vector<int> array_of(kept.header.size(), -1);
-  for (std::size_t a = 0; a < kept.arrays.size(); ++a) array_of[kept.arrays[a]] = static_cast<int>(a);
+  for (std::size_t a = 0; a < kept.arrays.size(); ++a)
+    array_of[kept.arrays[a]] = static_cast<int>(a);
   const std::size_t n = d.length;
   for (std::size_t r = 0; r < d.rows(); ++r) {
     const bool old = r < kept.cells.size();
@@ -257,13 +260,14 @@ void read_parquet_partition(history_partition& p, const history_layout& layout,
   kept->table = read_parquet_table(p.path, &kept->compression);
   const arrow::Schema& schema = *kept->table->schema();
   kept->key = schema.GetFieldIndex(layout.key);
-  if (kept->key < 0) throw input_error(p.path, 0, 0, layout.key, "no such column in partition " + p.dir);
+  if (kept->key < 0)
+    throw input_error(p.path, 0, 0, layout.key, "no such column in partition " + p.dir);
   const auto key_array = only_chunk(kept->table->column(kept->key));
   const auto key_type = key_array->type_id();
   if (!(integer_type(key_type) || text_type(key_type)))
-    throw input_error(p.path, 0, 0, layout.key,
-                      "the key column is " + key_array->type()->ToString() +
-                          ", not an integer or text column");
+    throw input_error(
+        p.path, 0, 0, layout.key,
+        "the key column is " + key_array->type()->ToString() + ", not an integer or text column");
   h::partition& d = p.data;
   d.length = layout.length;
   d.arrays.clear();
@@ -311,9 +315,9 @@ void read_parquet_partition(history_partition& p, const history_layout& layout,
         first = l.value_offset(r), len = l.value_length(r);
       }
       if (static_cast<std::size_t>(len) != n)
-        throw input_error(p.path, static_cast<std::uint64_t>(r + 1), 0, array,
-                          "an array of " + std::to_string(len) + " elements; --length is " +
-                              std::to_string(n));
+        throw input_error(
+            p.path, static_cast<std::uint64_t>(r + 1), 0, array,
+            "an array of " + std::to_string(len) + " elements; --length is " + std::to_string(n));
       const std::size_t base = static_cast<std::size_t>(r) * n;
       c.row_valid[static_cast<std::size_t>(r)] = 1;
       for (std::size_t i = 0; i < n; ++i) {
@@ -335,11 +339,14 @@ std::shared_ptr<arrow::Array> keys_with_new_rows(const std::shared_ptr<arrow::Ar
   const std::size_t old_rows = static_cast<std::size_t>(original->length());
   if (d.rows() == old_rows) return original;
   std::shared_ptr<arrow::Array> added;
-  auto word = [&](std::size_t r) { return keys.text ? keys.word(d.keys[r]) : std::to_string(d.keys[r]); };
+  auto word = [&](std::size_t r) {
+    return keys.text ? keys.word(d.keys[r]) : std::to_string(d.keys[r]);
+  };
   auto build = [&](auto& b) {
     for (std::size_t r = old_rows; r < d.rows(); ++r) {
       using B = std::decay_t<decltype(b)>;
-      if constexpr (std::is_same_v<B, arrow::StringBuilder> || std::is_same_v<B, arrow::LargeStringBuilder>)
+      if constexpr (std::is_same_v<B, arrow::StringBuilder> ||
+                    std::is_same_v<B, arrow::LargeStringBuilder>)
         check(b.Append(word(r)), path);
       else
         check(b.Append(static_cast<typename B::value_type>(d.keys[r])), path);
@@ -347,12 +354,36 @@ std::shared_ptr<arrow::Array> keys_with_new_rows(const std::shared_ptr<arrow::Ar
     check(b.Finish(&added), path);
   };
   switch (original->type_id()) {
-    case arrow::Type::STRING: { arrow::StringBuilder b; build(b); break; }
-    case arrow::Type::LARGE_STRING: { arrow::LargeStringBuilder b; build(b); break; }
-    case arrow::Type::INT64: { arrow::Int64Builder b; build(b); break; }
-    case arrow::Type::INT32: { arrow::Int32Builder b; build(b); break; }
-    case arrow::Type::INT16: { arrow::Int16Builder b; build(b); break; }
-    default: { arrow::Int8Builder b; build(b); break; }
+    case arrow::Type::STRING: {
+      arrow::StringBuilder b;
+      build(b);
+      break;
+    }
+    case arrow::Type::LARGE_STRING: {
+      arrow::LargeStringBuilder b;
+      build(b);
+      break;
+    }
+    case arrow::Type::INT64: {
+      arrow::Int64Builder b;
+      build(b);
+      break;
+    }
+    case arrow::Type::INT32: {
+      arrow::Int32Builder b;
+      build(b);
+      break;
+    }
+    case arrow::Type::INT16: {
+      arrow::Int16Builder b;
+      build(b);
+      break;
+    }
+    default: {
+      arrow::Int8Builder b;
+      build(b);
+      break;
+    }
   }
   return check(arrow::Concatenate({original, added}), path);
 }
@@ -370,8 +401,11 @@ std::shared_ptr<arrow::Array> list_array(const h::array_column& c, std::size_t r
     std::memset(b->mutable_data(), 0, static_cast<std::size_t>(b->size()));
     *nulls = 0;
     for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i]) b->mutable_data()[i / 8] = static_cast<std::uint8_t>(b->mutable_data()[i / 8] | (1U << (i % 8)));
-      else ++*nulls;
+      if (v[i])
+        b->mutable_data()[i / 8] =
+            static_cast<std::uint8_t>(b->mutable_data()[i / 8] | (1U << (i % 8)));
+      else
+        ++*nulls;
     }
     return std::shared_ptr<arrow::Buffer>(std::move(b));
   };
@@ -379,9 +413,9 @@ std::shared_ptr<arrow::Array> list_array(const h::array_column& c, std::size_t r
   auto value_bits = bits(c.valid, &value_nulls);
   auto list_bits = bits(c.row_valid, &list_nulls);
   const auto& list_type = static_cast<const arrow::BaseListType&>(*type);
-  auto child = arrow::ArrayData::Make(list_type.value_type(), elements,
-                                      {value_nulls ? value_bits : nullptr, std::move(values)},
-                                      value_nulls);
+  auto child =
+      arrow::ArrayData::Make(list_type.value_type(), elements,
+                             {value_nulls ? value_bits : nullptr, std::move(values)}, value_nulls);
   const std::int64_t len = static_cast<std::int64_t>(rows);
   std::shared_ptr<arrow::Buffer> validity = list_nulls ? list_bits : nullptr;
   if (type->id() == arrow::Type::FIXED_SIZE_LIST)
@@ -391,9 +425,11 @@ std::shared_ptr<arrow::Array> list_array(const h::array_column& c, std::size_t r
   for (std::int64_t r = 0; r <= len; ++r) {
     // (a null list takes no elements in Arrow's sense, but keeping n per row is valid too)
     if (large)
-      reinterpret_cast<std::int64_t*>(offsets->mutable_data())[r] = r * static_cast<std::int64_t>(n);
+      reinterpret_cast<std::int64_t*>(offsets->mutable_data())[r] =
+          r * static_cast<std::int64_t>(n);
     else
-      reinterpret_cast<std::int32_t*>(offsets->mutable_data())[r] = static_cast<std::int32_t>(r * static_cast<std::int64_t>(n));
+      reinterpret_cast<std::int32_t*>(offsets->mutable_data())[r] =
+          static_cast<std::int32_t>(r * static_cast<std::int64_t>(n));
   }
   return arrow::MakeArray(
       arrow::ArrayData::Make(type, len, {validity, std::move(offsets)}, {child}, list_nulls));
@@ -421,7 +457,8 @@ void write_parquet_partition(const history_partition& p, const std::string& path
       columns.push_back(original);
     }
   }
-  const auto out_table = arrow::Table::Make(table->schema(), columns, static_cast<std::int64_t>(d.rows()));
+  const auto out_table =
+      arrow::Table::Make(table->schema(), columns, static_cast<std::int64_t>(d.rows()));
   auto out = [&] {
     const auto no_signal_now = hold_signals();
     return check(arrow::io::FileOutputStream::Open(path), path);
@@ -463,34 +500,99 @@ std::map<h::month, history_partition> list_history_partitions(const std::string&
   return out;
 }
 
+#ifdef TSFILL_CLI_HAVE_PARQUET
+namespace {
+
+std::shared_ptr<arrow::Schema> parquet_schema(const std::string& path) {
+  auto file = check(arrow::io::ReadableFile::Open(path), path);
+  auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
+  std::shared_ptr<arrow::Schema> schema;
+  check(reader->GetSchema(&schema), path);
+  return schema;
+}
+
+// A list, large list or fixed-size list of doubles (its fixed size, or 0), or none.
+std::optional<std::int32_t> double_list(const arrow::DataType& t) {
+  if (t.id() != arrow::Type::LIST && t.id() != arrow::Type::LARGE_LIST &&
+      t.id() != arrow::Type::FIXED_SIZE_LIST)
+    return std::nullopt;
+  if (static_cast<const arrow::BaseListType&>(t).value_type()->id() != arrow::Type::DOUBLE)
+    return std::nullopt;
+  if (t.id() == arrow::Type::FIXED_SIZE_LIST)
+    return static_cast<const arrow::FixedSizeListType&>(t).list_size();
+  return 0;
+}
+
+}  // namespace
+#endif
+
+void check_history_columns(const history_partition& p, const history_layout& layout,
+                           char delimiter) {
+  if (p.format == "csv") {
+    const auto names = csv_header(p.path, delimiter);
+    for (const auto& [array, staged] : layout.columns)
+      if (std::find(names.begin(), names.end(), array) == names.end())
+        throw input_error(p.path, 0, 0, array, "no such column in partition " + p.dir);
+    return;
+  }
+#ifdef TSFILL_CLI_HAVE_PARQUET
+  const auto schema = parquet_schema(p.path);
+  for (const auto& [array, staged] : layout.columns) {
+    const auto f = schema->GetFieldByName(array);
+    if (!f) throw input_error(p.path, 0, 0, array, "no such column in partition " + p.dir);
+    const auto list = double_list(*f->type());
+    if (!list)
+      throw input_error(p.path, 0, 0, array,
+                        "named as an array column, but it is " + f->type()->ToString() +
+                            " (a list of doubles is needed)");
+    if (*list != 0 && static_cast<std::size_t>(*list) != layout.length)
+      throw input_error(p.path, 0, 0, array,
+                        "a fixed-size list of " + std::to_string(*list) + "; --length is " +
+                            std::to_string(layout.length));
+  }
+#endif
+}
+
 std::vector<std::string> inspect_history_partition(const history_partition& p,
-                                                   const history_layout& layout,
-                                                   history_keys& keys, char delimiter) {
+                                                   const history_layout& layout, history_keys& keys,
+                                                   char delimiter,
+                                                   std::vector<std::string>* arrays) {
   std::vector<std::string> names;
   bool text = true;
   if (p.format == "csv") {
     names = csv_header(p.path, delimiter);
+    if (arrays) {
+      const std::string data = read_file(p.path);
+      csv_parser parser(data, delimiter, p.path);
+      std::vector<std::string_view> fields;
+      parser.next(fields);
+      if (parser.next(fields))
+        for (std::size_t c = 0; c < fields.size() && c < names.size(); ++c)
+          if (fields[c].size() >= 2 && fields[c].front() == '[' && fields[c].back() == ']')
+            arrays->push_back(names[c]);
+    }
   } else {
 #ifdef TSFILL_CLI_HAVE_PARQUET
-    auto file = check(arrow::io::ReadableFile::Open(p.path), p.path);
-    auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), p.path);
-    std::shared_ptr<arrow::Schema> schema;
-    check(reader->GetSchema(&schema), p.path);
+    const auto schema = parquet_schema(p.path);
     names = schema->field_names();
     if (const auto f = schema->GetFieldByName(layout.key)) text = !integer_type(f->type()->id());
+    if (arrays)
+      for (const auto& f : schema->fields())
+        if (double_list(*f->type())) arrays->push_back(f->name());
 #else
     throw cli_error(p.path + ": this tsfill was built without Parquet (Arrow C++)");
 #endif
   }
   if (std::find(names.begin(), names.end(), layout.key) == names.end())
-    throw input_error(p.path, 0, 0, layout.key, "no such column in partition " + p.dir + " (--key)");
+    throw input_error(p.path, 0, 0, layout.key,
+                      "no such column in partition " + p.dir + " (--key)");
   keys.text = text;
   keys.decided = true;
   return names;
 }
 
-void read_history_partition(history_partition& p, const history_layout& layout,
-                            history_keys& keys, char delimiter) {
+void read_history_partition(history_partition& p, const history_layout& layout, history_keys& keys,
+                            char delimiter) {
   p.data.keys.clear();
   if (p.format == "csv") return read_csv_partition(p, layout, keys, delimiter);
 #ifdef TSFILL_CLI_HAVE_PARQUET
@@ -558,7 +660,8 @@ h::staging read_staging(const std::string& path, history_layout& layout,
         } else if (type == arrow::Type::DOUBLE) {
           append_double(cell, static_cast<const arrow::DoubleArray&>(*a).Value(r));
         } else if (type == arrow::Type::FLOAT) {
-          append_double(cell, static_cast<double>(static_cast<const arrow::FloatArray&>(*a).Value(r)));
+          append_double(cell,
+                        static_cast<double>(static_cast<const arrow::FloatArray&>(*a).Value(r)));
         } else if (type == arrow::Type::DATE32) {
           cell = format_date(static_cast<const arrow::Date32Array&>(*a).Value(r));
         } else {
@@ -572,8 +675,7 @@ h::staging read_staging(const std::string& path, history_layout& layout,
   }
   auto column = [&](const std::string& name, const std::string& flag) {
     const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end())
-      throw flag_error(flag, path + " has no column " + shown_cell(name));
+    if (it == header.end()) throw flag_error(flag, path + " has no column " + shown_cell(name));
     return static_cast<std::size_t>(it - header.begin());
   };
   const std::size_t key = column(layout.key, "--key");
@@ -585,8 +687,14 @@ h::staging read_staging(const std::string& path, history_layout& layout,
       if (name != layout.key && name != layout.month_column)
         layout.columns.emplace_back(name + "_history", name);
   }
-  if (layout.columns.empty())
-    throw flag_error("--column", path + " has no staged value column");
+  if (layout.columns.empty()) throw flag_error("--column", path + " has no staged value column");
+  if (keys.text) {  // codes in word order, so new rows come in key order (text keys too)
+    std::vector<std::string> words;
+    for (std::size_t r = 0; r < cells.size(); ++r)
+      if (!is_null[r][key]) words.push_back(cells[r][key]);
+    std::sort(words.begin(), words.end());
+    for (const std::string& w : words) keys.add(w);
+  }
   h::staging s;
   std::vector<std::size_t> staged_at;
   for (std::size_t c = 0; c < layout.columns.size(); ++c) {
@@ -605,7 +713,9 @@ h::staging read_staging(const std::string& path, history_layout& layout,
       s.keys.push_back(keys.add(k));
     } else {
       const auto v = parse_int(k);
-      if (!v) throw input_error(path, row, lines[r], layout.key, shown_cell(k) + " is not an integer key (the table's keys are integers)");
+      if (!v)
+        throw input_error(path, row, lines[r], layout.key,
+                          shown_cell(k) + " is not an integer key (the table's keys are integers)");
       s.keys.push_back(*v);
     }
     if (month) {
@@ -613,8 +723,9 @@ h::staging read_staging(const std::string& path, history_layout& layout,
     } else {
       const auto m = h::parse_month(cells[r][*month_col]);
       if (!m)
-        throw input_error(path, row, lines[r], layout.month_column,
-                          "cannot read " + shown_cell(cells[r][*month_col]) + " as a month YYYY-MM");
+        throw input_error(
+            path, row, lines[r], layout.month_column,
+            "cannot read " + shown_cell(cells[r][*month_col]) + " as a month YYYY-MM");
       s.months.push_back(*m);
     }
     s.rows.push_back(row);

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,7 +33,9 @@ class history_keys {
     if (fresh) words_.push_back(word);
     return it->second;
   }
-  const std::string& word(std::int64_t code) const { return words_[static_cast<std::size_t>(code)]; }
+  const std::string& word(std::int64_t code) const {
+    return words_[static_cast<std::size_t>(code)];
+  }
 
  private:
   std::unordered_map<std::string, std::int64_t> codes_;
@@ -45,14 +47,14 @@ struct history_layout {
   std::size_t length = 36;
   // Array column -> staged column (by name), in the order given.
   std::vector<std::pair<std::string, std::string>> columns;
-  bool columns_given = false;     // --column: else every staged column X goes to X_history
+  bool columns_given = false;          // --column: else every staged column X goes to X_history
   std::string month_column = "month";  // in the staging file
 };
 
 // One partition of the table, as read: the history data and what writing it back needs.
 struct history_partition {
-  std::string dir;   // "month=2024-03"
-  std::string path;  // DIR/month=2024-03/part-0.<ext>
+  std::string dir;     // "month=2024-03"
+  std::string path;    // DIR/month=2024-03/part-0.<ext>
   std::string format;  // csv | parquet
   tsfill::history::partition data;
   std::shared_ptr<void> kept;  // the format's own copy of the other columns (opaque here)
@@ -60,13 +62,12 @@ struct history_partition {
 
 // The table's partitions: month -> (directory name, format), from DIR's month=YYYY-MM
 // directories that hold a part-0.parquet or part-0.csv.
-std::map<tsfill::history::month, history_partition> list_history_partitions(
-    const std::string& dir);
+std::map<tsfill::history::month, history_partition> list_history_partitions(const std::string& dir);
 
 // Reads partition `p` (its path and format set) with `layout`'s array columns (the arrays'
 // order) and key; errors name the partition's file, row and column.
-void read_history_partition(history_partition& p, const history_layout& layout,
-                            history_keys& keys, char delimiter);
+void read_history_partition(history_partition& p, const history_layout& layout, history_keys& keys,
+                            char delimiter);
 
 // Writes `p` (as read, its data changed by apply or roll) to `path`, in p.format.
 void write_history_partition(const history_partition& p, const std::string& path,
@@ -74,9 +75,18 @@ void write_history_partition(const history_partition& p, const std::string& path
 
 // The column names of a partition file, with the key kind decided (a Parquet integer key
 // column: integer keys; text, or any CSV key: text keys). The key column must be there.
+// `arrays` (if given) gets the array columns: Parquet lists of doubles, CSV columns whose
+// first row holds a [...] cell.
 std::vector<std::string> inspect_history_partition(const history_partition& p,
-                                                   const history_layout& layout,
-                                                   history_keys& keys, char delimiter);
+                                                   const history_layout& layout, history_keys& keys,
+                                                   char delimiter,
+                                                   std::vector<std::string>* arrays = nullptr);
+
+// Before anything is written: every array column of `layout` is in the partition and, for
+// Parquet, a list of doubles (a fixed-size list of exactly --length). Throws naming the
+// partition's file and the column.
+void check_history_columns(const history_partition& p, const history_layout& layout,
+                           char delimiter);
 
 // The staging file: rows of (key, month, staged values). `layout.columns` is completed
 // from the file's header when --column was not given (every column but the key and the

@@ -56,7 +56,8 @@ std::int64_t month_id(h::month m) {
 
 std::string thousands(std::uint64_t n) {
   std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
@@ -82,8 +83,8 @@ h::staged_set staged_of(const history_spec& o, const h::staging& s, const histor
         std::find(s.rows.begin(), s.rows.end(), e.first_row) - s.rows.begin());
     const std::string key = keys.text ? keys.word(s.keys[i]) : std::to_string(s.keys[i]);
     throw cli_error(o.staging + ": rows " + std::to_string(e.first_row) + " and " +
-                    std::to_string(e.second_row) + " stage two values for key " +
-                    shown_cell(key) + " and month " + h::month_text(s.months[i]) +
+                    std::to_string(e.second_row) + " stage two values for key " + shown_cell(key) +
+                    " and month " + h::month_text(s.months[i]) +
                     " (--dedup last keeps the later row)");
   }
 }
@@ -145,14 +146,12 @@ int run_apply(const history_spec& o) {
   for (const auto& [m, p] : t.parts) months.push_back(m);
   const std::vector<h::month> touched = set.partitions_touched(months, layout.length);
   note_nothing_to_do(t, s, layout.length);
-  // Every touched partition's columns checked before anything is written.
+  // Every touched partition's key and array columns checked before anything is written
+  // (what only the rows show, an array of the wrong length, fails its partition).
   for (const h::month m : touched) {
     history_keys probe = t.keys;
-    const auto names = inspect_history_partition(t.parts.at(m), layout, probe, o.delimiter);
-    for (const auto& [array, staged] : layout.columns)
-      if (std::find(names.begin(), names.end(), array) == names.end())
-        throw input_error(t.parts.at(m).path, 0, 0, array, "no such column in partition " +
-                                                              t.parts.at(m).dir);
+    inspect_history_partition(t.parts.at(m), layout, probe, o.delimiter);
+    check_history_columns(t.parts.at(m), layout, o.delimiter);
   }
   if (o.dry_run) {
     std::printf("history apply %s: %zu staged rows, %zu partitions in their windows\n",
@@ -168,8 +167,8 @@ int run_apply(const history_spec& o) {
   std::unique_ptr<bf::sqlite_store> store;
   try {
     store = std::make_unique<bf::sqlite_store>(o.state);
-    std::string job = "history apply --table " + o.table + " --staging " + o.staging +
-                      " --key " + layout.key + " --length " + std::to_string(layout.length);
+    std::string job = "history apply --table " + o.table + " --staging " + o.staging + " --key " +
+                      layout.key + " --length " + std::to_string(layout.length);
     for (const auto& [array, staged] : layout.columns) job += " --column " + array + "=" + staged;
     job += o.dedup == h::staged_dedup::last ? " --dedup last" : " --dedup reject";
     store->open_backfill(o.id, job, bf::wall_clock_ms());
@@ -237,7 +236,8 @@ int run_apply(const history_spec& o) {
     }
   };
   std::vector<std::thread> threads;
-  for (unsigned w = 1; w < std::min<std::size_t>(o.workers, todo.size()); ++w) threads.emplace_back(work);
+  for (unsigned w = 1; w < std::min<std::size_t>(o.workers, todo.size()); ++w)
+    threads.emplace_back(work);
   work();
   for (std::thread& th : threads) th.join();
   store->finish_run(o.id, failed ? "failed" : "done", bf::wall_clock_ms());
@@ -297,10 +297,19 @@ int run_roll(const history_spec& o) {
                                     "; roll builds a month the table does not have yet");
   const auto prev = t.parts.find(m - 1);
   if (prev == t.parts.end())
-    throw flag_error("--month", "roll builds month M from M-1, and " + o.table + " has no month=" +
-                                    h::month_text(m - 1));
+    throw flag_error("--month", "roll builds month M from M-1, and " + o.table +
+                                    " has no month=" + h::month_text(m - 1));
   history_layout layout = o.layout;
   const h::staging in = read_staging(o.input, layout, t.columns, t.keys, o.delimiter, m);
+  // Every array column moves on, staged or not (an unstaged one gets a null at index 0).
+  std::vector<std::string> arrays;
+  history_keys probe = t.keys;
+  inspect_history_partition(prev->second, layout, probe, o.delimiter, &arrays);
+  for (const std::string& a : arrays)
+    if (std::none_of(layout.columns.begin(), layout.columns.end(),
+                     [&](const auto& c) { return c.first == a; }))
+      layout.columns.emplace_back(a, "");
+  check_history_columns(prev->second, layout, o.delimiter);
   history_partition p = prev->second;
   read_history_partition(p, layout, t.keys, o.delimiter);
   h::rolled r;
@@ -321,7 +330,8 @@ int run_roll(const history_spec& o) {
   sink.replace(p.dir, [&](const std::string& path) {
     write_history_partition(p, path, t.keys, o.delimiter);
   });
-  std::fprintf(stderr, "tsfill: history roll: %s from %s: %zu rows (%zu new keys), %zu input rows\n",
+  std::fprintf(stderr,
+               "tsfill: history roll: %s from %s: %zu rows (%zu new keys), %zu input rows\n",
                p.dir.c_str(), prev->second.dir.c_str(), p.data.rows(), new_keys, in.size());
   return 0;
 }
@@ -356,7 +366,8 @@ history_spec spec_of(const flag_texts& f) {
       end = 0;
     }
     if (end != v->size() || n < 1 || n > 100000 || (*v)[0] == '-')
-      throw flag_error("--length", "expected a whole number from 1 to 100000, got " + shown_cell(*v));
+      throw flag_error("--length",
+                       "expected a whole number from 1 to 100000, got " + shown_cell(*v));
     o.layout.length = n;
   }
   for (const std::string& c : f.all("--column")) {
@@ -403,7 +414,8 @@ void add_history_command(CLI::App& app, command_run& run) {
   apply->value(ag, "--state", "STATE.db", "the progress store (created if missing)");
   apply->value(ag, "--id", "NAME", "this apply's name in the store (default: default)");
   apply->value(ag, "--workers", "N", "partitions processed at once (default 1)");
-  apply->toggle(ag, "--dry-run", "list the partitions and the rows that would change; write nothing");
+  apply->toggle(ag, "--dry-run",
+                "list the partitions and the rows that would change; write nothing");
   a->allow_extras();
   a->callback([a, apply, &run] {
     refuse_unknown_flags(*a);
@@ -412,7 +424,8 @@ void add_history_command(CLI::App& app, command_run& run) {
     if (o.staging.empty()) throw flag_error("--staging", "required: the file of late values");
     if (const auto v = apply->last("--state")) o.state = *v;
     o.dry_run = apply->on("--dry-run");
-    if (o.state.empty() && !o.dry_run) throw flag_error("--state", "required: the progress store, e.g. state.db");
+    if (o.state.empty() && !o.dry_run)
+      throw flag_error("--state", "required: the progress store, e.g. state.db");
     if (const auto v = apply->last("--id")) o.id = *v;
     if (const auto v = apply->last("--workers")) {
       std::size_t end = 0;
@@ -423,7 +436,8 @@ void add_history_command(CLI::App& app, command_run& run) {
         end = 0;
       }
       if (end != v->size() || n < 1 || n > 256 || (*v)[0] == '-')
-        throw flag_error("--workers", "expected a whole number from 1 to 256, got " + shown_cell(*v));
+        throw flag_error("--workers",
+                         "expected a whole number from 1 to 256, got " + shown_cell(*v));
       o.workers = static_cast<unsigned>(n);
     }
     run = [o] { return run_apply(o); };
@@ -463,7 +477,8 @@ void add_history_command(CLI::App& app, command_run& run) {
     const auto m = roll->last("--month");
     if (!m) throw flag_error("--month", "required: the month to build, YYYY-MM");
     o.month = h::parse_month(*m);
-    if (!o.month || m->size() != 7) throw flag_error("--month", "expected YYYY-MM, got " + shown_cell(*m));
+    if (!o.month || m->size() != 7)
+      throw flag_error("--month", "expected YYYY-MM, got " + shown_cell(*m));
     if (const auto i = roll->last("--input")) o.input = *i;
     if (o.input.empty()) throw flag_error("--input", "required: the new month's values");
     o.staging = o.input;
