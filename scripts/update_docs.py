@@ -13,12 +13,13 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MARKER = re.compile(r"(<!-- help: (\w+) [^\n]*-->\n```text\n)(.*?)(```)", re.S)
+MARKER = re.compile(r"(<!-- help: (\w+(?: \w+)?) \([^\n]*-->\n```text\n)(.*?)(```)", re.S)
 
 
 def help_text(exe, command):
-    return subprocess.run([str(exe), command, "--help"], check=True, capture_output=True,
-                          text=True).stdout
+    """`tsfill COMMAND --help`; COMMAND may be two words ("history apply")."""
+    return subprocess.run([str(exe), *command.split(), "--help"], check=True,
+                          capture_output=True, text=True).stdout
 
 
 def render(page_text, exe):
@@ -50,6 +51,10 @@ def man_page(exe, version):
            ".nf", roff_text(top_help(exe)), ".fi"]
     for command in commands:
         out += [f".SH {command.upper()}", ".nf", roff_text(help_text(exe, command)), ".fi"]
+        if command == "history":  # its own commands
+            for sub in ("apply", "verify", "roll"):
+                out += [f".SS {command} {sub}", ".nf",
+                        roff_text(help_text(exe, f"{command} {sub}")), ".fi"]
     out += [".SH SEE ALSO",
             "docs/commands/*.md and docs/semantics.md in the source tree."]
     return "\n".join(out) + "\n"

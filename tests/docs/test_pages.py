@@ -40,6 +40,9 @@ def test_help_section_is_the_programs_help(page):
         pytest.skip(f"this tsfill has no {page} command (built without the backfill component)")
     text = (COMMANDS / f"{page}.md").read_text()
     assert f"<!-- help: {page} " in text, "the page has no generated --help section"
+    if page == "history":
+        for sub in ("apply", "verify", "roll"):
+            assert f"<!-- help: history {sub} " in text, f"no --help section for history {sub}"
     assert update_docs.render(text, EXE) == text, \
         f"docs/commands/{page}.md: the --help section is stale; run scripts/update_docs.py"
 
@@ -97,6 +100,7 @@ def sandbox(tmp_path):
     (tmp_path / "examples" / "data").mkdir(parents=True)
     for name in ("silver_sample.csv", "nycflights13-weather.csv"):
         shutil.copy(ROOT / "examples" / "data" / name, tmp_path / "examples" / "data" / name)
+    shutil.copytree(ROOT / "examples" / "data" / "history", tmp_path / "examples" / "data" / "history")
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "tsfill").symlink_to(pathlib.Path(EXE).resolve())
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
