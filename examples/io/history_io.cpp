@@ -322,12 +322,18 @@ void read_parquet_partition(history_partition& p, const history_layout& layout,
                         "named as an array column, but it is " + col->type()->ToString() +
                             " (a list of doubles is needed)");
     const auto& dv = static_cast<const arrow::DoubleArray&>(*values);
+    const double* raw = dv.raw_values();
+    const std::uint8_t* bits = dv.null_bitmap_data();  // (null: no nulls)
+    const std::int64_t bit0 = dv.offset();
     h::array_column c{array, {}, {}, {}};
     c.values.assign(static_cast<std::size_t>(rows) * n, 0.0);
     c.valid.assign(static_cast<std::size_t>(rows) * n, 0);
     c.row_valid.assign(static_cast<std::size_t>(rows), 0);
+    const std::uint8_t* list_bits = col->null_bitmap_data();
     for (std::int64_t r = 0; r < rows; ++r) {
-      if (col->IsNull(r)) continue;
+      if (list_bits &&
+          !arrow::bit_util::GetBit(list_bits, static_cast<std::uint64_t>(col->offset() + r)))
+        continue;
       std::int64_t first = 0, len = 0;
       if (type == arrow::Type::LIST) {
         const auto& l = static_cast<const arrow::ListArray&>(*col);
@@ -345,11 +351,14 @@ void read_parquet_partition(history_partition& p, const history_layout& layout,
             "an array of " + std::to_string(len) + " elements; --length is " + std::to_string(n));
       const std::size_t base = static_cast<std::size_t>(r) * n;
       c.row_valid[static_cast<std::size_t>(r)] = 1;
+      // Values copied whole (a null's slot holds whatever it holds: zeroed below), the
+      // validity bitmap spread to a byte per element.
+      std::memcpy(&c.values[base], raw + first, n * sizeof(double));
       for (std::size_t i = 0; i < n; ++i) {
-        const std::int64_t j = first + static_cast<std::int64_t>(i);
-        if (dv.IsNull(j)) continue;
-        c.values[base + i] = dv.Value(j);
-        c.valid[base + i] = 1;
+        const bool v =
+            !bits || arrow::bit_util::GetBit(bits, static_cast<std::uint64_t>(bit0 + first) + i);
+        c.valid[base + i] = v ? 1 : 0;
+        if (!v) c.values[base + i] = 0.0;
       }
     }
     d.arrays.push_back(std::move(c));
@@ -419,19 +428,22 @@ std::shared_ptr<arrow::Array> list_array(const h::array_column& c, std::size_t r
                                          const std::string& path) {
   arrow::MemoryPool* pool = arrow::default_memory_pool();
   const std::int64_t elements = static_cast<std::int64_t>(rows * n);
-  auto values = check(arrow::AllocateBuffer(elements * 8, pool), path);
-  std::memcpy(values->mutable_data(), c.values.data(), static_cast<std::size_t>(elements) * 8);
+  // The values as they are: the partition outlives the write (no copy of the largest part).
+  auto values = std::make_shared<arrow::Buffer>(
+      reinterpret_cast<const std::uint8_t*>(c.values.data()), elements * 8);
   auto bits = [&](const std::vector<std::uint8_t>& v, std::int64_t* nulls) {
     auto b = check(arrow::AllocateBitmap(static_cast<std::int64_t>(v.size()), pool), path);
     std::memset(b->mutable_data(), 0, static_cast<std::size_t>(b->size()));
-    *nulls = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i])
-        b->mutable_data()[i / 8] =
-            static_cast<std::uint8_t>(b->mutable_data()[i / 8] | (1U << (i % 8)));
-      else
-        ++*nulls;
+    std::size_t set = 0;
+    std::uint8_t* out = b->mutable_data();
+    for (std::size_t i = 0; i < v.size(); i += 8) {  // a byte of the bitmap at a time
+      unsigned byte = 0;
+      const std::size_t end = std::min(v.size(), i + 8);
+      for (std::size_t k = i; k < end; ++k) byte |= (v[k] ? 1U : 0U) << (k - i);
+      out[i / 8] = static_cast<std::uint8_t>(byte);
+      set += static_cast<std::size_t>(__builtin_popcount(byte));
     }
+    *nulls = static_cast<std::int64_t>(v.size() - set);
     return std::shared_ptr<arrow::Buffer>(std::move(b));
   };
   std::int64_t value_nulls = 0, list_nulls = 0;
