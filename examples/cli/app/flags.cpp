@@ -173,6 +173,21 @@ void add_job_command_flags(CLI::App& command, flag_texts& f) {
   command.allow_extras();  // refuse_unknown_flags names them, in tsfill's one-line form
 }
 
+unsigned long whole_number(const std::string& flag, const std::string& text, unsigned long min,
+                           unsigned long max) {
+  std::size_t end = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(text, &end);
+  } catch (const std::exception&) {
+    end = 0;
+  }
+  if (end != text.size() || text.empty() || text[0] == '-' || n < min || n > max)
+    throw flag_error(flag, "expected a whole number from " + std::to_string(min) + " to " +
+                               std::to_string(max) + ", got " + shown_cell(text));
+  return n;
+}
+
 void refuse_unknown_flags(const CLI::App& command) {
   for (const std::string& arg : command.remaining()) {
     const std::string flag = arg.substr(0, arg.find('='));

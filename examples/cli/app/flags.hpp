@@ -55,6 +55,10 @@ void add_job_flags(CLI::App& command, flag_texts& f);
 void add_output_flags(CLI::App& command, flag_texts& f);
 void add_job_command_flags(CLI::App& command, flag_texts& f);
 
+// A flag's value as a whole number in [min, max], or a flag_error naming the flag.
+unsigned long whole_number(const std::string& flag, const std::string& text, unsigned long min,
+                           unsigned long max);
+
 // Flags CLI11 did not know (a command allows extras so that this names them, one line).
 void refuse_unknown_flags(const CLI::App& command);
 

@@ -55,17 +55,7 @@ struct backfill_spec {
 };
 
 unsigned parse_whole(const std::string& flag, const std::string& v, unsigned min) {
-  std::size_t end = 0;
-  unsigned long n = 0;
-  try {
-    n = std::stoul(v, &end);
-  } catch (const std::exception&) {
-    end = 0;
-  }
-  if (end != v.size() || v.empty() || v[0] == '-' || n < min || n > 1'000'000)
-    throw flag_error(
-        flag, "expected a whole number of at least " + std::to_string(min) + ", got '" + v + "'");
-  return static_cast<unsigned>(n);
+  return static_cast<unsigned>(whole_number(flag, v, min, 1'000'000));
 }
 
 std::int64_t parse_day(const std::string& flag, const std::string& v) {

@@ -363,19 +363,7 @@ history_spec spec_of(const flag_texts& f) {
   if (o.table.empty()) throw flag_error("--table", "required: the history table's directory");
   while (!o.table.empty() && o.table.size() > 1 && o.table.back() == '/') o.table.pop_back();
   if (const auto v = f.last("--key")) o.layout.key = *v;
-  if (const auto v = f.last("--length")) {
-    std::size_t end = 0;
-    unsigned long n = 0;
-    try {
-      n = std::stoul(*v, &end);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end != v->size() || n < 1 || n > 100000 || (*v)[0] == '-')
-      throw flag_error("--length",
-                       "expected a whole number from 1 to 100000, got " + shown_cell(*v));
-    o.layout.length = n;
-  }
+  if (const auto v = f.last("--length")) o.layout.length = whole_number("--length", *v, 1, 100000);
   for (const std::string& c : f.all("--column")) {
     const auto eq = c.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == c.size())
@@ -433,19 +421,8 @@ void add_history_command(CLI::App& app, command_run& run) {
     if (o.state.empty() && !o.dry_run)
       throw flag_error("--state", "required: the progress store, e.g. state.db");
     if (const auto v = apply->last("--id")) o.id = *v;
-    if (const auto v = apply->last("--workers")) {
-      std::size_t end = 0;
-      unsigned long n = 0;
-      try {
-        n = std::stoul(*v, &end);
-      } catch (const std::exception&) {
-        end = 0;
-      }
-      if (end != v->size() || n < 1 || n > 256 || (*v)[0] == '-')
-        throw flag_error("--workers",
-                         "expected a whole number from 1 to 256, got " + shown_cell(*v));
-      o.workers = static_cast<unsigned>(n);
-    }
+    if (const auto v = apply->last("--workers"))
+      o.workers = static_cast<unsigned>(whole_number("--workers", *v, 1, 256));
     run = [o] { return run_apply(o); };
   });
 

@@ -124,18 +124,8 @@ ingest_spec ingest_spec_from(const flag_texts& f, const job_spec& job) {
     s.modified_before = parse_instant("--modified-before", *v);
   if (s.modified_after && s.modified_before && *s.modified_after >= *s.modified_before)
     throw flag_error("--modified-before", "is not after --modified-after");
-  if (const auto v = f.last("--workers")) {
-    std::size_t end = 0;
-    unsigned long n = 0;
-    try {
-      n = std::stoul(*v, &end);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end != v->size() || v->empty() || (*v)[0] == '-' || n < 1 || n > 1024)
-      throw flag_error("--workers", "expected a whole number from 1 to 1024, got '" + *v + "'");
-    s.workers = static_cast<unsigned>(n);
-  }
+  if (const auto v = f.last("--workers"))
+    s.workers = static_cast<unsigned>(whole_number("--workers", *v, 1, 1024));
   // What ingest does not do (yet), refused rather than done differently from fill.
   if (!job.partition_by_day)
     throw flag_error("--partition", "ingest works partition by partition: use day");
