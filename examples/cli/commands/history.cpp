@@ -91,6 +91,28 @@ h::staged_set staged_of(const history_spec& o, const h::staging& s, const histor
   }
 }
 
+// The table and the staging file read together (apply, verify): the layout completed from
+// the staging file's header, its staged set, and the partitions in some staged window.
+// (Not movable: the set refers to `s`.)
+struct staged_table {
+  table_view t;
+  history_spec spec;
+  h::staging s;
+  std::optional<h::staged_set> set;
+  std::vector<h::month> touched;
+
+  explicit staged_table(const history_spec& o) : spec(o) {
+    open_table(o, t);
+    s = read_staging(o.staging, spec.layout, t.columns, t.keys, o.delimiter);
+    set.emplace(staged_of(spec, s, t.keys));
+    std::vector<h::month> months;
+    for (const auto& [m, p] : t.parts) months.push_back(m);
+    touched = set->partitions_touched(months, spec.layout.length);
+  }
+  staged_table(const staged_table&) = delete;
+  staged_table& operator=(const staged_table&) = delete;
+};
+
 // The staged months whose window holds no partition of the table: reported, not an error.
 void note_nothing_to_do(const table_view& t, const h::staging& s, std::size_t length) {
   std::map<h::month, std::size_t> idle;
@@ -141,16 +163,13 @@ int run_apply(const history_spec& o) {
   // one instead of returning it and faulting fresh zeroed pages in (a fifth of the time).
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  table_view t;
-  open_table(o, t);
-  history_layout layout = o.layout;
-  const h::staging s = read_staging(o.staging, layout, t.columns, t.keys, o.delimiter);
-  history_spec spec = o;
-  spec.layout = layout;
-  const h::staged_set set = staged_of(spec, s, t.keys);
-  std::vector<h::month> months;
-  for (const auto& [m, p] : t.parts) months.push_back(m);
-  const std::vector<h::month> touched = set.partitions_touched(months, layout.length);
+  staged_table st(o);
+  table_view& t = st.t;
+  const history_spec& spec = st.spec;
+  const history_layout& layout = spec.layout;
+  const h::staging& s = st.s;
+  const h::staged_set& set = *st.set;
+  const std::vector<h::month>& touched = st.touched;
   note_nothing_to_do(t, s, layout.length);
   // Every touched partition's key and array columns checked before anything is written
   // (what only the rows show, an array of the wrong length, fails its partition).
@@ -257,17 +276,12 @@ int run_apply(const history_spec& o) {
 }
 
 int run_verify(const history_spec& o) {
-  table_view t;
-  open_table(o, t);
-  history_layout layout = o.layout;
-  const h::staging s = read_staging(o.staging, layout, t.columns, t.keys, o.delimiter);
-  history_spec spec = o;
-  spec.layout = layout;
-  const h::staged_set set = staged_of(spec, s, t.keys);
-  std::vector<h::month> months;
-  for (const auto& [m, p] : t.parts) months.push_back(m);
+  staged_table st(o);
+  table_view& t = st.t;
+  const history_layout& layout = st.spec.layout;
+  const h::staged_set& set = *st.set;
   std::size_t checked = 0, bad = 0, partitions = 0;
-  for (const h::month m : set.partitions_touched(months, layout.length)) {
+  for (const h::month m : st.touched) {
     history_partition p = t.parts.at(m);
     read_history_partition(p, layout, t.keys, o.delimiter);
     ++partitions;
