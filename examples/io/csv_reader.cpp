@@ -8,8 +8,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <map>
+#include <optional>
 #include <set>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_error.hpp"
 #include "progress.hpp"
@@ -35,6 +43,17 @@ csv_parser::csv_parser(std::string_view data, char delimiter, std::string file)
   if (data_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
 }
 
+void csv_parser::restrict_to(std::size_t begin, std::size_t limit) {
+  pos_ = begin;
+  limit_ = limit;
+  line_ = 1;
+  records_ = 1;  // as if after a header: data_row() counts the chunk's records from 1
+}
+
+void csv_parser::fail(const std::string& reason) const {
+  throw csv_syntax_error(input_error(file_, data_row(), record_line_, "", reason).what(), reason);
+}
+
 bool csv_parser::next(std::vector<std::string_view>& fields) {
   const std::size_t n = data_.size();
   // Skip blank lines.
@@ -43,7 +62,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
     pos_ += data_[pos_] == '\r' ? 2U : 1U;
     ++line_;
   }
-  if (pos_ >= n) return false;
+  if (pos_ >= n || pos_ >= limit_) return false;
   record_line_ = line_;
   ++records_;
   fields.clear();
@@ -55,8 +74,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
       std::size_t end = 0;
       while (true) {
         const void* q = pos_ < n ? std::memchr(data_.data() + pos_, '"', n - pos_) : nullptr;
-        if (!q)
-          throw input_error(file_, data_row(), record_line_, "", "a quoted field is never closed");
+        if (!q) fail("a quoted field is never closed");
         const auto qi = static_cast<std::size_t>(static_cast<const char*>(q) - data_.data());
         for (std::size_t k = pos_; k < qi; ++k) line_ += data_[k] == '\n';
         if (qi + 1 < n && data_[qi + 1] == '"') {
@@ -81,8 +99,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
       }
       fields.push_back(text);
       if (pos_ < n && data_[pos_] != delim_ && data_[pos_] != '\n' && data_[pos_] != '\r')
-        throw input_error(file_, data_row(), record_line_, "",
-                          std::string("unexpected '") + data_[pos_] + "' after a closing quote");
+        fail(std::string("unexpected '") + data_[pos_] + "' after a closing quote");
     } else {
       const std::size_t start = pos_;
       while (pos_ < n && data_[pos_] != delim_ && data_[pos_] != '\n' && data_[pos_] != '\r')
@@ -130,15 +147,292 @@ bool parse_number(std::string_view s, double& out) {
   return ec == std::errc{};
 }
 
+// --- the file in memory ----------------------------------------------------------------
+
+// A regular file mapped read-only (no copy: the page cache is read in place, by every
+// thread at once); anything else (a pipe, /dev/stdin) read whole into memory.
+class input_bytes {
+ public:
+  explicit input_bytes(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw cli_error(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      const auto size = static_cast<std::size_t>(st.st_size);
+      void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m != MAP_FAILED) {
+        ::madvise(m, size, MADV_WILLNEED);  // read ahead while the first chunk parses
+        map_ = m;
+        size_ = size;
+      }
+    }
+    ::close(fd);
+    if (map_ == nullptr) copy_ = read_file(path);
+  }
+  ~input_bytes() {
+    if (map_ != nullptr) ::munmap(map_, size_);
+  }
+  input_bytes(const input_bytes&) = delete;
+  input_bytes& operator=(const input_bytes&) = delete;
+  std::string_view text() const {
+    return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_)
+                           : std::string_view(copy_);
+  }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+  std::string copy_;
+};
+
+// --- one file's columns ------------------------------------------------------------------
+
+// Where each column a run reads sits in one file's header.
+struct csv_columns {
+  std::string path;
+  std::vector<std::string> header;
+  std::size_t time = 0;
+  std::vector<std::size_t> keys, where, unique, values;
+  std::size_t sequence = SIZE_MAX;
+  std::vector<std::string> rule_texts;
+};
+
+// A row-level problem, numbered within its chunk (rows and lines from 1 at the chunk's
+// start) until the chunk's place in the file is known.
+struct chunk_error {
+  std::uint64_t row = 0, line = 0;
+  std::string column, what;
+};
+
+// The records that start in [begin, limit) of one file, parsed on their own.
+struct csv_chunk {
+  std::size_t begin = 0, limit = 0;
+  loaded_table rows;  // string keys: ids into the chunk's own dictionaries
+  std::uint64_t records = 0;
+  std::uint64_t lines = 0;     // lines from begin to where the parse stopped
+  std::size_t stopped_at = 0;  // the start of the first record at or past limit
+  std::optional<chunk_error> error;
+  std::exception_ptr failure;                          // anything else that went wrong
+  std::vector<std::optional<chunk_error>> not_number;  // per value column: its first non-number
+};
+
+std::string null_tokens(const read_spec& o) {
+  std::string l;
+  for (const std::string& tok : o.csv.null_values) l += (l.empty() ? "'" : ", '") + tok + "'";
+  return l;
+}
+
+// Parses chunk `k` of `data` into k.rows: every record's --where, time, sequence, record id,
+// keys and value cells, exactly as one pass would, but numbering rows from 1.
+void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data, csv_chunk& k,
+                 progress_line* progress) {
+  csv_parser parser(data, o.csv.delimiter, c.path);
+  parser.restrict_to(k.begin, k.limit);
+  loaded_table& t = k.rows;
+  std::vector<std::string_view> fields, id_cells;
+  std::string why;
+  std::uint64_t row = 0;
+  auto error = [&](const std::string& column, std::string what) {
+    return chunk_error{row, parser.record_line(), column, std::move(what)};
+  };
+  try {
+    while (parser.next(fields)) {
+      ++row;
+      ++t.rows_read;
+      if (fields.size() != c.header.size())
+        throw error("", "expected " + std::to_string(c.header.size()) +
+                            " fields (as in the header), found " + std::to_string(fields.size()));
+      bool keep = true;
+      for (std::size_t w = 0; w < c.where.size() && keep; ++w) {
+        const std::string_view cell = fields[c.where[w]];
+        keep = passes(o.where[w], cell, is_null(o, cell));
+        if (keep) continue;
+        ++t.rejected_by[w];
+        if (o.on_reject) o.on_reject({c.path, row, c.rule_texts[w], c.header, fields});
+      }
+      if (!keep) {
+        ++t.rows_filtered;
+        continue;
+      }
+      const std::string_view ts = fields[c.time];
+      std::optional<std::int64_t> ns;
+      if (!o.time_unit.empty()) {
+        why.clear();
+        ns = parse_epoch(ts, o.time_unit, &why);
+        if (!ns && why.empty())
+          why = "not an integer number of " + o.time_unit + " since the epoch";
+      } else {
+        ns = parse_timestamp(ts, &why);
+        if (!ns && parse_epoch(ts, "s"))
+          why = "looks like an epoch number; pass --time-unit s|ms|us|ns";
+      }
+      if (!ns)
+        throw error(o.time_column, "cannot read " + shown_cell(ts) + " as a timestamp: " + why);
+      if (o.keep_time && !o.keep_time(*ns)) {  // another chunk's row
+        ++t.rows_filtered;
+        continue;
+      }
+      if (c.sequence != SIZE_MAX) {
+        const std::string_view s = fields[c.sequence];
+        std::int64_t seq = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
+        if (s.empty() || ec != std::errc{} || end != s.data() + s.size())
+          throw error(o.sequence_column,
+                      "cannot read " + shown_cell(s) + " as a sequence number (an integer)");
+        t.sequence.push_back(seq);
+      }
+      if (!c.unique.empty()) {
+        id_cells.clear();
+        bool any_null = false;
+        for (const std::size_t u : c.unique) {
+          id_cells.push_back(fields[u]);
+          any_null = any_null || is_null(o, fields[u]);
+        }
+        t.record_id.push_back(record_id_text(id_cells, any_null));
+      }
+      const std::size_t at = t.time.size();
+      t.time.push_back(*ns);
+      t.source_row.push_back(row);
+      for (std::size_t j = 0; j < c.keys.size(); ++j) {
+        loaded_key& key = t.keys[j];
+        const std::string_view word = fields[c.keys[j]];
+        const std::size_t known = key.builder.size();
+        key.values.push_back(key.code_of(word));
+        if (o.require_utf8 && key.builder.size() != known && !valid_utf8(word))
+          throw error(o.keys[j], shown_cell(word) +
+                                     " is not valid UTF-8, which a Parquet output cannot hold "
+                                     "(fix the file's encoding, or write CSV)");
+      }
+      for (std::size_t j = 0; j < c.values.size(); ++j) {
+        loaded_value& v = t.values[j];
+        if (!v.numeric) continue;
+        const std::string_view s = fields[c.values[j]];
+        double d = 0;
+        if (is_null(o, s)) {
+          v.append_f64(at, std::nan(""), false);
+        } else if (parse_number(s, d)) {
+          v.append_f64(at, d, true);
+        } else if (v.requested) {
+          throw error(v.name, "cannot read " + shown_cell(s) +
+                                  " as a number (null values are: " + null_tokens(o) + ")");
+        } else {
+          v.numeric = false;  // not a numeric column: not a default value column
+          v.f64 = {};
+          v.validity = {};
+          k.not_number[j] = error("", shown_cell(s) + " is not a number");
+        }
+      }
+      if (progress != nullptr && (row & 0xFFFF) == 0)
+        progress->update(parser.position() - k.begin, row);
+    }
+  } catch (chunk_error& e) {
+    k.error = std::move(e);
+  } catch (const csv_syntax_error& e) {
+    k.error = chunk_error{row + 1, parser.record_line(), "", e.reason()};
+  } catch (...) {
+    k.failure = std::current_exception();
+  }
+  k.records = row;
+  k.stopped_at = parser.position();
+  k.lines = parser.line() - 1;
+}
+
+// Appends `rows` bits of the bitmap `src` after the first `have` bits of `dst`.
+void append_bits(std::vector<std::uint8_t>& dst, std::size_t have,
+                 const std::vector<std::uint8_t>& src, std::size_t rows) {
+  dst.resize((have + 7) / 8);
+  const unsigned shift = have % 8;
+  if (shift == 0) {
+    dst.insert(dst.end(), src.begin(), src.begin() + static_cast<std::ptrdiff_t>((rows + 7) / 8));
+    return;
+  }
+  for (std::size_t b = 0; b < (rows + 7) / 8; ++b) {
+    dst.back() = static_cast<std::uint8_t>(dst.back() | (src[b] << shift));
+    dst.push_back(static_cast<std::uint8_t>(src[b] >> (8 - shift)));
+  }
+  dst.resize((have + rows + 7) / 8);
+}
+
+template <class T>
+void append_all(std::vector<T>& dst, const std::vector<T>& src) {
+  dst.insert(dst.end(), src.begin(), src.end());
+}
+
+// Appends a parsed chunk to the table: rows numbered from `row_offset`, key ids mapped into
+// the table's dictionaries (first-seen order kept), value columns and their bitmaps.
+void append_chunk(loaded_table& t, csv_chunk& k, std::uint64_t row_offset) {
+  loaded_table& c = k.rows;
+  append_all(t.time, c.time);
+  for (const std::uint64_t r : c.source_row) t.source_row.push_back(r + row_offset);
+  append_all(t.sequence, c.sequence);
+  t.record_id.insert(t.record_id.end(), std::make_move_iterator(c.record_id.begin()),
+                     std::make_move_iterator(c.record_id.end()));
+  t.rows_read += c.rows_read;
+  t.rows_filtered += c.rows_filtered;
+  for (std::size_t w = 0; w < c.rejected_by.size(); ++w) t.rejected_by[w] += c.rejected_by[w];
+  for (std::size_t j = 0; j < c.keys.size(); ++j) {
+    std::vector<std::int64_t> id_in_table;
+    id_in_table.reserve(c.keys[j].builder.size());
+    for (const std::string& word : c.keys[j].builder.words())
+      id_in_table.push_back(t.keys[j].code_of(word));
+    std::vector<std::int64_t>& out = t.keys[j].values;
+    out.reserve(out.size() + c.keys[j].values.size());
+    for (const std::int64_t id : c.keys[j].values)
+      out.push_back(id_in_table[static_cast<std::size_t>(id)]);
+  }
+  const std::size_t have = t.time.size() - c.time.size();
+  for (std::size_t j = 0; j < c.values.size(); ++j) {
+    loaded_value& v = t.values[j];
+    if (!v.numeric || !c.values[j].numeric) continue;  // (not a value column after all)
+    append_all(v.f64, c.values[j].f64);
+    append_bits(v.validity, have, c.values[j].validity, c.time.size());
+    v.nulls += c.values[j].nulls;
+  }
+}
+
+// Where to split the records after `body` among `parts` chunks: just past a line end near
+// each even share, and past any blank lines there (a chunk starts on a record).
+std::vector<std::size_t> chunk_starts(std::string_view data, std::size_t body, unsigned parts) {
+  std::vector<std::size_t> starts{body};
+  const std::size_t n = data.size();
+  for (unsigned i = 1; i < parts; ++i) {
+    std::size_t p = body + (n - body) / parts * i;
+    if (p <= starts.back()) continue;
+    const void* nl = std::memchr(data.data() + p, '\n', n - p);
+    if (nl == nullptr) break;
+    p = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+    while (p < n && (data[p] == '\n' || (data[p] == '\r' && p + 1 < n && data[p + 1] == '\n')))
+      p += data[p] == '\r' ? 2U : 1U;
+    if (p >= n) break;
+    starts.push_back(p);
+  }
+  return starts;
+}
+
+// A chunk is at least 4 MiB (smaller files: one thread); TSFILL_CSV_CHUNK_BYTES sets
+// another least size, so that tests can split small files at every kind of place.
+std::size_t bytes_per_chunk_at_least() {
+  static const std::size_t bytes = [] {
+    const char* v = std::getenv("TSFILL_CSV_CHUNK_BYTES");
+    const long n = v != nullptr ? std::atol(v) : 0;
+    return n > 0 ? static_cast<std::size_t>(n) : std::size_t{4} << 20;
+  }();
+  return bytes;
+}
+
 }  // namespace
 
 void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
-  const std::string data = read_file(path);
+  const input_bytes bytes(path);
+  const std::string_view data = bytes.text();
   csv_parser parser(data, o.csv.delimiter, path);
   std::vector<std::string_view> fields;
   if (!parser.next(fields))
     throw cli_error(path + ": the file is empty (a CSV input needs a header row)");
-  const std::vector<std::string> header(fields.begin(), fields.end());
+  csv_columns cols;
+  cols.path = path;
+  cols.header.assign(fields.begin(), fields.end());
+  const std::vector<std::string>& header = cols.header;
   auto column_index = [&](const std::string& name) -> long {
     for (std::size_t c = 0; c < header.size(); ++c)
       if (header[c] == name) return static_cast<long>(c);
@@ -165,22 +459,19 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     if (c < 0) throw cli_error(std::string(flag) + ": " + path + " has no column '" + name + "'");
     return static_cast<std::size_t>(c);
   };
-  const std::size_t time_col = require(o.time_column, "--time");
-  std::vector<std::size_t> key_cols;
-  for (const std::string& k : o.keys) key_cols.push_back(require(k, "--keys"));
+  cols.time = require(o.time_column, "--time");
+  for (const std::string& k : o.keys) cols.keys.push_back(require(k, "--keys"));
   // --where: each rule's column.
-  std::vector<std::size_t> where;
-  for (const where_rule& r : o.where) where.push_back(require(r.column, "--where"));
+  for (const where_rule& r : o.where) cols.where.push_back(require(r.column, "--where"));
   t.rejected_by.resize(o.where.size(), 0);
-  std::vector<std::string> rule_texts;
-  for (const where_rule& r : o.where) rule_texts.push_back(r.text());
+  for (const where_rule& r : o.where) cols.rule_texts.push_back(r.text());
 
   const bool first_file = t.files.size() == 1;
   if (first_file) {
     for (const std::string& k : o.keys) t.keys.push_back(loaded_key{k, true, {}, {}, {}});
     // Value columns: header order; every column but the time and keys by default.
     for (std::size_t c = 0; c < header.size(); ++c) {
-      if (c == time_col || std::find(key_cols.begin(), key_cols.end(), c) != key_cols.end())
+      if (c == cols.time || std::find(cols.keys.begin(), cols.keys.end(), c) != cols.keys.end())
         continue;
       const value_selection sel = select_value(o, header[c]);
       if (!sel.selected) {
@@ -204,115 +495,82 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
       require(p, "--values");
     }
   }
-  std::vector<std::size_t> unique_cols;
-  for (const std::string& c : o.unique_columns) unique_cols.push_back(require(c, "--unique"));
-  std::vector<std::string_view> id_cells;
-  const std::size_t sequence_col =
-      o.sequence_column.empty() ? SIZE_MAX : require(o.sequence_column, "--sequence-column");
-  std::vector<std::size_t> value_cols;
-  for (const loaded_value& v : t.values) value_cols.push_back(require(v.name, "--values"));
+  for (const std::string& c : o.unique_columns) cols.unique.push_back(require(c, "--unique"));
+  if (!o.sequence_column.empty()) cols.sequence = require(o.sequence_column, "--sequence-column");
+  for (const loaded_value& v : t.values) cols.values.push_back(require(v.name, "--values"));
 
-  progress_line progress(o.progress, "reading " + path, data.size());
-  std::uint64_t data_row = 0;
-  std::string why;
-  while (parser.next(fields)) {
-    ++data_row;
-    ++t.rows_read;
-    if (fields.size() != header.size())
-      throw input_error(path, data_row, parser.record_line(), "",
-                        "expected " + std::to_string(header.size()) +
-                            " fields (as in the header), found " + std::to_string(fields.size()));
-    bool keep = true;
-    for (std::size_t w = 0; w < where.size() && keep; ++w) {
-      const std::string_view cell = fields[where[w]];
-      keep = passes(o.where[w], cell, is_null(o, cell));
-      if (keep) continue;
-      ++t.rejected_by[w];
-      if (o.on_reject) o.on_reject({path, data_row, rule_texts[w], header, fields});
+  // The records after the header, in chunks parsed at once (rows must reach --rejects in
+  // input order: then one chunk).
+  const std::size_t body = parser.position();
+  const std::uint64_t body_line = parser.line();
+  const std::size_t most = (data.size() - body) / bytes_per_chunk_at_least() + 1;
+  const auto parts =
+      static_cast<unsigned>(o.on_reject ? 1 : std::min<std::size_t>(std::max(1U, o.threads), most));
+  auto new_chunk = [&](std::size_t begin, std::size_t limit) {
+    csv_chunk k;
+    k.begin = begin;
+    k.limit = limit;
+    for (const std::string& name : o.keys)
+      k.rows.keys.push_back(loaded_key{name, true, {}, {}, {}});
+    for (const loaded_value& v : t.values) {
+      loaded_value copy;
+      copy.name = v.name;
+      copy.requested = v.requested;
+      copy.numeric = v.numeric;
+      k.rows.values.push_back(std::move(copy));
     }
-    if (!keep) {
-      ++t.rows_filtered;
-      continue;
-    }
-    const std::string_view ts = fields[time_col];
-    std::optional<std::int64_t> ns;
-    if (!o.time_unit.empty()) {
-      why.clear();
-      ns = parse_epoch(ts, o.time_unit, &why);
-      if (!ns && why.empty()) why = "not an integer number of " + o.time_unit + " since the epoch";
-    } else {
-      ns = parse_timestamp(ts, &why);
-      if (!ns && parse_epoch(ts, "s"))
-        why = "looks like an epoch number; pass --time-unit s|ms|us|ns";
-    }
-    if (!ns)
-      throw input_error(path, data_row, parser.record_line(), o.time_column,
-                        "cannot read " + shown_cell(ts) + " as a timestamp: " + why);
-    if (o.keep_time && !o.keep_time(*ns)) {  // another chunk's row
-      ++t.rows_filtered;
-      continue;
-    }
-    if (sequence_col != SIZE_MAX) {
-      const std::string_view s = fields[sequence_col];
-      std::int64_t seq = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
-      if (s.empty() || ec != std::errc{} || end != s.data() + s.size())
-        throw input_error(path, data_row, parser.record_line(), o.sequence_column,
-                          "cannot read " + shown_cell(s) + " as a sequence number (an integer)");
-      t.sequence.push_back(seq);
-    }
-    if (!unique_cols.empty()) {
-      id_cells.clear();
-      bool any_null = false;
-      for (const std::size_t c : unique_cols) {
-        id_cells.push_back(fields[c]);
-        any_null = any_null || is_null(o, fields[c]);
-      }
-      t.record_id.push_back(record_id_text(id_cells, any_null));
-    }
-    const std::size_t row = t.time.size();
-    t.time.push_back(*ns);
-    t.source_row.push_back(data_row);
-    for (std::size_t j = 0; j < key_cols.size(); ++j) {
-      loaded_key& k = t.keys[j];
-      const std::size_t known = k.builder.size();
-      k.values.push_back(k.code_of(fields[key_cols[j]]));
-      if (o.require_utf8 && k.builder.size() != known && !valid_utf8(fields[key_cols[j]]))
-        throw input_error(path, data_row, parser.record_line(), o.keys[j],
-                          shown_cell(fields[key_cols[j]]) +
-                              " is not valid UTF-8, which a Parquet output cannot hold (fix the "
-                              "file's encoding, or write CSV)");
-    }
-    for (std::size_t j = 0; j < value_cols.size(); ++j) {
-      loaded_value& v = t.values[j];
-      if (!v.numeric) continue;
-      const std::string_view s = fields[value_cols[j]];
-      double d = 0;
-      if (is_null(o, s)) {
-        v.append_f64(row, std::nan(""), false);
-      } else if (parse_number(s, d)) {
-        v.append_f64(row, d, true);
-      } else if (v.requested) {
-        throw input_error(
-            path, data_row, parser.record_line(),
-            v.name, "cannot read " + shown_cell(s) + " as a number (null values are: " + [&] {
-              std::string l;
-              for (const std::string& tok : o.csv.null_values)
-                l += (l.empty() ? "'" : ", '") + tok + "'";
-              return l;
-            }() + ")");
-      } else {
-        v.numeric = false;  // not a numeric column: not a default value column
-        v.f64 = {};
-        v.validity = {};
-        t.not_numeric.emplace_back(v.name, input_error(path, data_row, parser.record_line(), "",
-                                                       shown_cell(s) + " is not a number")
-                                               .what());
-      }
-    }
-    if ((data_row & 0xFFFF) == 0) progress.update(parser.position(), data_row);
+    k.rows.rejected_by.assign(o.where.size(), 0);
+    k.not_number.resize(t.values.size());
+    return k;
+  };
+  std::vector<std::size_t> starts = chunk_starts(data, body, parts);
+  std::vector<csv_chunk> chunks;
+  for (std::size_t i = 0; i < starts.size(); ++i)
+    chunks.push_back(new_chunk(starts[i], i + 1 < starts.size() ? starts[i + 1] : data.size()));
+  progress_line progress(o.progress, "reading " + path, (data.size() - body) / chunks.size());
+  {
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < chunks.size(); ++i)
+      workers.emplace_back([&, i] { parse_chunk(o, cols, data, chunks[i], nullptr); });
+    parse_chunk(o, cols, data, chunks[0], &progress);
+    for (std::thread& w : workers) w.join();
   }
-  progress.finish(data_row);
+  // In file order: a chunk counts only if the one before it ended exactly where it begins
+  // (else its start was inside a quoted field: the rest is parsed again, in one pass).
+  std::uint64_t row_offset = 0, line_offset = body_line - 1;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (i > 0 && chunks[i - 1].stopped_at != chunks[i].begin) {
+      chunks.resize(i);
+      chunks.push_back(new_chunk(chunks[i - 1].stopped_at, data.size()));
+      parse_chunk(o, cols, data, chunks[i], nullptr);
+    }
+    csv_chunk& k = chunks[i];
+    if (k.failure) std::rethrow_exception(k.failure);
+    if (k.error)
+      throw input_error(path, row_offset + k.error->row, line_offset + k.error->line,
+                        k.error->column, k.error->what);
+    append_chunk(t, k, row_offset);
+    // Columns found not numeric here, in the order one pass finds them: by row.
+    std::vector<std::size_t> found;
+    for (std::size_t j = 0; j < t.values.size(); ++j)
+      if (t.values[j].numeric && k.not_number[j]) found.push_back(j);
+    std::stable_sort(found.begin(), found.end(), [&](std::size_t a, std::size_t b) {
+      return k.not_number[a]->row < k.not_number[b]->row;
+    });
+    for (const std::size_t j : found) {
+      loaded_value& v = t.values[j];
+      v.numeric = false;
+      v.f64 = {};
+      v.validity = {};
+      const chunk_error& e = *k.not_number[j];
+      t.not_numeric.emplace_back(
+          v.name, input_error(path, row_offset + e.row, line_offset + e.line, "", e.what).what());
+    }
+    row_offset += k.records;
+    line_offset += k.lines;
+    k.rows = loaded_table{};  // (its memory back before the next is appended)
+  }
+  progress.finish(row_offset);
   // Columns that turned out not to be numeric are not value columns (unless requested,
   // which threw above). Glob patterns must still match something numeric.
   for (const loaded_value& v : t.values)

@@ -8,26 +8,46 @@
 #include <string_view>
 #include <vector>
 
+#include "cli_error.hpp"
 #include "specs.hpp"
 #include "table.hpp"
 
 namespace tsfill_io {
 
+// A record that is not CSV (a quote never closed, text after a closing quote): a cli_error
+// naming file, row and line, with the bare reason kept for a reader that renumbers it.
+class csv_syntax_error : public cli_error {
+ public:
+  csv_syntax_error(const std::string& located, std::string reason)
+      : cli_error(located), reason_(std::move(reason)) {}
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
 // Splits a CSV buffer into records. Views stay valid until the next call to next().
 class csv_parser {
  public:
   csv_parser(std::string_view data, char delimiter, std::string file);
+  // Parses only the records that start in [begin, limit), counting lines from 1 at begin
+  // (a chunk of a file whose records are split among threads). begin must start a line.
+  void restrict_to(std::size_t begin, std::size_t limit);
   bool next(std::vector<std::string_view>& fields);
   std::uint64_t record_line() const { return record_line_; }  // 1-based line of the last record
   // Data rows so far (the header is not one): the row number of the last record.
   std::uint64_t data_row() const { return records_ > 0 ? records_ - 1 : 0; }
   std::size_t position() const { return pos_; }
+  std::uint64_t line() const { return line_; }  // the line at position()
 
  private:
+  [[noreturn]] void fail(const std::string& reason) const;
+
   std::string_view data_;
   char delim_;
   std::string file_;
   std::size_t pos_ = 0;
+  std::size_t limit_ = SIZE_MAX;
   std::uint64_t line_ = 1;
   std::uint64_t record_line_ = 0;
   std::uint64_t records_ = 0;
@@ -35,7 +55,11 @@ class csv_parser {
   std::size_t unescaped_used_ = 0;
 };
 
-// Reads one CSV file into `t`, appending its rows (after --where) to the columns.
+// Reads one CSV file into `t`, appending its rows (after --where) to the columns. With
+// o.threads > 1 a large file is split into chunks at line ends and parsed on that many
+// threads (a chunk whose start turns out to lie inside a quoted field is parsed again from
+// where the chunk before it ended): the table, the counts and the first error are those of
+// one pass from the top.
 void read_csv(const read_spec& o, const std::string& path, loaded_table& t);
 
 // Reads a whole file, or throws cli_error naming it.

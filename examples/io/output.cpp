@@ -1,14 +1,19 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 
 #include <fcntl.h>
@@ -27,16 +32,47 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The text of a number into buf[32]; returns its length. Doubles in the shortest form that
+// reads back as the same value.
+template <class T>
+std::size_t format_number(char* buf, T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const std::string_view special = std::isnan(v)    ? "NaN"
+                                     : !std::isinf(v) ? ""
+                                     : v < 0          ? "-inf"
+                                                      : "inf";
+    if (!special.empty()) return special.copy(buf, special.size());
+  }
+  return static_cast<std::size_t>(std::to_chars(buf, buf + 32, v).ptr - buf);
+}
+
 template <class T>
 void append_number(std::string& out, T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(v)) return out.append("NaN"), void();
-    if (std::isinf(v)) return out.append(v < 0 ? "-inf" : "inf"), void();
-  }
   char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-  out.append(buf, r.ptr);
+  out.append(buf, format_number(buf, v));
 }
+
+// The text of the last number a value column wrote. A filled cell repeats its row's
+// observed value or an earlier one, so most filled cells are a copy, not a conversion.
+struct last_number {
+  std::uint64_t bits = 0;
+  bool set = false;
+  std::size_t size = 0;
+  char text[32];
+
+  template <class T>
+  void append(std::string& out, T v) {
+    static_assert(sizeof(T) <= sizeof bits);
+    std::uint64_t b = 0;
+    std::memcpy(&b, &v, sizeof v);
+    if (!set || b != bits) {
+      set = true;
+      bits = b;
+      size = format_number(text, v);
+    }
+    out.append(text, size);
+  }
+};
 
 // Formats slot times quickly: the date part is cached per day. With a zone (--tz), local
 // time followed by its offset, "YYYY-MM-DD HH:MM:SS+HH:MM"; the zone interval is cached.
@@ -242,20 +278,65 @@ void write_csv_file(const std::string& path, const write_spec& o, const output_l
     return std::fopen(path.c_str(), "wb");
   }();
   if (!f) throw cli_error(path + ": cannot create: " + std::strerror(errno));
-  std::string buf;
-  append_csv(buf, o, l, t, r, first, first, true);  // the header
-  bool ok = true;
-  // Rows in chunks of segments, so the text buffer stays small.
-  for (std::size_t s = first; s < last && ok;) {
+  std::string header;
+  append_csv(header, o, l, t, r, first, first, true);
+  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  int write_errno = ok ? 0 : errno;
+  // Rows in blocks of segments, so the text buffers stay small; formatted on o.threads
+  // threads at once and written in order, each block by the thread that formatted it.
+  std::vector<std::pair<std::size_t, std::size_t>> blocks;
+  for (std::size_t s = first; s < last;) {
     std::size_t e = s, rows = 0;
     while (e < last && rows < (1U << 16)) rows += r.segments()[e++].size;
-    append_csv(buf, o, l, t, r, s, e, false);
-    ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-    buf.clear();
+    blocks.emplace_back(s, e);
     s = e;
   }
-  ok = ok && std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-  if (std::fclose(f) != 0 || !ok) throw cli_error(path + ": write failed: " + std::strerror(errno));
+  std::atomic<std::size_t> next_block{0};
+  std::mutex turn_lock;
+  std::condition_variable turn_changed;
+  std::size_t turn = 0;  // the block to be written next
+  bool stop = !ok;
+  std::exception_ptr failure;
+  auto work = [&] {
+    std::string buf;
+    for (std::size_t b; (b = next_block++) < blocks.size();) {
+      buf.clear();
+      try {
+        append_csv(buf, o, l, t, r, blocks[b].first, blocks[b].second, false);
+      } catch (...) {
+        const std::lock_guard<std::mutex> hold(turn_lock);
+        if (!failure) failure = std::current_exception();
+        stop = true;
+        turn_changed.notify_all();
+        return;
+      }
+      std::unique_lock<std::mutex> hold(turn_lock);
+      turn_changed.wait(hold, [&] { return turn == b || stop; });
+      if (stop) return;
+      hold.unlock();  // (only the holder of the turn writes)
+      const bool written = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+      const int e = errno;
+      hold.lock();
+      if (!written) {
+        stop = true;
+        write_errno = e;
+      }
+      ++turn;
+      turn_changed.notify_all();
+    }
+  };
+  {
+    std::vector<std::thread> helpers;
+    const std::size_t threads = std::min<std::size_t>(std::max(1U, o.threads), blocks.size());
+    for (std::size_t k = 1; k < threads; ++k) helpers.emplace_back(work);
+    work();
+    for (std::thread& h : helpers) h.join();
+  }
+  ok = ok && !stop;
+  const bool closed = std::fclose(f) == 0;
+  if (failure) std::rethrow_exception(failure);
+  if (!closed && ok) write_errno = errno;
+  if (!closed || !ok) throw cli_error(path + ": write failed: " + std::strerror(write_errno));
 }
 
 }  // namespace
@@ -387,6 +468,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
     out.push_back('\n');
   }
   timestamp_writer ts(o.zone.get());
+  std::vector<last_number> previous(r.values().size());
   std::string partition_text;
   std::int64_t partition_of_text = INT64_MIN;
   for (std::size_t si = first; si < last; ++si) {
@@ -413,12 +495,13 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
       out.append(prefix);
       ts.append(out, r.slot_times()[i]);
       for (const bool filled : {false, true}) {
-        for (const tsfill::result_column& c : r.values()) {
+        for (std::size_t j = 0; j < r.values().size(); ++j) {
+          const tsfill::result_column& c = r.values()[j];
           out.push_back(d);
           if (!(filled ? c.filled_valid(i) : c.original_valid(i))) continue;
           tsfill::visit(c.type(), [&](auto* tag) {
             using T = std::remove_pointer_t<decltype(tag)>;
-            append_number(out, (filled ? c.filled<T>() : c.original<T>())[i]);
+            previous[j].append(out, (filled ? c.filled<T>() : c.original<T>())[i]);
           });
         }
       }

@@ -40,6 +40,9 @@ struct read_spec {
   std::vector<where_rule> where;  // keep rows passing every rule (rules.hpp)
   csv_dialect csv;
   bool progress = true;  // a progress line on a terminal
+  // Threads that parse one large CSV file (in chunks); keep_time is then called from all
+  // of them at once, so it must not change shared state.
+  unsigned threads = 1;
   // Rows to keep by time (ns since the epoch, UTC), e.g. the partitions of one batch
   // (a chunk); empty: every row. Rows it drops count as filtered; a row whose time cannot
   // be read is an error wherever it lies.
@@ -75,6 +78,7 @@ struct write_spec {
   csv_dialect csv;
   std::shared_ptr<const tsfill::zone_offsets> zone;  // local times with offsets; null: UTC
   bool overwrite = false;
+  unsigned threads = 1;  // threads that format CSV text or encode Parquet columns
 };
 
 }  // namespace tsfill_io

@@ -94,6 +94,7 @@ read_spec job_spec::reading() const {
   r.unique_columns = unique_columns;
   r.csv = {delimiter, null_values};
   r.progress = progress;
+  r.threads = threads;
   const write_spec w = writing();  // (Parquet output: strings must be UTF-8)
   r.require_utf8 = w.format == "parquet" || has_extension(output, ".parquet") ||
                    has_extension(output, ".pq") ||
@@ -119,6 +120,7 @@ write_spec job_spec::writing() const {
   w.csv = {delimiter, null_values};
   w.zone = zone;
   w.overwrite = overwrite;
+  w.threads = threads;
   return w;
 }
 
