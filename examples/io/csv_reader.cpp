@@ -1,6 +1,7 @@
 #include "csv_reader.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cfloat>
 #include <charconv>
@@ -54,6 +55,26 @@ void csv_parser::fail(const std::string& reason) const {
   throw csv_syntax_error(input_error(file_, data_row(), record_line_, "", reason).what(), reason);
 }
 
+std::size_t csv_parser::field_end(std::size_t p) const {
+  // Eight bytes at a time: a byte equal to the delimiter, '\n' or '\r' has a zero in
+  // (word ^ that byte repeated); the lowest flagged byte is always a true match.
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const std::uint64_t delim = ones * static_cast<unsigned char>(delim_);
+  const std::uint64_t lf = ones * '\n', cr = ones * '\r';
+  auto zero_bytes = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  const std::size_t n = data_.size();
+  for (; p + 8 <= n; p += 8) {
+    std::uint64_t word = 0;
+    static_assert(std::endian::native == std::endian::little);  // byte k is bits 8k..8k+7
+    std::memcpy(&word, data_.data() + p, 8);
+    const std::uint64_t hit =
+        zero_bytes(word ^ delim) | zero_bytes(word ^ lf) | zero_bytes(word ^ cr);
+    if (hit != 0) return p + static_cast<std::size_t>(std::countr_zero(hit) / 8);
+  }
+  while (p < n && data_[p] != delim_ && data_[p] != '\n' && data_[p] != '\r') ++p;
+  return p;
+}
+
 bool csv_parser::next(std::vector<std::string_view>& fields) {
   const std::size_t n = data_.size();
   // Skip blank lines.
@@ -102,8 +123,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
         fail(std::string("unexpected '") + data_[pos_] + "' after a closing quote");
     } else {
       const std::size_t start = pos_;
-      while (pos_ < n && data_[pos_] != delim_ && data_[pos_] != '\n' && data_[pos_] != '\r')
-        ++pos_;
+      pos_ = field_end(pos_);
       fields.push_back(data_.substr(start, pos_ - start));
     }
     if (pos_ >= n) return true;
@@ -216,6 +236,17 @@ struct csv_chunk {
   std::vector<std::optional<chunk_error>> not_number;  // per value column: its first non-number
 };
 
+// About how many records start in [begin, limit): line ends in its first 64 KiB, scaled
+// (a little over, so that the columns are allocated once; untouched pages cost nothing).
+std::size_t expected_records(std::string_view data, std::size_t begin, std::size_t limit) {
+  const std::size_t bytes = std::min(limit, data.size()) - begin;
+  const std::size_t sample = std::min<std::size_t>(bytes, 64U << 10);
+  const auto lines =
+      static_cast<std::size_t>(std::count(data.data() + begin, data.data() + begin + sample, '\n'));
+  if (sample == 0) return 0;
+  return std::min(bytes / 2 + 1, (lines + 1) * (bytes / sample) * 21 / 20 + 16);
+}
+
 std::string null_tokens(const read_spec& o) {
   std::string l;
   for (const std::string& tok : o.csv.null_values) l += (l.empty() ? "'" : ", '") + tok + "'";
@@ -229,6 +260,17 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
   csv_parser parser(data, o.csv.delimiter, c.path);
   parser.restrict_to(k.begin, k.limit);
   loaded_table& t = k.rows;
+  {
+    const std::size_t rows = expected_records(data, k.begin, k.limit);
+    t.time.reserve(rows);
+    t.source_row.reserve(rows);
+    for (loaded_key& key : t.keys) key.values.reserve(rows);
+    for (loaded_value& v : t.values) {
+      v.f64.reserve(rows);
+      v.validity.reserve(rows / 8 + 1);
+    }
+  }
+  std::vector<word_cache> words(c.keys.size());
   std::vector<std::string_view> fields, id_cells;
   std::string why;
   std::uint64_t row = 0;
@@ -296,9 +338,9 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
       for (std::size_t j = 0; j < c.keys.size(); ++j) {
         loaded_key& key = t.keys[j];
         const std::string_view word = fields[c.keys[j]];
-        const std::size_t known = key.builder.size();
-        key.values.push_back(key.code_of(word));
-        if (o.require_utf8 && key.builder.size() != known && !valid_utf8(word))
+        bool added = false;
+        key.values.push_back(words[j].id_of(word, key, added));
+        if (o.require_utf8 && added && !valid_utf8(word))
           throw error(o.keys[j], shown_cell(word) +
                                      " is not valid UTF-8, which a Parquet output cannot hold "
                                      "(fix the file's encoding, or write CSV)");

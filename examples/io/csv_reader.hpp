@@ -42,6 +42,7 @@ class csv_parser {
 
  private:
   [[noreturn]] void fail(const std::string& reason) const;
+  std::size_t field_end(std::size_t p) const;  // the delimiter or line end ending a field at p
 
   std::string_view data_;
   char delim_;

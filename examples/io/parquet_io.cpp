@@ -37,6 +37,8 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 
 #include <arrow/api.h>
 #include <arrow/io/api.h>
+#include <arrow/util/bit_util.h>
+#include <arrow/util/bitmap_ops.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
 #include <parquet/arrow/writer.h>
@@ -305,6 +307,29 @@ std::vector<int> needed_columns(const read_spec& o, const loaded_table& t,
   return leaves;
 }
 
+// A double column's values and validity from row `base` on, chunk by chunk (NaN in null
+// slots, as the cell-by-cell path writes).
+void copy_doubles(const arrow::ChunkedArray& col, std::size_t base, loaded_value& v) {
+  std::size_t at = base;
+  for (const auto& chunk : col.chunks()) {
+    const auto& a = static_cast<const arrow::DoubleArray&>(*chunk);
+    const auto len = static_cast<std::size_t>(a.length());
+    if (len == 0) continue;
+    std::memcpy(v.f64.data() + at, a.raw_values(), len * sizeof(double));
+    if (a.null_count() == 0) {
+      for (std::size_t i = 0; i < len; ++i)
+        arrow::bit_util::SetBit(v.validity.data(), static_cast<std::int64_t>(at + i));
+    } else {
+      arrow::internal::CopyBitmap(a.null_bitmap_data(), a.offset(), a.length(), v.validity.data(),
+                                  static_cast<std::int64_t>(at));
+      for (std::size_t i = 0; i < len; ++i)
+        if (!arrow::bit_util::GetBit(v.validity.data(), at + i)) v.f64[at + i] = std::nan("");
+      v.nulls += static_cast<std::size_t>(a.null_count());
+    }
+    at += len;
+  }
+}
+
 }  // namespace
 
 void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) {
@@ -423,6 +448,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
     loaded_key& key = t.keys[j];
     key.values.resize(base + kept.size());
     std::unordered_map<std::int64_t, std::int64_t> integer_codes;
+    word_cache words;
     for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
       if (out_row[r] == SIZE_MAX) return;
       if (c.null) throw input_error(path, r + 1, 0, key.name, "a key is null");
@@ -432,7 +458,8 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       // dictionary back into an integer key. (Integers: their text made once each.)
       std::int64_t code = 0;
       if (c.k == cell::kind::text) {
-        code = key.code_of(c.s);
+        bool added = false;
+        code = words.id_of(c.s, key, added);
       } else if (c.k == cell::kind::integer) {
         const auto [at, added] = integer_codes.try_emplace(c.i, 0);
         if (added) at->second = key.code_of(std::to_string(c.i));
@@ -494,6 +521,10 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
     v.f64.resize(v.type == tsfill::value_type::float64 ? rows : 0);
     v.f32.resize(v.type == tsfill::value_type::float32 ? rows : 0);
     v.i64.resize(v.type == tsfill::value_type::int64 ? rows : 0);
+    if (kept.size() == n && col->type()->id() == arrow::Type::DOUBLE) {
+      copy_doubles(*col, base, v);  // every row kept: whole chunks at once
+      continue;
+    }
     for_each_cell(*col, [&](std::size_t r, const cell& c) {
       const std::size_t row = out_row[r];
       if (row == SIZE_MAX) return;
@@ -603,27 +634,33 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
       finish(b, arrow::field(layout.names[name++], arrow::int64(), false));
     }
   }
-  {
-    // UTC instants; with --tz the type carries the zone, so readers show local times.
-    const auto type = arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name() : "UTC");
-    arrow::TimestampBuilder b(type, pool);
-    check(b.AppendValues(r.slot_times().data() + begin, static_cast<std::int64_t>(rows)), path);
-    finish(b, arrow::field(layout.names[name++], type, false));
-  }
-  std::vector<std::uint8_t> valid(rows);
+  // Slot times and value columns are the result's own memory, not copies: Arrow arrays over
+  // it (the result outlives the write), starting at row `begin`, with its bitmaps.
+  auto borrowed = [&](std::shared_ptr<arrow::DataType> type, const void* values, std::size_t width,
+                      const std::uint8_t* validity, bool nullable) {
+    auto buffer = [](const void* p, std::size_t bytes) {
+      return std::make_shared<arrow::Buffer>(static_cast<const std::uint8_t*>(p),
+                                             static_cast<std::int64_t>(bytes));
+    };
+    const std::size_t end = begin + rows;
+    auto data = arrow::ArrayData::Make(
+        type, static_cast<std::int64_t>(rows),
+        {validity != nullptr ? buffer(validity, (end + 7) / 8) : nullptr,
+         buffer(values, end * width)},
+        validity != nullptr ? arrow::kUnknownNullCount : 0, static_cast<std::int64_t>(begin));
+    fields.push_back(arrow::field(layout.names[name++], std::move(type), nullable));
+    arrays.push_back(arrow::MakeArray(data));
+  };
+  // UTC instants; with --tz the type carries the zone, so readers show local times.
+  borrowed(arrow::timestamp(arrow::TimeUnit::NANO, o.zone ? o.zone->name() : "UTC"),
+           r.slot_times().data(), sizeof(std::int64_t), nullptr, false);
   for (const bool filled : {false, true}) {
     for (const tsfill::result_column& c : r.values()) {
-      for (std::size_t i = 0; i < rows; ++i)
-        valid[i] = filled ? c.filled_valid(begin + i) : c.original_valid(begin + i);
-      auto append = [&](auto& b, const auto* data, std::shared_ptr<arrow::DataType> type) {
-        check(b.AppendValues(data + begin, static_cast<std::int64_t>(rows), valid.data()), path);
-        finish(b, arrow::field(layout.names[name++], std::move(type), true));
-      };
       tsfill::visit(c.type(), [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
-        typename arrow::CTypeTraits<T>::BuilderType b(pool);
-        append(b, (filled ? c.filled<T>() : c.original<T>()).data(),
-               arrow::CTypeTraits<T>::type_singleton());
+        borrowed(arrow::CTypeTraits<T>::type_singleton(),
+                 (filled ? c.filled<T>() : c.original<T>()).data(), sizeof(T),
+                 (filled ? c.filled_validity() : c.original_validity()).data(), true);
       });
     }
   }
