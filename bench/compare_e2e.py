@@ -297,18 +297,23 @@ def main():
                     raise SystemExit(verdict.stdout + verdict.stderr)
                 print(verdict.stdout.strip(), flush=True)
 
-    # tsfill's stages, from one more run each with --stats.
+    # tsfill's stages, from REPS more runs each with --stats: the median of each stage.
     stages = {}
     if "tsfill" in engines:
         for fmt in formats:
             for threads in sorted({1, cores}):
-                out = work / f"stats-{threads}.{fmt}"
-                if out.exists():
-                    out.unlink()
-                cmd, _ = command("tsfill", fmt, threads, out)
-                _, _, _, err = timed(cmd + ["--stats"])
-                m = re.search(r"seconds: (.*)", err)
-                stages[(fmt, threads)] = m.group(1).strip() if m else "?"
+                seen = {}
+                for _ in range(args.reps):
+                    out = work / f"stats-{threads}.{fmt}"
+                    if out.exists():
+                        out.unlink()
+                    cmd, _ = command("tsfill", fmt, threads, out)
+                    _, _, _, err = timed(cmd + ["--stats"])
+                    m = re.search(r"seconds: (.*?); total", err)
+                    for part in (m.group(1).split(", ") if m else []):
+                        stage, secs = part.rsplit(" ", 1)
+                        seen.setdefault(stage, []).append(float(secs))
+                stages[(fmt, threads)] = ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in seen.items())
 
     for v in variants:
         engine, fmt, threads = v
@@ -318,7 +323,7 @@ def main():
         line = (f"{fmt:<8} {engine:<7} {version:<11} threads={threads}  median {r['median']:7.3f} s  "
                 f"(runs {', '.join('%.3f' % s for s in r['seconds'])})  peak RSS {max(r['rss']):6.0f} MiB")
         if engine == "tsfill":
-            line += f"\n         stages: {stages.get((fmt, threads), '?')}"
+            line += f"\n         stages (medians): {stages.get((fmt, threads), '?')}"
         print(line)
     worst = None
     for fmt in formats:

@@ -256,7 +256,7 @@ std::string null_tokens(const read_spec& o) {
 // Parses chunk `k` of `data` into k.rows: every record's --where, time, sequence, record id,
 // keys and value cells, exactly as one pass would, but numbering rows from 1.
 void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data, csv_chunk& k,
-                 progress_line* progress) {
+                 progress_line* progress = nullptr, std::size_t chunks = 1) {
   csv_parser parser(data, o.csv.delimiter, c.path);
   parser.restrict_to(k.begin, k.limit);
   loaded_table& t = k.rows;
@@ -364,8 +364,8 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
           k.not_number[j] = error("", shown_cell(s) + " is not a number");
         }
       }
-      if (progress != nullptr && (row & 0xFFFF) == 0)
-        progress->update(parser.position() - k.begin, row);
+      if (progress != nullptr && (row & 0xFFF) == 0)  // (it draws at most 4 times a second)
+        progress->update(parser.position() - k.begin, row * chunks);
     }
   } catch (chunk_error& e) {
     k.error = std::move(e);
@@ -573,8 +573,9 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   {
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < chunks.size(); ++i)
-      workers.emplace_back([&, i] { parse_chunk(o, cols, data, chunks[i], nullptr); });
-    parse_chunk(o, cols, data, chunks[0], &progress);
+      workers.emplace_back([&, i] { parse_chunk(o, cols, data, chunks[i]); });
+    // The first chunk reports for all: its share of bytes, its rows times the chunks.
+    parse_chunk(o, cols, data, chunks[0], &progress, chunks.size());
     for (std::thread& w : workers) w.join();
   }
   // In file order: a chunk counts only if the one before it ended exactly where it begins
@@ -584,7 +585,7 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     if (i > 0 && chunks[i - 1].stopped_at != chunks[i].begin) {
       chunks.resize(i);
       chunks.push_back(new_chunk(chunks[i - 1].stopped_at, data.size()));
-      parse_chunk(o, cols, data, chunks[i], nullptr);
+      parse_chunk(o, cols, data, chunks[i]);
     }
     csv_chunk& k = chunks[i];
     if (k.failure) std::rethrow_exception(k.failure);

@@ -161,6 +161,20 @@ std::string record_id_text(const std::vector<std::string_view>& cells, bool any_
   return id;
 }
 
+void release_rows(loaded_table& t) {
+  t.time = {};
+  t.source_row = {};
+  t.sequence = {};
+  t.record_id = {};
+  for (loaded_key& k : t.keys) k.values = {};
+  for (loaded_value& v : t.values) {
+    v.f64 = {};
+    v.f32 = {};
+    v.i64 = {};
+    v.validity = {};
+  }
+}
+
 void drop_repeated_records(loaded_table& t) {
   if (t.record_id.empty()) return;
   std::unordered_map<std::string_view, std::size_t> last;

@@ -148,6 +148,11 @@ loaded_table load_inputs(const read_spec& o);
 // set; every column, the row origins and the file boundaries follow.
 void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_t>& keep);
 
+// Frees the rows (times, key codes, values, their origins) once a run has its result, so
+// that writing does not hold the input beside the output; the counts, the key dictionaries
+// and the column names, which the writers and --stats use, stay.
+void release_rows(loaded_table& t);
+
 // --unique: drops every row whose record id appears again later in `t` (counted).
 void drop_repeated_records(loaded_table& t);
 

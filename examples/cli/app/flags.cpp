@@ -140,8 +140,8 @@ void add_job_flags(CLI::App& command, flag_texts& f) {
            "forward fill carries a key's last value into the next partition's leading gap");
   f.value(g, "--suffix", "S", "filled columns are written as COL+S (default _bf)");
   f.value(g, "--threads", "N",
-          "threads for reading CSV, the pipeline and writing (default 1; 0 = all cores); the "
-          "output is the same for any number");
+          "threads for reading, the pipeline and writing (default 0 = all cores); the output is "
+          "the same for any number");
   f.value(g, "--max-memory", "SIZE",
           "refuse, before allocating it, a grid that would need more memory than SIZE "
           "(8G, 500M, 50%; default 80% of physical memory)");

@@ -329,6 +329,8 @@ job_spec job_spec_from(const flag_texts& f) {
       throw flag_error("--threads",
                        "expected a number of threads (0 = all cores), got '" + *v + "'");
     o.threads = n != 0 ? n : std::max(1U, std::thread::hardware_concurrency());
+  } else {
+    o.threads = std::max(1U, std::thread::hardware_concurrency());  // as DuckDB and Polars do
   }
   if (auto v = f.last("--max-memory")) {
     const auto bytes = parse_memory_size(*v);

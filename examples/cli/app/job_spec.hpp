@@ -72,7 +72,7 @@ struct job_spec {
   bool ymd_layout = false;  // --layout ymd
   bool overwrite = false;
   bool progress = true;
-  unsigned threads = 1;  // for the pipeline's partition-parallel work
+  unsigned threads = 1;  // reading, the pipeline and writing (--threads; default all cores)
   // --max-memory: the most the grid may need (bytes); default: 80% of physical memory.
   std::size_t max_memory = default_max_memory();
   std::string max_memory_text = "80% of physical memory";  // for the refusal

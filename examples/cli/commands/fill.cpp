@@ -27,10 +27,11 @@ int run_fill(job_spec o) {
     rejects = std::make_unique<rejects_file>(o.rejects, o.delimiter, o.overwrite);
     reading.on_reject = [&rejects](const rejected_row& r) { rejects->add(r); };
   }
-  const loaded_table table = load_inputs(reading);
+  loaded_table table = load_inputs(reading);
   const auto t1 = std::chrono::steady_clock::now();
   const job job = make_job(o);
   const tsfill::result r = job.run(table);
+  release_rows(table);  // (the result holds all it needs)
   const auto t2 = std::chrono::steady_clock::now();
   write_output(o.writing(), target, table, r);
   if (rejects) rejects->commit();
