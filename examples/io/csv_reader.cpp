@@ -227,6 +227,10 @@ struct chunk_error {
 // The records that start in [begin, limit) of one file, parsed on their own.
 struct csv_chunk {
   std::size_t begin = 0, limit = 0;
+  // Its columns are allocated for the records up to here: the first chunk of a table's first
+  // file reserves for the whole file, so that the table can take its columns over and the
+  // other chunks append without moving them.
+  std::size_t reserve_until = 0;
   loaded_table rows;  // string keys: ids into the chunk's own dictionaries
   std::uint64_t records = 0;
   std::uint64_t lines = 0;     // lines from begin to where the parse stopped
@@ -261,7 +265,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
   parser.restrict_to(k.begin, k.limit);
   loaded_table& t = k.rows;
   {
-    const std::size_t rows = expected_records(data, k.begin, k.limit);
+    const std::size_t rows = expected_records(data, k.begin, std::max(k.limit, k.reserve_until));
     t.time.reserve(rows);
     t.source_row.reserve(rows);
     for (loaded_key& key : t.keys) key.values.reserve(rows);
@@ -404,6 +408,30 @@ void append_all(std::vector<T>& dst, const std::vector<T>& src) {
 // the table's dictionaries (first-seen order kept), value columns and their bitmaps.
 void append_chunk(loaded_table& t, csv_chunk& k, std::uint64_t row_offset) {
   loaded_table& c = k.rows;
+  const bool adopt = t.time.empty() && row_offset == 0 &&
+                     std::all_of(t.keys.begin(), t.keys.end(),
+                                 [](const loaded_key& key) { return key.builder.size() == 0; });
+  if (adopt) {  // the table's first rows: the chunk's columns become the table's
+    t.time = std::move(c.time);
+    t.source_row = std::move(c.source_row);
+    t.sequence = std::move(c.sequence);
+    t.record_id = std::move(c.record_id);
+    for (std::size_t j = 0; j < c.keys.size(); ++j) {
+      t.keys[j].builder = std::move(c.keys[j].builder);
+      t.keys[j].values = std::move(c.keys[j].values);
+    }
+    for (std::size_t j = 0; j < c.values.size(); ++j) {
+      loaded_value& v = t.values[j];
+      if (!v.numeric || !c.values[j].numeric) continue;
+      v.f64 = std::move(c.values[j].f64);
+      v.validity = std::move(c.values[j].validity);
+      v.nulls += c.values[j].nulls;
+    }
+    t.rows_read += c.rows_read;
+    t.rows_filtered += c.rows_filtered;
+    for (std::size_t w = 0; w < c.rejected_by.size(); ++w) t.rejected_by[w] += c.rejected_by[w];
+    return;
+  }
   append_all(t.time, c.time);
   for (const std::uint64_t r : c.source_row) t.source_row.push_back(r + row_offset);
   append_all(t.sequence, c.sequence);
@@ -569,6 +597,7 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   std::vector<csv_chunk> chunks;
   for (std::size_t i = 0; i < starts.size(); ++i)
     chunks.push_back(new_chunk(starts[i], i + 1 < starts.size() ? starts[i + 1] : data.size()));
+  if (t.rows() == 0) chunks[0].reserve_until = data.size();
   progress_line progress(o.progress, "reading " + path, (data.size() - body) / chunks.size());
   {
     std::vector<std::thread> workers;
