@@ -27,11 +27,15 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #else
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <map>
 #include <set>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -307,6 +311,29 @@ std::vector<int> needed_columns(const read_spec& o, const loaded_table& t,
   return leaves;
 }
 
+// Runs every task, on up to `threads` threads; rethrows the error of the first task (in
+// their order) that failed, so that the error is the one a pass column by column meets.
+void run_in_column_order(const std::vector<std::function<void()> >& tasks, unsigned threads) {
+  std::vector<std::exception_ptr> failed(tasks.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < tasks.size();) {
+      try {
+        tasks[i]();
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t k = 1; k < std::min<std::size_t>(std::max(1U, threads), tasks.size()); ++k)
+    helpers.emplace_back(work);
+  work();
+  for (std::thread& h : helpers) h.join();
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+}
+
 // A double column's values and validity from row `base` on, chunk by chunk (NaN in null
 // slots, as the cell-by-cell path writes).
 void copy_doubles(const arrow::ChunkedArray& col, std::size_t base, loaded_value& v) {
@@ -444,32 +471,37 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
   // Keys.
   if (t.files.size() == 1)
     for (const std::string& k : o.keys) t.keys.push_back(loaded_key{k, true, {}, {}, {}});
-  for (std::size_t j = 0; j < o.keys.size(); ++j) {
-    loaded_key& key = t.keys[j];
-    key.values.resize(base + kept.size());
-    std::unordered_map<std::int64_t, std::int64_t> integer_codes;
-    word_cache words;
-    for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
-      if (out_row[r] == SIZE_MAX) return;
-      if (c.null) throw input_error(path, r + 1, 0, key.name, "a key is null");
-      if (c.k == cell::kind::other)
-        throw input_error(path, r + 1, 0, key.name, "this type cannot be a key");
-      // Everything goes through the dictionary; finish_string_key turns an all-integer
-      // dictionary back into an integer key. (Integers: their text made once each.)
-      std::int64_t code = 0;
-      if (c.k == cell::kind::text) {
-        bool added = false;
-        code = words.id_of(c.s, key, added);
-      } else if (c.k == cell::kind::integer) {
-        const auto [at, added] = integer_codes.try_emplace(c.i, 0);
-        if (added) at->second = key.code_of(std::to_string(c.i));
-        code = at->second;
-      } else {
-        code = key.code_of(text_of(c));
-      }
-      key.values[out_row[r]] = code;
+  // Each key column, and then each value column, converted on its own thread (up to
+  // o.threads at once); an error is the one the column order would meet first.
+  std::vector<std::function<void()> > conversions;
+  for (std::size_t j = 0; j < o.keys.size(); ++j)
+    conversions.emplace_back([&, j] {
+      loaded_key& key = t.keys[j];
+      key.values.resize(base + kept.size());
+      std::unordered_map<std::int64_t, std::int64_t> integer_codes;
+      word_cache words;
+      for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
+        if (out_row[r] == SIZE_MAX) return;
+        if (c.null) throw input_error(path, r + 1, 0, key.name, "a key is null");
+        if (c.k == cell::kind::other)
+          throw input_error(path, r + 1, 0, key.name, "this type cannot be a key");
+        // Everything goes through the dictionary; finish_string_key turns an all-integer
+        // dictionary back into an integer key. (Integers: their text made once each.)
+        std::int64_t code = 0;
+        if (c.k == cell::kind::text) {
+          bool added = false;
+          code = words.id_of(c.s, key, added);
+        } else if (c.k == cell::kind::integer) {
+          const auto [at, added] = integer_codes.try_emplace(c.i, 0);
+          if (added) at->second = key.code_of(std::to_string(c.i));
+          code = at->second;
+        } else {
+          code = key.code_of(text_of(c));
+        }
+        key.values[out_row[r]] = code;
+      });
     });
-  }
+  run_in_column_order(conversions, o.threads);
 
   // Values: every numeric non-key, non-time column, or those --values selects.
   if (t.files.size() == 1) {
@@ -511,41 +543,44 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       }
     }
   }
-  for (loaded_value& v : t.values) {
-    const auto col = column(v.name, "--values");
-    if (!is_number_type(*col->type()) || value_type_of(*col->type()) != v.type)
-      throw input_error(path, 0, 0, v.name,
-                        "has type " + col->type()->ToString() + ", unlike in " + t.files.front());
-    const std::size_t rows = base + kept.size();
-    v.validity.resize((rows + 7) / 8, 0);
-    v.f64.resize(v.type == tsfill::value_type::float64 ? rows : 0);
-    v.f32.resize(v.type == tsfill::value_type::float32 ? rows : 0);
-    v.i64.resize(v.type == tsfill::value_type::int64 ? rows : 0);
-    if (kept.size() == n && col->type()->id() == arrow::Type::DOUBLE) {
-      copy_doubles(*col, base, v);  // every row kept: whole chunks at once
-      continue;
-    }
-    for_each_cell(*col, [&](std::size_t r, const cell& c) {
-      const std::size_t row = out_row[r];
-      if (row == SIZE_MAX) return;
-      if (c.null || c.k == cell::kind::other) {
-        if (c.k == cell::kind::other && !c.null)
-          throw input_error(path, r + 1, 0, v.name, "the value does not fit in int64");
-        ++v.nulls;
-        if (v.type == tsfill::value_type::float64) v.f64[row] = std::nan("");
-        if (v.type == tsfill::value_type::float32) v.f32[row] = std::nanf("");
+  conversions.clear();
+  for (loaded_value& value : t.values)
+    conversions.emplace_back([&, v = &value] {
+      const auto col = column(v->name, "--values");
+      if (!is_number_type(*col->type()) || value_type_of(*col->type()) != v->type)
+        throw input_error(path, 0, 0, v->name,
+                          "has type " + col->type()->ToString() + ", unlike in " + t.files.front());
+      const std::size_t rows = base + kept.size();
+      v->validity.resize((rows + 7) / 8, 0);
+      v->f64.resize(v->type == tsfill::value_type::float64 ? rows : 0);
+      v->f32.resize(v->type == tsfill::value_type::float32 ? rows : 0);
+      v->i64.resize(v->type == tsfill::value_type::int64 ? rows : 0);
+      if (kept.size() == n && col->type()->id() == arrow::Type::DOUBLE) {
+        copy_doubles(*col, base, *v);  // every row kept: whole chunks at once
         return;
       }
-      v.validity[row / 8] = static_cast<std::uint8_t>(v.validity[row / 8] | (1U << (row % 8)));
-      tsfill::visit(v.type, [&](auto* tag) {
-        using T = std::remove_pointer_t<decltype(tag)>;
-        if constexpr (std::is_same_v<T, std::int64_t>)
-          v.data<T>()[row] = c.i;
-        else
-          v.data<T>()[row] = static_cast<T>(c.d);
+      for_each_cell(*col, [&](std::size_t r, const cell& c) {
+        const std::size_t row = out_row[r];
+        if (row == SIZE_MAX) return;
+        if (c.null || c.k == cell::kind::other) {
+          if (c.k == cell::kind::other && !c.null)
+            throw input_error(path, r + 1, 0, v->name, "the value does not fit in int64");
+          ++v->nulls;
+          if (v->type == tsfill::value_type::float64) v->f64[row] = std::nan("");
+          if (v->type == tsfill::value_type::float32) v->f32[row] = std::nanf("");
+          return;
+        }
+        v->validity[row / 8] = static_cast<std::uint8_t>(v->validity[row / 8] | (1U << (row % 8)));
+        tsfill::visit(v->type, [&](auto* tag) {
+          using T = std::remove_pointer_t<decltype(tag)>;
+          if constexpr (std::is_same_v<T, std::int64_t>)
+            v->template data<T>()[row] = c.i;
+          else
+            v->template data<T>()[row] = static_cast<T>(c.d);
+        });
       });
     });
-  }
+  run_in_column_order(conversions, o.threads);
 }
 
 namespace {

@@ -157,6 +157,29 @@ def test_parquet_errors_name_the_row(tsfill, tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize("threads", ["1", "0"])
+def test_parquet_errors_come_in_column_order_whatever_the_threads(tsfill, tmp_path, threads):
+    # Key and value columns are converted on several threads: the error reported is still the
+    # one a pass column by column meets first (the first key's, though the second key and a
+    # value column fail at earlier rows).
+    n = 12
+    table = pa.table({
+        "date": pa.array([dt.datetime(2024, 1, 1, 0, i) for i in range(n)], pa.timestamp("s")),
+        "a": pa.array(["x"] * 9 + [None] + ["x"] * 2),
+        "b": pa.array([1, None] + [1] * (n - 2), pa.int64()),
+        "v": pa.array([2**63 + 5] + [1] * (n - 1), pa.uint64()),
+    })
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src)
+    p = tsfill("fill", src, "--output", tmp_path / "o.csv", "--keys", "a,b", "--threads", threads, check=False)
+    assert p.returncode == 2
+    assert "in.parquet, row 10, column 'a': a key is null" in p.stderr, p.stderr
+    p = tsfill("fill", src, "--output", tmp_path / "o.csv", "--keys", "b", "--values", "v", "--threads", threads,
+               check=False)
+    assert "in.parquet, row 2, column 'b': a key is null" in p.stderr, p.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_stats_summary(tsfill, tmp_path):
     p = tsfill("fill", SAMPLE, "--output", tmp_path / "g.csv", *REFERENCE_FLAGS, "--stats")
     for label in ("rows read", "rows filtered out (--where)", "duplicate rows dropped", "partitions", "keys",
