@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli_error.hpp"
+#include "parallel.hpp"
 #include "parquet_io.hpp"
 #include "paths.hpp"
 #include "signals.hpp"
@@ -541,14 +543,22 @@ void write_aside(const write_spec& o, const output_target& target, const output_
     if (!o.partition_by_day) {
       write_segments(aside + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
     } else {
+      // One file per partition, the files written at once on o.threads threads (each file
+      // then on one); a failure is the first partition's, in order.
+      write_spec one_thread = o;
+      one_thread.threads = 1;
+      std::vector<std::function<void()>> files;
       for (std::size_t s = 0; s < segments;) {
         std::size_t e = s;
         while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
         const std::string dir = aside + "/" + partition_path(o, r.segments()[s].partition);
         create_directories_aside(dir);
-        write_segments(dir + "/part-0" + ext, target.format, o, layout, t, r, s, e);
+        files.emplace_back([&, dir, s, e] {
+          write_segments(dir + "/part-0" + ext, target.format, one_thread, layout, t, r, s, e);
+        });
         s = e;
       }
+      run_in_order_of_errors(files, o.threads);
     }
   }
 }

@@ -27,15 +27,12 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #else
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <exception>
 #include <functional>
 #include <map>
 #include <set>
-#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -49,6 +46,7 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #include <parquet/properties.h>
 
 #include "output.hpp"
+#include "parallel.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_io {
@@ -311,29 +309,6 @@ std::vector<int> needed_columns(const read_spec& o, const loaded_table& t,
   return leaves;
 }
 
-// Runs every task, on up to `threads` threads; rethrows the error of the first task (in
-// their order) that failed, so that the error is the one a pass column by column meets.
-void run_in_column_order(const std::vector<std::function<void()> >& tasks, unsigned threads) {
-  std::vector<std::exception_ptr> failed(tasks.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < tasks.size();) {
-      try {
-        tasks[i]();
-      } catch (...) {
-        failed[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (std::size_t k = 1; k < std::min<std::size_t>(std::max(1U, threads), tasks.size()); ++k)
-    helpers.emplace_back(work);
-  work();
-  for (std::thread& h : helpers) h.join();
-  for (const std::exception_ptr& e : failed)
-    if (e) std::rethrow_exception(e);
-}
-
 // A double column's values and validity from row `base` on, chunk by chunk (NaN in null
 // slots, as the cell-by-cell path writes).
 void copy_doubles(const arrow::ChunkedArray& col, std::size_t base, loaded_value& v) {
@@ -501,7 +476,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
         key.values[out_row[r]] = code;
       });
     });
-  run_in_column_order(conversions, o.threads);
+  run_in_order_of_errors(conversions, o.threads);
 
   // Values: every numeric non-key, non-time column, or those --values selects.
   if (t.files.size() == 1) {
@@ -580,7 +555,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
         });
       });
     });
-  run_in_column_order(conversions, o.threads);
+  run_in_order_of_errors(conversions, o.threads);
 }
 
 namespace {

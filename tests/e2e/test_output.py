@@ -257,3 +257,17 @@ def test_parquet_input_equals_the_same_rows_as_csv(tsfill, tmp_path, seed):
             tsfill("fill", src, "--output", out, "--keys", "k", "--overwrite", *extra)
             outs.append(out.read_bytes())
         assert outs[0] == outs[1], f"seed {seed}, {extra}"
+
+
+@pytest.mark.parametrize("ext", ["", ".parquet-dir"])
+def test_partitioned_output_is_the_same_on_any_number_of_threads(tsfill, tmp_path, ext):
+    # The partition files of a directory output are written at once, each on one thread:
+    # the tree and every file's bytes are those of one thread writing them in turn.
+    trees = []
+    for threads in ("1", "3"):
+        out = tmp_path / f"gold-{threads}"
+        flags = ["--format", "parquet"] if ext else []
+        tsfill("fill", SAMPLE, "--output", out, *REFERENCE_FLAGS, "--threads", threads, *flags)
+        trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert len(trees[0]) == 3
+    assert trees[0] == trees[1]
