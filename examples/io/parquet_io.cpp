@@ -353,7 +353,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
                         " twice");
   }
   // Only the columns the run reads are decoded.
-  const std::shared_ptr<arrow::Table> table =
+  std::shared_ptr<arrow::Table> table =
       check(reader->ReadTable(needed_columns(o, t, *reader, *schema)), path);
   const auto n = static_cast<std::size_t>(table->num_rows());
   auto column = [&](const std::string& name, const char* flag) {
@@ -556,6 +556,10 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       });
     });
   run_in_order_of_errors(conversions, o.threads);
+  // Every column is copied out: Arrow's decoded table goes, and its allocator gives the
+  // memory back now, before the pipeline allocates its own.
+  table.reset();
+  arrow::default_memory_pool()->ReleaseUnused();
 }
 
 namespace {
