@@ -45,22 +45,13 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
+#include "cell.hpp"
 #include "output.hpp"
 #include "parallel.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_io {
 namespace {
-
-// One cell of an Arrow column, whatever its physical type.
-struct cell {
-  enum class kind { integer, floating, text, instant, out_of_range, other };
-  bool null = false;
-  kind k = kind::other;
-  std::int64_t i = 0;  // integers, booleans, instants (ns since the epoch)
-  double d = 0;        // floating
-  std::string_view s;  // text
-};
 
 std::int64_t unit_scale(arrow::TimeUnit::type u) {
   switch (u) {
@@ -77,13 +68,6 @@ std::int64_t unit_scale(arrow::TimeUnit::type u) {
 }
 
 std::vector<cell> decode_cells(const arrow::Array& a);
-
-// A time of `value` units of `scale` ns: an instant, or out of range (checked multiplication,
-// then the range every reader accepts).
-void instant_of(std::int64_t value, std::int64_t scale, cell& c) {
-  c.k = __builtin_mul_overflow(value, scale, &c.i) || !in_time_range(c.i) ? cell::kind::out_of_range
-                                                                          : cell::kind::instant;
-}
 
 // Calls f(row, cell) for every row of an Arrow array (rows numbered from `base`).
 template <class F>
@@ -213,25 +197,6 @@ tsfill::value_type value_type_of(const arrow::DataType& t) {
   if (t.id() == arrow::Type::DOUBLE) return tsfill::value_type::float64;
   if (t.id() == arrow::Type::FLOAT) return tsfill::value_type::float32;
   return tsfill::value_type::int64;
-}
-
-std::string text_of(const cell& c) {
-  switch (c.k) {
-    case cell::kind::integer:
-      return std::to_string(c.i);
-    case cell::kind::floating: {
-      char buf[32];
-      return std::string(buf, std::to_chars(buf, buf + sizeof buf, c.d).ptr);
-    }
-    case cell::kind::text:
-      return std::string(c.s);
-    case cell::kind::instant:
-      return format_timestamp(c.i);
-    case cell::kind::out_of_range:
-    case cell::kind::other:
-      return "?";
-  }
-  return "?";
 }
 
 template <class T>
@@ -380,22 +345,8 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
   std::vector<std::int64_t> row_ns(n, 0);
   for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
     if (!keep[r]) return;
-    std::optional<std::int64_t> ns;
-    std::string why = "unsupported type";
-    if (c.null)
-      why = "the time is null";
-    else if (c.k == cell::kind::instant)
-      ns = c.i;
-    else if (c.k == cell::kind::text)
-      ns = parse_timestamp(c.s, &why);
-    else if (c.k == cell::kind::integer) {
-      if (o.time_unit.empty())
-        why = "an integer time column needs --time-unit s|ms|us|ns";
-      else
-        ns = parse_epoch(std::to_string(c.i), o.time_unit, &why);
-    } else if (c.k == cell::kind::out_of_range) {
-      why = "outside the nanosecond range (UTC years 1678-2261)";
-    }
+    std::string why;
+    const std::optional<std::int64_t> ns = time_of(c, o.time_unit, why);
     if (!ns) throw input_error(path, r + 1, 0, o.time_column, "cannot read the time: " + why);
     row_ns[r] = *ns;
     if (o.keep_time && !o.keep_time(*ns)) keep[r] = 0;

@@ -25,10 +25,19 @@ tsfill::table_view<> loaded_table::view() const {
   t.time = time;
   for (const loaded_key& k : keys) t.keys.emplace_back(k.name, k.values);
   for (const loaded_value& v : values) {
-    const std::span<const std::uint8_t> bits =
-        v.nulls ? std::span<const std::uint8_t>(v.validity) : std::span<const std::uint8_t>();
     tsfill::visit(v.type, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
+      if (v.borrowed != nullptr) {
+        const std::span<const std::uint8_t> bits =
+            v.borrowed_validity ? std::span<const std::uint8_t>(v.borrowed_validity,
+                                                                (v.borrowed_bit + rows() + 7) / 8)
+                                : std::span<const std::uint8_t>();
+        t.values.emplace_back(v.name, std::span<const T>(static_cast<const T*>(v.borrowed), rows()),
+                              bits, v.borrowed_bit);
+        return;
+      }
+      const std::span<const std::uint8_t> bits =
+          v.nulls ? std::span<const std::uint8_t>(v.validity) : std::span<const std::uint8_t>();
       t.values.emplace_back(v.name, v.data<T>(), bits);
     });
   }
@@ -56,11 +65,11 @@ std::string input_format_of(const read_spec& o, const std::string& path) {
   return is_parquet_path(path) ? "parquet" : "csv";
 }
 
-void finish_string_key(loaded_key& k) {
+void finish_string_key(loaded_key& k, bool words_stay_words) {
   // All words integers? Then it is an integer key (sorted numerically).
   const std::vector<std::string>& seen = k.builder.words();
   std::vector<std::int64_t> as_int(seen.size());
-  bool all_int = !seen.empty();
+  bool all_int = !seen.empty() && !words_stay_words;
   for (std::size_t w = 0; w < seen.size() && all_int; ++w) {
     const std::string& s = seen[w];
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), as_int[w]);

@@ -75,6 +75,11 @@ struct loaded_value {
   std::vector<std::int64_t> i64;
   std::vector<std::uint8_t> validity;  // Arrow bitmap, (rows + 7) / 8 bytes
   std::size_t nulls = 0;
+  // Or borrowed (an Arrow producer's buffers, not copied): the values from `borrowed` on,
+  // their bits in `borrowed_validity` from bit `borrowed_bit` (null: every value valid).
+  const void* borrowed = nullptr;
+  const std::uint8_t* borrowed_validity = nullptr;
+  std::size_t borrowed_bit = 0;
   // While loading (CSV): named exactly by --values (a parse failure is then an error, not a
   // sign that the column is not numeric), and whether every value so far was a number.
   bool requested = false;
@@ -170,7 +175,8 @@ struct value_selection {
 value_selection select_value(const read_spec& o, const std::string& name);
 bool is_parquet_path(const std::string& path);
 std::string input_format_of(const read_spec& o, const std::string& path);
-void finish_string_key(loaded_key& k);  // sorts the dictionary, remaps codes, or turns an
-                                        // all-integer dictionary into an integer key
+// Sorts the dictionary and remaps codes, or (unless `words_stay_words`) turns an
+// all-integer dictionary into an integer key.
+void finish_string_key(loaded_key& k, bool words_stay_words = false);
 
 }  // namespace tsfill_io

@@ -1,0 +1,59 @@
+// Rows in and results out through the Arrow C Data Interface (<tsfill/arrow/c_data.hpp>):
+// what the Python module trades with pyarrow, Polars and Spark, without Arrow C++.
+//
+//   arrow_input in{stream.schema(), batches};          // the producer's columns, kept alive
+//   loaded_table t = load_arrow(reading, in);          // value columns borrowed when they can be
+//   ArrowArrayStream out = result_stream(writing, t, std::move(result));
+//
+// Reading takes every Arrow layout a producer may send: integers of any width, float, double,
+// bool, utf8, large utf8 and string views, dictionaries, dates, timestamps of any unit with or
+// without a zone (an instant either way; a zone-less one is read as UTC). A double, float or
+// int64 value column of a single batch whose every row is kept is not copied: the run reads
+// the producer's buffer and bitmap (at its offset) directly. Errors are the readers' own
+// (cli_error), naming the table, row and column.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tsfill/arrow/c_data.hpp>
+#include <tsfill/tsfill.hpp>
+
+#include "output.hpp"
+#include "specs.hpp"
+#include "table.hpp"
+
+namespace tsfill_io {
+
+// An Arrow producer's data: a struct schema and its batches (struct arrays). They must
+// outlive the table loaded from them (its value columns may borrow their buffers).
+struct arrow_input {
+  std::string name = "the table";  // how errors name the input
+  tsfill::arrow_c::owned_schema schema;
+  std::vector<tsfill::arrow_c::owned_array> batches;
+};
+
+// The rows of `in` (o.inputs, o.csv, o.threads, o.on_reject, o.unique_columns and
+// o.sequence_column are not used) as a loaded table.
+loaded_table load_arrow(const read_spec& o, const arrow_input& in);
+
+// The result as Arrow columns, the ones and in the order the writers use (output.hpp), the
+// partition column included when o.partition_by_day. Slot times and value columns are the
+// result's own memory (no copies): the exported data owns the result until every consumer
+// has released it.
+class arrow_result {
+ public:
+  arrow_result(const write_spec& o, const loaded_table& t, tsfill::result r);
+  std::size_t rows() const;
+  // A new stream of one batch over the shared data; each call may be consumed on its own.
+  void export_stream(ArrowArrayStream& out) const;
+  void export_schema(ArrowSchema& out) const;
+
+  struct data;  // (arrow_stream.cpp)
+
+ private:
+  std::shared_ptr<const data> data_;
+};
+
+}  // namespace tsfill_io

@@ -1,0 +1,143 @@
+// tsfill's Python module (_tsfill): the `tsfill fill` job on Arrow data, through the Arrow
+// PyCapsule interface (no link to pyarrow or Arrow C++). The Python side (tsfill/__init__.py)
+// turns keyword arguments into the program's flags, so every flag means here what it means
+// there, checked by the same code with the same messages.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <tsfill/arrow/c_data.hpp>
+
+#include "app/flags.hpp"
+#include "app/job_factory.hpp"
+#include "app/job_spec.hpp"
+#include "arrow_stream.hpp"
+#include "cli_error.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using namespace tsfill_cli;
+
+// The job the flags describe, parsed and checked as `tsfill fill` does.
+job_spec job_of(const std::vector<std::string>& flags) {
+  CLI::App app("tsfill.fill");
+  flag_texts texts;
+  add_job_command_flags(app, texts);
+  app.allow_extras();
+  std::vector<std::string> args(flags.rbegin(), flags.rend());  // (CLI11 takes them reversed)
+  args.insert(args.begin(), "the table");  // the input's name in messages; read from Arrow
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    throw cli_error(e.what());
+  }
+  refuse_unknown_flags(app);
+  job_spec spec = job_spec_from(texts);
+  spec.inputs = {"the table"};
+  spec.output = "result.parquet";  // (Arrow strings are UTF-8, as Parquet's)
+  spec.progress = false;
+  validate(spec);
+  return spec;
+}
+
+// The producer's data: an object with __arrow_c_stream__ (a table, a reader, a Polars or
+// Spark DataFrame) or __arrow_c_array__ (a record batch), taken over without copies.
+tsfill_io::arrow_input import_arrow(nb::handle data) {
+  tsfill_io::arrow_input in;
+  if (nb::hasattr(data, "__arrow_c_stream__")) {
+    nb::object capsule = data.attr("__arrow_c_stream__")();
+    auto* raw =
+        static_cast<ArrowArrayStream*>(PyCapsule_GetPointer(capsule.ptr(), "arrow_array_stream"));
+    if (raw == nullptr) throw nb::python_error();
+    tsfill::arrow_c::owned_stream stream(*raw);
+    in.schema = stream.schema();
+    while (auto batch = stream.next()) in.batches.push_back(std::move(batch));
+    return in;
+  }
+  if (nb::hasattr(data, "__arrow_c_array__")) {
+    nb::tuple pair = nb::cast<nb::tuple>(data.attr("__arrow_c_array__")());
+    auto* schema = static_cast<ArrowSchema*>(PyCapsule_GetPointer(pair[0].ptr(), "arrow_schema"));
+    auto* array = static_cast<ArrowArray*>(PyCapsule_GetPointer(pair[1].ptr(), "arrow_array"));
+    if (schema == nullptr || array == nullptr) throw nb::python_error();
+    in.schema = tsfill::arrow_c::owned_schema(*schema);
+    in.batches.emplace_back(*array);
+    return in;
+  }
+  throw nb::type_error(
+      ("tsfill.fill takes Arrow data (an object with __arrow_c_stream__ or __arrow_c_array__: "
+       "a pyarrow Table or RecordBatch, a Polars DataFrame, ...), not " +
+       std::string(nb::type_name(data.type()).c_str()))
+          .c_str());
+}
+
+// The result: Arrow data that pyarrow, Polars, DuckDB or deltalake take without copies.
+struct result_object {
+  std::shared_ptr<const tsfill_io::arrow_result> data;
+};
+
+result_object fill(nb::handle table, const std::vector<std::string>& flags) {
+  const job_spec spec = job_of(flags);
+  tsfill_io::arrow_input in = import_arrow(table);
+  nb::gil_scoped_release unlocked;  // the producer's buffers are ours until we return
+  const tsfill_io::loaded_table t = load_arrow(spec.reading(), in);
+  const job j = make_job(spec);
+  tsfill::result r = j.run(t);
+  return {std::make_shared<const tsfill_io::arrow_result>(spec.writing(), t, std::move(r))};
+}
+
+void release_stream_capsule(void* p) noexcept {
+  auto* s = static_cast<ArrowArrayStream*>(p);
+  if (s->release != nullptr) s->release(s);
+  delete s;
+}
+
+void release_schema_capsule(void* p) noexcept {
+  auto* s = static_cast<ArrowSchema*>(p);
+  if (s->release != nullptr) s->release(s);
+  delete s;
+}
+
+}  // namespace
+
+NB_MODULE(_tsfill, m) {
+  m.doc() = "tsfill's C++ core: the `tsfill fill` job on Arrow data (use tsfill.fill).";
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const tsfill_io::cli_error& e) {  // bad flags or input: the program's message
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const tsfill::error& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+  nb::class_<result_object>(m, "Result",
+                            "The filled grid as Arrow data (the Arrow PyCapsule interface).")
+      .def(
+          "__arrow_c_stream__",
+          [](const result_object& r, nb::handle) {
+            auto* s = new ArrowArrayStream{};
+            r.data->export_stream(*s);
+            return nb::capsule(s, "arrow_array_stream", release_stream_capsule);
+          },
+          "requested_schema"_a = nb::none(),
+          "A new stream of the result's one batch (the buffers are shared, not copied).")
+      .def(
+          "__arrow_c_schema__",
+          [](const result_object& r) {
+            auto* s = new ArrowSchema{};
+            r.data->export_schema(*s);
+            return nb::capsule(s, "arrow_schema", release_schema_capsule);
+          },
+          "The result's schema.")
+      .def("__len__", [](const result_object& r) { return r.data->rows(); });
+  m.def("fill", &fill, "table"_a, "flags"_a,
+        "Runs `tsfill fill` with these flags on Arrow data; returns a Result.");
+}
