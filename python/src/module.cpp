@@ -2,12 +2,14 @@
 // PyCapsule interface (no link to pyarrow or Arrow C++). The Python side (tsfill/__init__.py)
 // turns keyword arguments into the program's flags, so every flag means here what it means
 // there, checked by the same code with the same messages.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -93,6 +95,19 @@ result_object fill(nb::handle table, const std::vector<std::string>& flags) {
   return {std::make_shared<const tsfill_io::arrow_result>(spec.writing(), t, std::move(r))};
 }
 
+// For the tests: the address each value column is read from when it is not copied (0 when
+// it is), to compare with the producer's buffer addresses.
+std::vector<std::pair<std::string, std::uintptr_t>> borrowed_addresses(
+    nb::handle table, const std::vector<std::string>& flags) {
+  const job_spec spec = job_of(flags);
+  const tsfill_io::arrow_input in = import_arrow(table);
+  const tsfill_io::loaded_table t = load_arrow(spec.reading(), in);
+  std::vector<std::pair<std::string, std::uintptr_t>> out;
+  for (const tsfill_io::loaded_value& v : t.values)
+    out.emplace_back(v.name, reinterpret_cast<std::uintptr_t>(v.borrowed));
+  return out;
+}
+
 void release_stream_capsule(void* p) noexcept {
   auto* s = static_cast<ArrowArrayStream*>(p);
   if (s->release != nullptr) s->release(s);
@@ -138,6 +153,8 @@ NB_MODULE(_tsfill, m) {
           },
           "The result's schema.")
       .def("__len__", [](const result_object& r) { return r.data->rows(); });
+  m.def("_borrowed_addresses", &borrowed_addresses, "table"_a, "flags"_a,
+        "(tests) Per value column, the address it is read from in place, or 0 if copied.");
   m.def("fill", &fill, "table"_a, "flags"_a,
         "Runs `tsfill fill` with these flags on Arrow data; returns a Result.");
 }
