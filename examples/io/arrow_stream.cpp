@@ -10,6 +10,7 @@
 
 #include "cell.hpp"
 #include "cli_error.hpp"
+#include "csv_reader.hpp"
 #include "timefmt.hpp"
 
 namespace tsfill_io {
@@ -77,6 +78,14 @@ bool is_integer(layout l) {
 }
 bool is_number(layout l) {
   return is_integer(l) || l == layout::f32 || l == layout::f64;
+}
+
+// Text, or a dictionary of text: a value column only if its cells read as numbers (as in a
+// CSV file: Spark's spark.read.csv leaves a column with an "NA" in it as strings).
+bool is_text(const ArrowSchema& s) {
+  std::int64_t scale = 1;
+  const layout l = layout_of(s.dictionary ? s.dictionary->format : s.format, scale);
+  return l == layout::utf8 || l == layout::large_utf8 || l == layout::utf8_view;
 }
 
 // The value type a numeric column becomes (integers of every width: int64).
@@ -302,7 +311,7 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
     std::int64_t scale = 1;
     const ArrowSchema& s = *schema.children[c];
     const layout l = s.dictionary != nullptr ? layout::other : layout_of(s.format, scale);
-    if (!is_number(l)) {
+    if (!is_number(l) && !is_text(s)) {
       if (sel.requested)
         throw flag_error("--values", "column '" + name + "' of " + in.name + " has type " +
                                          type_name(s) + ", not a number");
@@ -311,20 +320,15 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
     }
     loaded_value v;
     v.name = name;
-    v.type = value_type_of(l);
+    v.type = is_text(s) ? tsfill::value_type::float64 : value_type_of(l);
+    v.numeric = !is_text(s);  // (text: numbers only if every cell reads as one)
     v.requested = sel.requested;
     t.values.push_back(std::move(v));
     value_index.push_back(c);
   }
-  for (const std::string& p : o.value_patterns) {
-    if (has_glob(p)) {
-      if (std::none_of(t.values.begin(), t.values.end(),
-                       [&](const loaded_value& v) { return glob_match(p, v.name); }))
-        throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + in.name);
-    } else if (std::find(names.begin(), names.end(), p) == names.end()) {
+  for (const std::string& p : o.value_patterns)
+    if (!has_glob(p) && std::find(names.begin(), names.end(), p) == names.end())
       throw cli_error("--values: " + in.name + " has no column '" + p + "'");
-    }
-  }
 
   // The batches, in order: rows kept by --where and keep_time, their times and keys.
   t.rejected_by.resize(o.where.size(), 0);
@@ -423,6 +427,40 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
       continue;
     }
     value.validity.assign((rows + 7) / 8, 0);
+    if (!value.numeric) {  // text: numbers and null tokens, or not a value column
+      value.f64.resize(rows);
+      std::size_t row = 0, base = 0;
+      for (std::size_t b = 0; b < in.batches.size() && !value.f64.empty(); ++b) {
+        const ArrowArray& batch = *in.batches[b].get();
+        const column_cells cells(s, *batch.children[value_index[v]], batch.offset);
+        for (const std::size_t r : kept_of_batch[b]) {
+          const cell c = cells.at(r);
+          double d = 0;
+          if (c.null || is_null_token(o, c.s)) {
+            value.f64[row] = std::nan("");
+            ++value.nulls;
+          } else if (parse_number(c.s, d)) {
+            value.f64[row] = d;
+            value.validity[row / 8] =
+                static_cast<std::uint8_t>(value.validity[row / 8] | (1U << (row % 8)));
+          } else if (value.requested) {
+            throw input_error(in.name, base + r + 1, 0, value.name,
+                              "cannot read " + shown_cell(c.s) +
+                                  " as a number (null values are: " + null_tokens(o) + ")");
+          } else {
+            t.not_numeric.emplace_back(value.name, in.name + ", row " +
+                                                       std::to_string(base + r + 1) + ": " +
+                                                       shown_cell(c.s) + " is not a number");
+            value.f64 = {};  // (left out below)
+            break;
+          }
+          ++row;
+        }
+        base += static_cast<std::size_t>(batch.length);
+      }
+      value.numeric = !value.f64.empty() || rows == 0;
+      continue;
+    }
     tsfill::visit(value.type, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       std::vector<T>& data = value.template data<T>();
@@ -454,6 +492,17 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
       }
     });
   }
+  // Text columns that are not numbers are left out, as a CSV file's; then every glob of
+  // --values must still match a column.
+  for (std::size_t v = t.values.size(); v-- > 0;)
+    if (!t.values[v].numeric) {
+      t.columns_left_out.push_back(t.values[v].name);
+      t.values.erase(t.values.begin() + static_cast<std::ptrdiff_t>(v));
+    }
+  for (const std::string& p : o.value_patterns)
+    if (has_glob(p) && std::none_of(t.values.begin(), t.values.end(),
+                                    [&](const loaded_value& v) { return glob_match(p, v.name); }))
+      throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + in.name);
   return t;
 }
 
@@ -476,7 +525,9 @@ struct column_out {
 
 struct arrow_result::data {
   tsfill::result r;
-  std::vector<std::int32_t> partition;  // date32 per row
+  std::vector<std::int64_t> slot_times;               // in the input's unit (when not ns)
+  std::vector<std::vector<std::uint8_t>> key_narrow;  // integer keys of the input's width
+  std::vector<std::int32_t> partition;                // date32 per row
   // Keys per row: integers, or utf8 / large utf8 offsets and characters.
   std::vector<std::vector<std::int64_t>> key_ints, key_offsets64;
   std::vector<std::vector<std::int32_t>> key_offsets32;
@@ -622,18 +673,44 @@ void release_stream(ArrowArrayStream* s) {
 
 }  // namespace
 
-arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::result r) {
+arrow_types types_of(const read_spec& o, const arrow_input& in) {
+  arrow_types types;
+  const ArrowSchema& schema = *in.schema.get();
+  auto field = [&](const std::string& name) -> const ArrowSchema* {
+    for (std::int64_t c = 0; c < schema.n_children; ++c)
+      if (schema.children[c]->name != nullptr && name == schema.children[c]->name)
+        return schema.children[c];
+    return nullptr;
+  };
+  if (const ArrowSchema* time = field(o.time_column)) {
+    std::int64_t scale = 1;
+    const std::string_view f = time->format;
+    if (time->dictionary == nullptr && layout_of(f, scale) == layout::timestamp) {
+      types.time_scale = scale;
+      types.time_unit = f[2];
+      types.time_zone = std::string(f.substr(4));
+    }
+  }
+  for (const std::string& k : o.keys) {
+    const ArrowSchema* key = field(k);
+    types.key_formats.emplace_back(key != nullptr && key->dictionary == nullptr ? key->format : "");
+  }
+  return types;
+}
+
+arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::result r,
+                           const arrow_types& types) {
   auto d = std::make_shared<data>();
   d->r = std::move(r);
   const tsfill::result& res = d->r;
-  const output_layout layout = layout_of(o, t, res, o.partition_by_day);
+  const output_layout names = layout_of(o, t, res, o.partition_by_day);
   const std::size_t rows = res.rows();
   std::size_t name = 0;
   auto add = [&](std::string format, bool nullable, std::vector<const void*> buffers,
                  std::int64_t null_count) -> column_out& {
     column_out& c = d->columns.emplace_back();
     c.format = std::move(format);
-    c.name = layout.names[name++];
+    c.name = names.names[name++];
     c.nullable = nullable;
     c.buffers = std::move(buffers);
     c.null_count = null_count;
@@ -641,6 +718,7 @@ arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::r
   };
   // (Columns point into `d`'s vectors: each is filled before the next is made.)
   d->key_ints.resize(t.keys.size());
+  d->key_narrow.resize(t.keys.size());
   d->key_offsets32.resize(t.keys.size());
   d->key_offsets64.resize(t.keys.size());
   d->key_chars.resize(t.keys.size());
@@ -656,7 +734,24 @@ arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::r
   for (std::size_t j = 0; j < t.keys.size(); ++j) {
     if (!t.keys[j].is_string) {
       d->key_ints[j] = res.key_column(j);
-      add("l", false, {nullptr, d->key_ints[j].data()}, 0);
+      // The input's width (its values came from it, so they fit).
+      const std::string format = j < types.key_formats.size() ? types.key_formats[j] : "";
+      std::int64_t scale = 1;
+      const layout l = layout_of(format, scale);
+      const std::size_t width = l == layout::i8 || l == layout::u8     ? 1
+                                : l == layout::i16 || l == layout::u16 ? 2
+                                : l == layout::i32 || l == layout::u32 ? 4
+                                                                       : 8;
+      if (!is_integer(l) || width == 8) {
+        add(l == layout::u64 ? "L" : "l", false, {nullptr, d->key_ints[j].data()}, 0);
+        continue;
+      }
+      std::vector<std::uint8_t>& narrow = d->key_narrow[j];
+      narrow.resize(rows * width);
+      for (std::size_t i = 0; i < rows; ++i)  // (little-endian: the low bytes)
+        std::memcpy(narrow.data() + i * width, &d->key_ints[j][i], width);
+      d->key_ints[j] = {};
+      add(format, false, {nullptr, narrow.data()}, 0);
       continue;
     }
     std::string& chars = d->key_chars[j];
@@ -678,8 +773,21 @@ arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::r
       add("U", false, {nullptr, offsets.data(), chars.data()}, 0);
     }
   }
-  const std::string time_format = "tsn:" + (o.zone ? o.zone->name() : std::string("UTC"));
-  add(time_format, false, {nullptr, res.slot_times().data()}, 0);
+  // Slot times in the input's unit when each is a whole number of it, else nanoseconds.
+  const std::int64_t scale = types.time_scale;
+  const bool in_unit = scale > 1 && std::all_of(res.slot_times().begin(), res.slot_times().end(),
+                                                [&](std::int64_t ns) { return ns % scale == 0; });
+  const std::string time_format = std::string("ts") + (in_unit ? types.time_unit : 'n') + ":" +
+                                  (o.zone                    ? o.zone->name()
+                                   : types.time_zone.empty() ? std::string("UTC")
+                                                             : types.time_zone);
+  if (in_unit) {
+    d->slot_times.resize(rows);
+    for (std::size_t i = 0; i < rows; ++i) d->slot_times[i] = res.slot_times()[i] / scale;
+    add(time_format, false, {nullptr, d->slot_times.data()}, 0);
+  } else {
+    add(time_format, false, {nullptr, res.slot_times().data()}, 0);
+  }
   for (const bool filled : {false, true})
     for (const tsfill::result_column& c : res.values()) {
       const char* format = c.type() == tsfill::value_type::float64   ? "g"
@@ -717,6 +825,8 @@ arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::r
           valid[i / 8] = static_cast<std::uint8_t>(valid[i / 8] | (1U << (i % 8)));
         else
           times[i] = 0;
+      if (in_unit)  // (observation times floor to slots: whole units too)
+        for (std::int64_t& x : times) x = x / scale - (x % scale < 0 ? 1 : 0);
       add(time_format, true, {valid.data(), times.data()}, -1);
     }
   }

@@ -38,13 +38,26 @@ struct arrow_input {
 // o.sequence_column are not used) as a loaded table.
 loaded_table load_arrow(const read_spec& o, const arrow_input& in);
 
+// What the result takes over from the input's types, for consumers that check them (Spark's
+// applyInArrow wants back the types it declared): the time column's unit and zone (slot_ts
+// in that unit when every slot time is a whole number of it; the zone unless --tz says
+// another) and the width of integer key columns.
+struct arrow_types {
+  std::int64_t time_scale = 1;           // ns per unit of the input's timestamps
+  char time_unit = 'n';                  // s, m(illi), u, n
+  std::string time_zone;                 // the input's zone ("" for none, or not a timestamp)
+  std::vector<std::string> key_formats;  // per key column: its Arrow format
+};
+arrow_types types_of(const read_spec& o, const arrow_input& in);
+
 // The result as Arrow columns, the ones and in the order the writers use (output.hpp), the
 // partition column included when o.partition_by_day. Slot times and value columns are the
 // result's own memory (no copies): the exported data owns the result until every consumer
 // has released it.
 class arrow_result {
  public:
-  arrow_result(const write_spec& o, const loaded_table& t, tsfill::result r);
+  arrow_result(const write_spec& o, const loaded_table& t, tsfill::result r,
+               const arrow_types& types = {});
   std::size_t rows() const;
   // A new stream of one batch over the shared data; each call may be consumed on its own.
   void export_stream(ArrowArrayStream& out) const;

@@ -139,9 +139,7 @@ bool csv_parser::next(std::vector<std::string_view>& fields) {
   }
 }
 
-namespace {
-
-bool is_null(const read_spec& o, std::string_view s) {
+bool is_null_token(const read_spec& o, std::string_view s) {
   for (const std::string& token : o.csv.null_values)
     if (s == token) return true;
   return false;
@@ -166,6 +164,8 @@ bool parse_number(std::string_view s, double& out) {
   }
   return ec == std::errc{};
 }
+
+namespace {
 
 // --- the file in memory ----------------------------------------------------------------
 
@@ -251,11 +251,15 @@ std::size_t expected_records(std::string_view data, std::size_t begin, std::size
   return std::min(bytes / 2 + 1, (lines + 1) * (bytes / sample) * 21 / 20 + 16);
 }
 
+}  // namespace
+
 std::string null_tokens(const read_spec& o) {
   std::string l;
   for (const std::string& tok : o.csv.null_values) l += (l.empty() ? "'" : ", '") + tok + "'";
   return l;
 }
+
+namespace {
 
 // Parses chunk `k` of `data` into k.rows: every record's --where, time, sequence, record id,
 // keys and value cells, exactly as one pass would, but numbering rows from 1.
@@ -291,7 +295,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
       bool keep = true;
       for (std::size_t w = 0; w < c.where.size() && keep; ++w) {
         const std::string_view cell = fields[c.where[w]];
-        keep = passes(o.where[w], cell, is_null(o, cell));
+        keep = passes(o.where[w], cell, is_null_token(o, cell));
         if (keep) continue;
         ++t.rejected_by[w];
         if (o.on_reject) o.on_reject({c.path, row, c.rule_texts[w], c.header, fields});
@@ -332,7 +336,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
         bool any_null = false;
         for (const std::size_t u : c.unique) {
           id_cells.push_back(fields[u]);
-          any_null = any_null || is_null(o, fields[u]);
+          any_null = any_null || is_null_token(o, fields[u]);
         }
         t.record_id.push_back(record_id_text(id_cells, any_null));
       }
@@ -354,7 +358,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
         if (!v.numeric) continue;
         const std::string_view s = fields[c.values[j]];
         double d = 0;
-        if (is_null(o, s)) {
+        if (is_null_token(o, s)) {
           v.append_f64(at, std::nan(""), false);
         } else if (parse_number(s, d)) {
           v.append_f64(at, d, true);

@@ -66,4 +66,11 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t);
 // Reads a whole file, or throws cli_error naming it.
 std::string read_file(const std::string& path);
 
+// CSV's rules for value cells, shared with the Arrow reader's text columns: whether a cell
+// is a null token (o.csv.null_values), a cell as a number (spaces and one '+' allowed), and
+// the null tokens as a message lists them ("'', 'NA', 'null', 'NULL'").
+bool is_null_token(const read_spec& o, std::string_view s);
+bool parse_number(std::string_view s, double& out);
+std::string null_tokens(const read_spec& o);
+
 }  // namespace tsfill_io

@@ -92,7 +92,8 @@ result_object fill(nb::handle table, const std::vector<std::string>& flags) {
   const tsfill_io::loaded_table t = load_arrow(spec.reading(), in);
   const job j = make_job(spec);
   tsfill::result r = j.run(t);
-  return {std::make_shared<const tsfill_io::arrow_result>(spec.writing(), t, std::move(r))};
+  return {std::make_shared<const tsfill_io::arrow_result>(spec.writing(), t, std::move(r),
+                                                          types_of(spec.reading(), in))};
 }
 
 // For the tests: the address each value column is read from when it is not copied (0 when

@@ -172,6 +172,23 @@ def test_chunks_slices_batches_readers_polars_pandas():
         assert_same(tsfill.fill(t.to_pandas(), **BASE, nan_is_null=True), want)
 
 
+def test_text_columns_of_numbers_are_values_as_in_csv():
+    # spark.read.csv leaves a column with "NA" in it as strings: read as CSV reads it.
+    rows = make_rows(9)
+    t = table_of(rows)
+    text = pa.array([None if v is None else "NaN" if v != v else "NA" if i % 7 == 0 else repr(v)
+                     for i, v in enumerate(t.column("v1").to_pylist())])
+    got = tsfill.fill(t.set_column(4, "v1", text), **BASE)
+    want_rows = [dict(r, v1=None if i % 7 == 0 and r["v1"] is not None and r["v1"] == r["v1"] else r["v1"])
+                 for i, r in enumerate(rows)]
+    assert_same(got, baseline(want_rows))
+    # Not numbers: left out by default and by a glob, an error when named.
+    words = t.set_column(4, "v1", pa.array(["x"] * t.num_rows))
+    assert "v1" not in tsfill.fill(words, **BASE).schema.names
+    assert "v1" not in tsfill.fill(words, **BASE, values="v*").schema.names
+    raises(r"column 'v1': cannot read 'x' as a number", words, values=["v1", "v2"])
+
+
 def test_value_columns_are_read_in_place():
     rows = make_rows(3)
     t = table_of(rows).combine_chunks()
@@ -214,8 +231,10 @@ def test_errors_are_value_errors_with_the_command_lines_messages():
     raises(r"--slot", t, slot="7x")
     raises(r"--dedup", t, dedup="sometimes")
     raises(r"--all-or-nothing", t, all_or_nothing=True)
-    raises(r"--values: column 'session' of the table has type utf8, not a number", t,
-           values=["session"])
+    raises(r"^the table, row 1, column 'session': cannot read 'RegularMkt' as a number "
+           r"\(null values are: '', 'NA', 'null', 'NULL'\)$", t, values=["session"])
+    raises(r"--values: column 'session' of the table has type timestamp\[us\], not a number",
+           t.set_column(3, "session", t.column("date").cast(pa.timestamp("us"))), values=["session"])
     raises(r"--values: pattern 'zz\*' matches no numeric column", t, values="zz*")
     nulled = t.set_column(0, "date", pa.array([None] + t.column("date").to_pylist()[1:], t.schema.field("date").type))
     raises(r"^the table, row 1, column 'date': cannot read the time: the time is null$", nulled)
@@ -254,3 +273,16 @@ def test_the_gil_is_released_while_it_works():
     assert done and len(done[0]) > 0
     assert took > 0.2, f"the job was too small to tell ({took:.3f} s)"
     assert longest < took / 2, f"Python stood still {longest:.3f} s of {took:.3f} s"
+
+
+def test_the_result_keeps_the_inputs_time_unit_zone_and_key_widths():
+    # (Spark's applyInArrow checks the returned types against the ones it declared.)
+    t = table_of(make_rows(2), date=pa.timestamp("us", "Europe/Paris"), days=pa.int32())
+    got = tsfill.fill(t, **BASE, provenance=True)
+    assert got.schema.field("slot_ts").type == pa.timestamp("us", "Europe/Paris")
+    assert got.schema.field("v1_from").type == pa.timestamp("us", "Europe/Paris")
+    assert got.schema.field("days").type == pa.int32()
+    want = baseline(make_rows(2))
+    assert got.column("slot_ts").cast(pa.timestamp("ns", "UTC")).equals(want.column("slot_ts"))
+    assert tsfill.fill(t, **BASE, tz="America/New_York").schema.field("slot_ts").type == \
+        pa.timestamp("us", "America/New_York")
