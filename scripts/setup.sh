@@ -2,8 +2,9 @@
 # Installs what building and testing tsfill needs on Debian 12, skipping what is present:
 # Debian packages through apt-get, Python packages into ./.venv through pip.
 # Usage: scripts/setup.sh [--spark]
-#   --spark   also Java 17 (Debian's openjdk-17-jre-headless) and pyspark into .venv, for the
-#             Spark example and its tests (CI uses it; the quick start does not need it)
+#   --spark   also Java 17 (Debian's openjdk-17-jre-headless), pyspark, deltalake and
+#             pyiceberg: the Spark example, the Delta and Iceberg writers and their tests
+#             (CI uses it; the quick start does not need it)
 set -euo pipefail
 spark=0
 [ "${1:-}" = "--spark" ] && spark=1
@@ -44,8 +45,8 @@ if ((spark)); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null
   fi
-  if ! .venv/bin/python -c 'import pyspark' >/dev/null 2>&1; then
-    echo "setup: installing pyspark into .venv (Spark)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements-spark.txt
+  if ! .venv/bin/python -c "import pyspark, deltalake, pyiceberg" >/dev/null 2>&1; then
+    echo "setup: installing pyspark, deltalake and pyiceberg into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements-scaleout.txt
   fi
 fi
