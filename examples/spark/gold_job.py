@@ -7,8 +7,9 @@
   gold_with_pyspark  the seed's pure-PySpark job (a sequence() grid per day, a left join and
                      last(..., ignorenulls=True) over a window): the reference
 
-and write_gold, a dynamic partition overwrite of the gold table by tradingDate (Parquet;
-on Databricks, Delta's replaceWhere does the same: see docs/python.md).
+write_gold, a dynamic partition overwrite of the gold table by tradingDate (Parquet; on
+Databricks, Delta's replaceWhere does the same: see docs/python.md), and stream_gold, the
+seed's foreachBatch job: each micro-batch recomputes and replaces only the days it touches.
 
     python examples/spark/gold_job.py SILVER.csv GOLD_DIR [--buckets N] [--reference]
 
@@ -122,6 +123,26 @@ def write_gold(gold: DataFrame, path: str) -> None:
     """Replaces the days in `gold` under `path` (Parquet, partitioned by day), nothing else."""
     (gold.write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
          .partitionBy("partition_date").parquet(path))
+
+
+def stream_gold(spark: SparkSession, silver_dir: str, gold_dir: str, checkpoint: str, *,
+                schema, time="date", **job):
+    """The seed's streaming job: new CSV files in `silver_dir` arrive as micro-batches; each
+    batch recomputes only the days it touches, from every silver row of those days (old
+    files and new: a late row changes its whole day's grid), and replaces those days of the
+    gold table. Runs what is there, then stops (availableNow); returns the query.
+    (In production the silver table is partitioned by day, so the re-read prunes to them.)"""
+    def per_batch(batch: DataFrame, batch_id: int) -> None:
+        days = [r[0] for r in batch.select(F.to_date(F.col(time))).distinct().collect()]
+        if not days:
+            return
+        rows = (spark.read.schema(schema).option("header", True).csv(silver_dir)
+                .where(F.to_date(F.col(time)).isin(days)))
+        write_gold(gold_with_tsfill(rows, time=time, **job), gold_dir)
+
+    return (spark.readStream.schema(schema).option("header", True).csv(silver_dir)
+            .writeStream.foreachBatch(per_batch).option("checkpointLocation", checkpoint)
+            .trigger(availableNow=True).start())
 
 
 def spark_session(app="tsfill-gold") -> SparkSession:

@@ -81,3 +81,28 @@ def test_errors_reach_the_driver_as_the_command_lines_message(spark, tmp_path):
     silver = spark.read.csv(str(path), header=True, inferSchema=True)
     with pytest.raises(Exception, match="--slot"):
         gold_job.gold_with_tsfill(silver, slot="7x").collect()
+
+
+def test_streaming_recomputes_only_the_days_a_batch_touches(spark, tmp_path):
+    silver_dir, gold, checkpoint = tmp_path / "silver", str(tmp_path / "gold"), str(tmp_path / "ck")
+    silver_dir.mkdir()
+    write_silver(silver_dir / "a.csv", 8, days=2)  # 2024-03-04 and -05
+    schema = spark.read.csv(str(silver_dir / "a.csv"), header=True, inferSchema=True).schema
+
+    def batch_job():
+        rows = spark.read.schema(schema).option("header", True).csv(str(silver_dir))
+        return rows_of(gold_job.gold_with_tsfill(rows))
+
+    gold_job.stream_gold(spark, str(silver_dir), gold, checkpoint, schema=schema).awaitTermination()
+    assert rows_of(spark.read.parquet(gold)) == batch_job()
+    day4 = sorted(os.listdir(os.path.join(gold, "partition_date=2024-03-04")))
+    # Late rows for the 5th and new rows for the 6th: those two days recomputed from all files.
+    late = tmp_path / "late.csv"
+    write_silver(late, 9, days=3)
+    with open(late) as f:
+        header, *lines = f.read().splitlines()
+    with open(silver_dir / "b.csv", "w") as f:
+        f.write("\n".join([header] + [l for l in lines if not l.startswith("2024-03-04")]) + "\n")
+    gold_job.stream_gold(spark, str(silver_dir), gold, checkpoint, schema=schema).awaitTermination()
+    assert rows_of(spark.read.parquet(gold)) == batch_job()
+    assert sorted(os.listdir(os.path.join(gold, "partition_date=2024-03-04"))) == day4  # untouched
