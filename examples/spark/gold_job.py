@@ -64,7 +64,9 @@ def gold_with_tsfill(silver: DataFrame, *, time="date", keys=KEYS, values=VALUES
     day. `buckets`: split each day into that many groups of keys (more parallelism for days
     with many keys); None: one group per day."""
     rows = silver.where(F.col(where[0]) == where[1]) if where else silver
-    rows = rows.withColumn("_day", F.to_date(F.col(time)))
+    # Only the columns the job reads cross the shuffle and the JVM -> Python boundary (Spark
+    # cannot prune the input of a Python function by itself).
+    rows = rows.select(time, *keys, *values).withColumn("_day", F.to_date(F.col(time)))
     schema = _gold_schema(silver, keys, values)
     if not buckets:
         fn = functools.partial(_fill_group, time=time, keys=list(keys), values=values,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence, Union
 
+from . import tables
 from ._tsfill import Result
 from ._tsfill import fill as _fill
 
-__all__ = ["fill", "fill_flags", "Result"]
+__all__ = ["fill", "fill_flags", "Result", "tables"]
 __version__ = "0.1.0"
 
 

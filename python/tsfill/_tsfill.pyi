@@ -1,0 +1,13 @@
+"""tsfill's C++ core (use tsfill.fill)."""
+from typing import Any, List, Tuple
+
+class Result:
+    """The filled grid as Arrow data (the Arrow PyCapsule interface)."""
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+    def __arrow_c_schema__(self) -> Any: ...
+    def __len__(self) -> int: ...
+
+def fill(table: Any, flags: List[str]) -> Result:
+    """Runs `tsfill fill` with these flags on Arrow data; returns a Result."""
+
+def _borrowed_addresses(table: Any, flags: List[str]) -> List[Tuple[str, int]]: ...
