@@ -152,7 +152,10 @@ def spark_session(app="tsfill-gold") -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[2]")).appName(app)
             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.showConsoleProgress", "false")
+            # (fewer, larger Arrow batches to and from Python: less per-batch overhead)
+            .config("spark.sql.execution.arrow.maxRecordsPerBatch", "100000").getOrCreate())
     session.sparkContext.addPyFile(os.path.abspath(__file__))  # (the workers import it)
     return session
 
