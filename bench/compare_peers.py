@@ -343,6 +343,25 @@ def run_variant(cmd, env=None):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def print_memory_wall(r):
+    """The memory wall (issue 16): the bytes the pipeline must move (input columns read,
+    output columns written), the time memcpy takes for them on as many threads in the same
+    run, and the pipeline's time as a fraction of it; then per stage, the bytes it must
+    move (the runner's model) against its time."""
+    wall = r["memcpy_seconds"]
+    gbs = r["moved_bytes"] / wall / 1e9
+    print(f"         memory wall at {r['threads']} thread(s): {r['moved_bytes'] / 1e6:.0f} MB moved; memcpy "
+          f"{wall:.3f} s ({gbs:.1f} GB/s); pipeline {r['median']:.3f} s = {wall / r['median']:.2f} of the wall")
+    parts = []
+    for stage, secs in r["stages"].items():
+        b = r["stage_bytes"].get(stage)
+        if b:
+            parts.append(f"{stage} {secs:.3f} s, {b / 1e6:.0f} MB, {b / gbs / 1e9 / secs:.2f} of the wall")
+        else:
+            parts.append(f"{stage} {secs:.3f} s")
+    print("         stages: " + "; ".join(parts))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--days", type=int, default=200)
@@ -381,6 +400,8 @@ def main():
             print(f"{r['engine']:<8} {r['version']:<11} threads={r['threads']}  median {r['median']:8.3f} s  "
                   f"(reps {', '.join('%.3f' % s for s in r['seconds'])})  rows {r['rows']}  "
                   f"non-null {r['nonnull']}  sum {r['sum']:.6f}{extra}", flush=True)
+            if "memcpy_seconds" in r:
+                print_memory_wall(r)
     # The same answer from everyone, or nothing counts.
     ref = results[0]
     for r in results[1:]:

@@ -1,7 +1,9 @@
 // Times the reference pipeline on the benchmark workload (bench/workload.py) for
 // bench/compare_peers.py: loads the columns (untimed), runs warm-up + timed repetitions,
 // and prints one JSON line with the times, the output checksum (rows, non-null cells, sum
-// of the filled values) and the peak memory against the input + output bytes.
+// of the filled values), the peak memory against the input + output bytes, and the memory
+// wall: memcpy of those bytes on the same threads, timed in the same run, overall and for
+// the bytes each stage must move (issue 16).
 //
 //   tsfill_pipeline_runner DIR [--threads N] [--reps R] [--warmup W]
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/resource.h>
@@ -38,6 +41,29 @@ std::vector<std::uint8_t> to_bitmap(const std::vector<std::uint8_t>& bytes) {
   for (std::size_t i = 0; i < bytes.size(); ++i)
     if (bytes[i]) bits[i / 8] = static_cast<std::uint8_t>(bits[i / 8] | (1U << (i % 8)));
   return bits;
+}
+
+// Median seconds of copying `bytes` with `threads` threads (each its own slice), the
+// buffers touched first so no page fault is timed.
+double memcpy_seconds(std::size_t bytes, unsigned threads, int reps) {
+  std::vector<char> from(bytes, 1), to(bytes, 0);
+  std::vector<double> seconds;
+  for (int r = 0; r < reps + 1; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    const std::size_t slice = (bytes + threads - 1) / threads;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        const std::size_t begin = std::min(bytes, t * slice), end = std::min(bytes, begin + slice);
+        std::memcpy(to.data() + begin, from.data() + begin, end - begin);
+      });
+    for (std::thread& th : pool) th.join();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (r > 0) seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  if (to[bytes / 2] != 1) std::abort();  // (the copy happened)
+  return seconds[seconds.size() / 2];
 }
 
 }  // namespace
@@ -80,7 +106,7 @@ int main(int argc, char** argv) {
   std::vector<double> seconds;
   std::size_t rows = 0, nonnull = 0;
   double sum = 0;
-  std::size_t output_bytes = 0;
+  std::size_t output_bytes = 0, cells = 0, value_columns = 0;
   std::vector<std::pair<std::string, double>> stages;
   for (int r = 0; r < warmup + reps; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -104,6 +130,8 @@ int main(int argc, char** argv) {
                      out.value_count() * 2 * ((rows + 7) / 8) +
                      out.segments().size() * sizeof(tsfill::segment);
       stages = out.stats().stage_seconds;
+      cells = rows;
+      value_columns = out.value_count();
     }
   }
   std::sort(seconds.begin(), seconds.end());
@@ -122,6 +150,21 @@ int main(int argc, char** argv) {
       static_cast<double>(output_bytes) / (1024.0 * 1024.0));
   for (std::size_t i = 0; i < stages.size(); ++i)
     std::printf("%s\"%s\": %.4f", i ? ", " : "", stages[i].first.c_str(), stages[i].second);
-  std::printf("}}\n");
+  // The bytes each stage must move at least (what it has to read of the input and write of
+  // the output): grid reads times and keys and writes the slot times; dedup reads the times
+  // to pick each cell's row; fill reads the value columns and bitmaps and writes the
+  // original and filled columns, their bitmaps and the statuses; assemble must move
+  // nothing more (it packs what fill wrote).
+  const std::size_t n = ts.size(), k = value_columns;
+  const std::size_t stage_bytes[] = {
+      n * 16 + cells * 8, n * 8,
+      k * (n * 8 + (n + 7) / 8) + k * (cells * 17 + 2 * ((cells + 7) / 8)), 0};
+  const char* stage_names[] = {"grid", "dedup", "fill", "assemble"};
+  std::printf("}, \"stage_bytes\": {");
+  for (std::size_t i = 0; i < 4; ++i)
+    std::printf("%s\"%s\": %zu", i ? ", " : "", stage_names[i], stage_bytes[i]);
+  const std::size_t moved = input_bytes + output_bytes;
+  std::printf("}, \"moved_bytes\": %zu, \"memcpy_seconds\": %.5f}\n", moved,
+              memcpy_seconds(moved, threads == 0 ? 1 : threads, 5));
   return 0;
 }
