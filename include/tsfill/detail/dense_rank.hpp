@@ -20,6 +20,7 @@
 
 #include <tsfill/columns.hpp>
 #include <tsfill/detail/config.hpp>
+#include <tsfill/detail/parallel.hpp>
 
 TSFILL_BEGIN_NAMESPACE
 namespace detail {
@@ -164,18 +165,29 @@ inline std::vector<std::uint64_t> column_codes(const key_column& col, std::size_
 }
 
 // Minimum and maximum of a key column.
-inline std::pair<std::int64_t, std::int64_t> column_range(const key_column& col, std::size_t n) {
+inline std::pair<std::int64_t, std::int64_t> column_range(const key_column& col, std::size_t n,
+                                                          unsigned threads = 1) {
   return std::visit(
       [&](auto s) {
         using I = typename decltype(s)::value_type;
-        I lo = s[0], hi = s[0];
-        for (std::size_t i = 1; i < n; ++i) {
-          lo = s[i] < lo ? s[i] : lo;
-          hi = s[i] > hi ? s[i] : hi;
-        }
+        constexpr std::size_t block = std::size_t{1} << 18;
+        std::vector<I> lo((n + block - 1) / block, s[0]), hi(lo.size(), s[0]);
+        parallel_blocks(
+            n, threads,
+            [&](std::size_t begin, std::size_t end) {
+              I l = s[begin], h = s[begin];
+              for (std::size_t i = begin + 1; i < end; ++i) {
+                l = s[i] < l ? s[i] : l;
+                h = s[i] > h ? s[i] : h;
+              }
+              lo[begin / block] = l;
+              hi[begin / block] = h;
+            },
+            block);
         // uint64 keys above INT64_MAX wrap; the caller only uses hi - lo, as uint64.
-        return std::pair<std::int64_t, std::int64_t>(static_cast<std::int64_t>(lo),
-                                                     static_cast<std::int64_t>(hi));
+        return std::pair<std::int64_t, std::int64_t>(
+            static_cast<std::int64_t>(*std::min_element(lo.begin(), lo.end())),
+            static_cast<std::int64_t>(*std::max_element(hi.begin(), hi.end())));
       },
       col.data());
 }
@@ -183,14 +195,14 @@ inline std::pair<std::int64_t, std::int64_t> column_range(const key_column& col,
 // Keys whose columns together span a small range: one pass computes each row's
 // mixed-radix code (first column most significant, so codes order like the tuples), and a
 // direct table turns codes into ranks in place. No 64-bit code array, no hashing.
-inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n,
-                              encoded_keys& out) {
+inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n, encoded_keys& out,
+                              unsigned threads = 1) {
   const std::uint64_t limit = std::max<std::uint64_t>(4 * n, 1U << 16);
   std::vector<std::int64_t> lo(cols.size());
   std::vector<std::uint64_t> stride(cols.size());
   std::uint64_t product = 1;
   for (std::size_t j = cols.size(); j-- > 0;) {
-    const auto [l, h] = column_range(cols[j], n);
+    const auto [l, h] = column_range(cols[j], n, threads);
     const std::uint64_t range = static_cast<std::uint64_t>(h) - static_cast<std::uint64_t>(l) + 1;
     if (range == 0 || range > limit || product > limit / range) return false;
     lo[j] = l;
@@ -199,17 +211,19 @@ inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n
   }
   out.index.resize(n);
   std::uint32_t* TSFILL_RESTRICT code = out.index.data();
-  for (std::size_t i = 0; i < n; ++i) code[i] = 0;
-  for (std::size_t j = 0; j < cols.size(); ++j) {
-    std::visit(
-        [&](auto s) {
-          const auto base = static_cast<std::uint64_t>(lo[j]);
-          const auto mult = static_cast<std::uint32_t>(stride[j]);
-          for (std::size_t i = 0; i < n; ++i)
-            code[i] += static_cast<std::uint32_t>(static_cast<std::uint64_t>(s[i]) - base) * mult;
-        },
-        cols[j].data());
-  }
+  parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) code[i] = 0;
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      std::visit(
+          [&](auto s) {
+            const auto base = static_cast<std::uint64_t>(lo[j]);
+            const auto mult = static_cast<std::uint32_t>(stride[j]);
+            for (std::size_t i = begin; i < end; ++i)
+              code[i] += static_cast<std::uint32_t>(static_cast<std::uint64_t>(s[i]) - base) * mult;
+          },
+          cols[j].data());
+    }
+  });
   std::vector<std::uint32_t> table(static_cast<std::size_t>(product), no_index);
   for (std::size_t i = 0; i < n; ++i) {
     std::uint32_t& t = table[code[i]];
@@ -222,7 +236,9 @@ inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n
     representative.push_back(t);
     t = next++;
   }
-  for (std::size_t i = 0; i < n; ++i) code[i] = table[code[i]];
+  parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) code[i] = table[code[i]];
+  });
   out.count = representative.size();
   for (std::size_t j = 0; j < cols.size(); ++j) {
     out.values[j].resize(out.count);
@@ -231,7 +247,8 @@ inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n
   return true;
 }
 
-inline encoded_keys encode_keys(const std::vector<key_column>& cols, std::size_t n) {
+inline encoded_keys encode_keys(const std::vector<key_column>& cols, std::size_t n,
+                                unsigned threads = 1) {
   encoded_keys out;
   out.values.resize(cols.size());
   if (n == 0) return out;
@@ -240,7 +257,7 @@ inline encoded_keys encode_keys(const std::vector<key_column>& cols, std::size_t
     out.count = 1;
     return out;
   }
-  if (encode_small_keys(cols, n, out)) return out;
+  if (encode_small_keys(cols, n, out, threads)) return out;
   std::uint64_t max_code = 0;
   ranking r;
   {

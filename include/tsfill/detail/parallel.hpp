@@ -45,5 +45,15 @@ void parallel_for(std::size_t tasks, unsigned threads, F&& task) {
   if (error) std::rethrow_exception(error);
 }
 
+// Calls f(begin, end) for blocks of `block` consecutive indices covering [0, n), up to
+// `threads` blocks at once: the row passes of a stage, split so each thread streams its
+// own part of the columns.
+template <class F>
+void parallel_blocks(std::size_t n, unsigned threads, F&& f,
+                     std::size_t block = std::size_t{1} << 18) {
+  parallel_for((n + block - 1) / block, threads,
+               [&](std::size_t b) { f(b * block, b * block + block < n ? b * block + block : n); });
+}
+
 }  // namespace detail
 TSFILL_END_NAMESPACE

@@ -24,21 +24,21 @@ inline void pack_and_count(const cell_status* status, std::size_t n, std::size_t
   std::size_t counts[cell_status_count] = {};
   std::size_t b = byte_begin;
 #if defined(__SSE2__)
-  // 16 statuses at a time: one compare per status gives its lanes (0xFF where equal), whose
+  // 16 statuses at a time: one compare per status gives its lane_counts (0xFF where equal), whose
   // movemask is its bitmap (bit k = cell k, Arrow's order: observed's is the original
   // bitmap, not missing's the filled one); the counts are summed per lane (subtracting
   // 0xFF adds 1) and folded every 255 steps, before a lane can overflow. (The scalar loop
   // below did one status at a time: a fifth of a whole run went to it.)
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(status);
-  __m128i lanes[cell_status_count];
-  for (__m128i& l : lanes) l = _mm_setzero_si128();
+  __m128i lane_counts[cell_status_count];
+  for (__m128i& l : lane_counts) l = _mm_setzero_si128();
   int steps = 0;
   auto fold = [&] {
     for (int s = 0; s < cell_status_count; ++s) {
-      const __m128i sums = _mm_sad_epu8(lanes[s], _mm_setzero_si128());
+      const __m128i sums = _mm_sad_epu8(lane_counts[s], _mm_setzero_si128());
       counts[s] += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
                    static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
-      lanes[s] = _mm_setzero_si128();
+      lane_counts[s] = _mm_setzero_si128();
     }
     steps = 0;
   };
@@ -47,7 +47,7 @@ inline void pack_and_count(const cell_status* status, std::size_t n, std::size_t
     __m128i eq[cell_status_count];
     for (int s = 0; s < cell_status_count; ++s) {
       eq[s] = _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(s)));
-      lanes[s] = _mm_sub_epi8(lanes[s], eq[s]);
+      lane_counts[s] = _mm_sub_epi8(lane_counts[s], eq[s]);
     }
     const auto observed = static_cast<unsigned>(_mm_movemask_epi8(eq[1]));
     const unsigned filled = ~static_cast<unsigned>(_mm_movemask_epi8(eq[0])) & 0xFFFFU;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -138,18 +139,36 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
                      const std::vector<key_column>* key_universe = nullptr) {
   const std::size_t n = time.size();
   row_index ix;
-  ix.keys = key_universe ? encode_keys_with(key_cols, *key_universe, n) : encode_keys(key_cols, n);
+  ix.keys = key_universe ? encode_keys_with(key_cols, *key_universe, n)
+                         : encode_keys(key_cols, n, threads);
   if (n == 0) return ix;
   const std::size_t key_count = ix.keys.count;
+  // The passes over all rows below run in blocks on `threads` threads (each streams its
+  // part of the columns); only the ones that must see rows in order stay on one.
+  constexpr std::size_t block = std::size_t{1} << 18;
+  const std::size_t blocks = (n + block - 1) / block;
 
-  std::int64_t t_min = time[0], t_max = time[0];
-  bool sorted = true;
-  for (std::size_t i = 1; i < n; ++i) {
-    t_min = time[i] < t_min ? time[i] : t_min;
-    t_max = time[i] > t_max ? time[i] : t_max;
-    sorted = sorted && time[i] >= time[i - 1];
-  }
-  ix.time_sorted = sorted;
+  std::vector<std::int64_t> block_min(blocks), block_max(blocks);
+  std::vector<std::uint8_t> block_sorted(blocks);
+  parallel_blocks(
+      n, threads,
+      [&](std::size_t begin, std::size_t end) {
+        std::int64_t lo = time[begin], hi = time[begin];
+        bool in_order = begin == 0 || time[begin] >= time[begin - 1];
+        for (std::size_t i = begin + 1; i < end; ++i) {
+          lo = time[i] < lo ? time[i] : lo;
+          hi = time[i] > hi ? time[i] : hi;
+          in_order = in_order && time[i] >= time[i - 1];
+        }
+        block_min[begin / block] = lo;
+        block_max[begin / block] = hi;
+        block_sorted[begin / block] = in_order;
+      },
+      block);
+  const std::int64_t t_min = *std::min_element(block_min.begin(), block_min.end());
+  const std::int64_t t_max = *std::max_element(block_max.begin(), block_max.end());
+  ix.time_sorted =
+      std::all_of(block_sorted.begin(), block_sorted.end(), [](std::uint8_t b) { return b != 0; });
   if constexpr (requires { sf.check_range(t_min, t_max); }) sf.check_range(t_min, t_max);
 
   // Partitions: ids are monotone in time, so their extremes are those of the extreme times.
@@ -175,14 +194,19 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     each_block(
         [&](std::size_t i, std::int64_t pid) { rel[i] = static_cast<std::uint32_t>(pid - p_min); });
     std::vector<std::uint32_t> rank(static_cast<std::size_t>(p_span) + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) rank[rel[i]] = 1;
+    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i)  // (every thread stores the same 1)
+        std::atomic_ref<std::uint32_t>(rank[rel[i]]).store(1, std::memory_order_relaxed);
+    });
     std::uint32_t next = 0;
     for (std::size_t p = 0; p < rank.size(); ++p) {
       if (!rank[p]) continue;
       data_pids.push_back(p_min + static_cast<std::int64_t>(p));
       rank[p] = next++;
     }
-    for (std::size_t i = 0; i < n; ++i) rel[i] = rank[rel[i]];
+    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) rel[i] = rank[rel[i]];
+    });
   } else {
     std::vector<std::uint64_t> codes(n);
     each_block([&](std::size_t i, std::int64_t pid) {
@@ -197,8 +221,17 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
 
   // Rows not grouped by partition: a stable counting sort by partition, so that every
   // later pass reads each partition's rows together (in input order within it).
-  bool grouped = true;
-  for (std::size_t i = 1; i < n && grouped; ++i) grouped = part[i] >= part[i - 1];
+  std::vector<std::uint8_t> block_grouped(blocks);
+  parallel_blocks(
+      n, threads,
+      [&](std::size_t begin, std::size_t end) {
+        bool in_order = begin == 0 || part[begin] >= part[begin - 1];
+        for (std::size_t i = begin + 1; i < end && in_order; ++i) in_order = part[i] >= part[i - 1];
+        block_grouped[begin / block] = in_order;
+      },
+      block);
+  const bool grouped = std::all_of(block_grouped.begin(), block_grouped.end(),
+                                   [](std::uint8_t b) { return b != 0; });
   if (!grouped) {
     std::vector<std::uint32_t> next(parts + 1, 0);
     for (std::size_t i = 0; i < n; ++i) ++next[part[i] + 1];
@@ -236,7 +269,9 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   if (combos <= std::max<std::uint64_t>(8 * n, 1U << 20)) {
     std::uint32_t* TSFILL_RESTRICT g = part.data();
     const auto k = static_cast<std::uint32_t>(key_count);
-    for (std::size_t i = 0; i < n; ++i) g[i] = g[i] * k + key[i];
+    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) g[i] = g[i] * k + key[i];
+    });
     ix.group = std::move(part);
     ix.group_pid.resize(static_cast<std::size_t>(combos));
     ix.group_key.resize(static_cast<std::size_t>(combos));
