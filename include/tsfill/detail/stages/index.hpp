@@ -233,11 +233,39 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   const bool grouped = std::all_of(block_grouped.begin(), block_grouped.end(),
                                    [](std::uint8_t b) { return b != 0; });
   if (!grouped) {
-    std::vector<std::uint32_t> next(parts + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++next[part[i] + 1];
-    for (std::size_t p = 0; p < parts; ++p) next[p + 1] += next[p];
     ix.dest = buffer<std::uint32_t>(n);
-    for (std::size_t i = 0; i < n; ++i) ix.dest[i] = next[part[i]]++;
+    if (threads > 1 && parts * blocks <= (std::size_t{1} << 22)) {
+      // Per block counts, then each block's first place for each partition (partitions in
+      // order, blocks in order within one: still stable), then the places, block by block
+      // at once.
+      std::vector<std::uint32_t> place(blocks * parts, 0);
+      parallel_blocks(
+          n, threads,
+          [&](std::size_t begin, std::size_t end) {
+            std::uint32_t* counts = place.data() + begin / block * parts;
+            for (std::size_t i = begin; i < end; ++i) ++counts[part[i]];
+          },
+          block);
+      std::uint32_t running = 0;
+      for (std::size_t p = 0; p < parts; ++p)
+        for (std::size_t b = 0; b < blocks; ++b) {
+          const std::uint32_t count = place[b * parts + p];
+          place[b * parts + p] = running;
+          running += count;
+        }
+      parallel_blocks(
+          n, threads,
+          [&](std::size_t begin, std::size_t end) {
+            std::uint32_t* next = place.data() + begin / block * parts;
+            for (std::size_t i = begin; i < end; ++i) ix.dest[i] = next[part[i]]++;
+          },
+          block);
+    } else {
+      std::vector<std::uint32_t> next(parts + 1, 0);
+      for (std::size_t i = 0; i < n; ++i) ++next[part[i] + 1];
+      for (std::size_t p = 0; p < parts; ++p) next[p + 1] += next[p];
+      for (std::size_t i = 0; i < n; ++i) ix.dest[i] = next[part[i]]++;
+    }
     buffer<std::int64_t> ord;
     buffer<std::uint32_t> new_part, keys;
     parallel_for(4, threads, [&](std::size_t task) {
