@@ -47,8 +47,8 @@ def _where_rules(where: Union[Mapping[str, Any], Iterable[str], None]) -> list[s
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if isinstance(value, bool):  # (an Arrow bool cell reads as 1 or 0, as in Parquet)
+        return "1" if value else "0"
     return str(value)
 
 

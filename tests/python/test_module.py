@@ -130,6 +130,14 @@ def test_keywords_become_the_flags():
     assert "--limit-area" not in f  # (the default is not passed: --fill none refuses it)
 
 
+def test_where_on_a_bool_column():
+    rows = make_rows(12)
+    t = table_of(rows)
+    flag = pa.array([r["session"] == "RegularMkt" for r in rows])
+    got = tsfill.fill(t.append_column("regular", flag), **BASE, where={"regular": True})
+    assert_same(got, tsfill.fill(t, **BASE, where={"session": "RegularMkt"}))
+
+
 BASE = {"keys": ("ticker", "days")}
 
 
