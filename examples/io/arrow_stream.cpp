@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
@@ -30,6 +31,7 @@ enum class layout {
   u16,
   u32,
   u64,
+  f16,
   f32,
   f64,
   utf8,
@@ -38,20 +40,24 @@ enum class layout {
   date32,
   date64,
   timestamp,
+  decimal128,  // "d:P,S": 128-bit two's complement, S decimal digits after the point
   other
 };
 
 // The layout of format `f`, and for timestamps the nanoseconds per unit.
 layout layout_of(std::string_view f, std::int64_t& scale) {
   static const std::pair<std::string_view, layout> plain[] = {
-      {"n", layout::null},     {"b", layout::boolean},    {"c", layout::i8},
-      {"s", layout::i16},      {"i", layout::i32},        {"l", layout::i64},
-      {"C", layout::u8},       {"S", layout::u16},        {"I", layout::u32},
-      {"L", layout::u64},      {"f", layout::f32},        {"g", layout::f64},
-      {"u", layout::utf8},     {"U", layout::large_utf8}, {"vu", layout::utf8_view},
-      {"tdD", layout::date32}, {"tdm", layout::date64}};
+      {"n", layout::null},       {"b", layout::boolean},  {"c", layout::i8},
+      {"s", layout::i16},        {"i", layout::i32},      {"l", layout::i64},
+      {"C", layout::u8},         {"S", layout::u16},      {"I", layout::u32},
+      {"L", layout::u64},        {"e", layout::f16},      {"f", layout::f32},
+      {"g", layout::f64},        {"u", layout::utf8},     {"U", layout::large_utf8},
+      {"vu", layout::utf8_view}, {"tdD", layout::date32}, {"tdm", layout::date64}};
   for (const auto& [name, l] : plain)
     if (f == name) return l;
+  if (f.size() > 2 && f.substr(0, 2) == "d:" &&
+      (f.find(',', f.find(',') + 1) == std::string_view::npos || f.substr(f.rfind(',')) == ",128"))
+    return layout::decimal128;
   if (f.size() >= 4 && f.substr(0, 2) == "ts" && f[3] == ':') {
     switch (f[2]) {
       case 's':
@@ -77,7 +83,8 @@ bool is_integer(layout l) {
   return l >= layout::i8 && l <= layout::u64;
 }
 bool is_number(layout l) {
-  return is_integer(l) || l == layout::f32 || l == layout::f64;
+  return is_integer(l) || l == layout::f16 || l == layout::f32 || l == layout::f64 ||
+         l == layout::decimal128;
 }
 
 // Text, or a dictionary of text: a value column only if its cells read as numbers (as in a
@@ -90,9 +97,29 @@ bool is_text(const ArrowSchema& s) {
 
 // The value type a numeric column becomes (integers of every width: int64).
 tsfill::value_type value_type_of(layout l) {
-  if (l == layout::f64) return tsfill::value_type::float64;
-  if (l == layout::f32) return tsfill::value_type::float32;
+  if (l == layout::f64 || l == layout::decimal128) return tsfill::value_type::float64;
+  if (l == layout::f32 || l == layout::f16) return tsfill::value_type::float32;
   return tsfill::value_type::int64;
+}
+
+// An IEEE half-precision number as a float (exactly: every half is a float).
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000U) << 16, exponent = (h >> 10) & 0x1FU,
+                      mantissa = h & 0x3FFU;
+  std::uint32_t bits;
+  if (exponent == 0x1F) {
+    bits = sign | 0x7F800000U | (mantissa << 13);  // inf, NaN
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {  // subnormal: mantissa x 2^-24
+    const float v = static_cast<float>(mantissa) * 5.9604644775390625e-8F;
+    return sign ? -v : v;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
 }
 
 // The Arrow type as users know it ("utf8", "timestamp[us, tz=UTC]"), for messages.
@@ -107,6 +134,7 @@ std::string type_name(const ArrowSchema& s) {
       {"z", "binary"}, {"Z", "large_binary"}, {"tdD", "date32"},   {"tdm", "date64"}};
   for (const auto& [format, name] : names)
     if (f == format) return name;
+  if (f.size() > 2 && f.substr(0, 2) == "d:") return "decimal(" + std::string(f.substr(2)) + ")";
   if (f.size() >= 4 && f.substr(0, 2) == "ts" && f[3] == ':')
     return "timestamp[" + std::string(f.substr(2, 1)) + "s" +
            (f.size() > 4 ? ", tz=" + std::string(f.substr(4)) : "") + "]";
@@ -153,6 +181,12 @@ class column_cells {
   column_cells(const ArrowSchema& s, const ArrowArray& a, std::int64_t batch_offset)
       : a_(a), offset_(static_cast<std::size_t>(a.offset + batch_offset)) {
     l_ = layout_of(s.format, scale_);
+    if (l_ == layout::decimal128) {  // 10^S, S from "d:P,S"
+      const std::string_view f = s.format;
+      const std::size_t comma = f.find(',');
+      const int digits = std::atoi(std::string(f.substr(comma + 1)).c_str());
+      decimal_divisor_ = std::pow(10.0, digits);
+    }
     validity_ = a.n_buffers > 0 && l_ != layout::null
                     ? static_cast<const std::uint8_t*>(a.buffers[0])
                     : nullptr;
@@ -189,10 +223,26 @@ class column_cells {
         c.k = cell::kind::integer;
         c.i = tsfill::bit_is_set(static_cast<const std::uint8_t*>(values), i) ? 1 : 0;
         break;
+      case layout::f16:
+        c.k = cell::kind::floating;
+        c.d = static_cast<double>(half_to_float(load<std::uint16_t>(values, i)));
+        break;
       case layout::f32:
         c.k = cell::kind::floating;
         c.d = static_cast<double>(load<float>(values, i));
         break;
+      case layout::decimal128: {  // (exact up to 2^53 units; beyond, within an ulp or two)
+        const auto low = load<std::uint64_t>(values, 2 * i);
+        const auto high = load<std::int64_t>(values, 2 * i + 1);
+        const bool in_int64 = (high == 0 && low <= static_cast<std::uint64_t>(INT64_MAX)) ||
+                              (high == -1 && low > static_cast<std::uint64_t>(INT64_MAX));
+        const double units = in_int64 ? static_cast<double>(static_cast<std::int64_t>(low))
+                                      : static_cast<double>(high) * 18446744073709551616.0 +
+                                            static_cast<double>(low);
+        c.k = cell::kind::floating;
+        c.d = units / decimal_divisor_;
+        break;
+      }
       case layout::f64:
         c.k = cell::kind::floating;
         c.d = load<double>(values, i);
@@ -253,6 +303,7 @@ class column_cells {
   std::size_t offset_;
   layout l_ = layout::other;
   std::int64_t scale_ = 1;
+  double decimal_divisor_ = 1;
   const std::uint8_t* validity_ = nullptr;
   bool dictionary_ = false;
   std::vector<cell> words_;

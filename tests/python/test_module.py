@@ -297,3 +297,49 @@ def test_the_result_keeps_the_inputs_time_unit_zone_and_key_widths():
     assert got.column("slot_ts").cast(pa.timestamp("ns", "UTC")).equals(want.column("slot_ts"))
     assert tsfill.fill(t, **BASE, tz="America/New_York").schema.field("slot_ts").type == \
         pa.timestamp("us", "America/New_York")
+
+
+def test_decimal_and_half_value_columns():
+    # (Spark's DecimalType arrives as decimal128; float16 from numpy.)
+    import numpy as np
+    rows = make_rows(13)
+    t = table_of(rows)
+    v1 = [None if v is None or v != v else v for v in t.column("v1").to_pylist()]
+    plain = t.set_column(4, "v1", pa.array(v1, pa.float64()))
+    want = tsfill.fill(plain, **BASE)
+    dec = plain.set_column(4, "v1", pa.array(v1, pa.float64()).cast(pa.decimal128(12, 6)))
+    assert_same(tsfill.fill(dec, **BASE), want)
+    big = plain.set_column(4, "v1", pa.array(v1, pa.float64()).cast(pa.decimal128(38, 6)))
+    assert_same(tsfill.fill(big, **BASE), want)
+    neg = pa.table({"date": pa.array([DAY0], pa.timestamp("ns", "UTC")),
+                    "d": pa.array([-12345678901234567890123], pa.decimal128(38, 3))})  # (2^74)
+    got = tsfill.fill(neg).column("d").to_pylist()
+    assert got == [pytest.approx(-12345678901234567890123.0, rel=1e-15)]
+    small = pa.table({"date": pa.array([DAY0], pa.timestamp("ns", "UTC")),
+                      "d": pa.array(["-1234.567"], pa.string()).cast(pa.decimal128(10, 3))})
+    assert tsfill.fill(small).column("d").to_pylist() == [-1234.567]
+    halves = np.array([0.5, -2.0, 6.1e-5, 65504.0, 1e-7], dtype=np.float16)
+    h = pa.table({"date": pa.array([DAY0 + i * 3600 * NS for i in range(5)], pa.timestamp("ns", "UTC")),
+                  "h": pa.array(halves)})
+    assert tsfill.fill(h, slot="1h").column("h").to_pylist() == [float(x) for x in halves.astype(np.float32)]
+
+
+def test_arrow_input_it_cannot_use_is_named_never_a_crash():
+    ts = pa.array([0, 1], pa.timestamp("s"))
+    raises(r"^the table, row 1, column 'k': this type cannot be a key$",
+           pa.table({"date": ts, "k": pa.array([[1], [2]]), "v": [1.0, 2.0]}), keys=["k"])
+    raises(r"^the table, row 1, column 'date': cannot read the time: unsupported type$",
+           pa.table({"date": pa.array([b"x", b"y"]), "v": [1.0, 2.0]}), keys=())
+    raises(r"^the table, row 1, column 'date': cannot read the time: the time is null$",
+           pa.table({"date": pa.nulls(2), "v": [1.0, 2.0]}), keys=())
+    raises(r"^the table, row 1, column 'date': cannot read the time: outside the nanosecond range",
+           pa.table({"date": pa.array([2**62, 0], pa.timestamp("s")), "v": [1.0, 2.0]}), keys=())
+    raises(r"^--time: the table has no column 'date'$", pa.table({}), keys=())
+    raises(r"^--max-memory: the grid would need", pa.table({"date": pa.array([0, 10**9], pa.timestamp("s")),
+                                                           "v": [1.0, 2.0]}),
+           keys=(), partition="none", slot="1s", max_memory="100M")
+    # Columns of types that are no values are left out; empty tables give empty results.
+    odd = pa.table({"date": ts, "s": pa.array([{"a": 1}, {"a": 2}]), "n": pa.nulls(2), "v": [1.0, 2.0]})
+    assert tsfill.fill(odd).schema.names == ["partition_date", "slot_ts", "v", "v_bf"]
+    empty = pa.Table.from_batches([], schema=pa.schema([("date", pa.timestamp("ns")), ("v", pa.float64())]))
+    assert tsfill.fill(empty).num_rows == 0
