@@ -352,13 +352,9 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
   // Values: every numeric non-key, non-time column, or those --values selects.
   for (std::size_t c = 0; c < names.size(); ++c) {
     const std::string& name = names[c];
-    if (name == o.time_column || std::find(o.keys.begin(), o.keys.end(), name) != o.keys.end())
-      continue;
-    const value_selection sel = select_value(o, name);
-    if (!sel.selected) {
-      t.columns_left_out.push_back(name);
-      continue;
-    }
+    const std::optional<value_selection> candidate = value_candidate(o, name, t);
+    if (!candidate) continue;
+    const value_selection sel = *candidate;
     std::int64_t scale = 1;
     const ArrowSchema& s = *schema.children[c];
     const layout l = s.dictionary != nullptr ? layout::other : layout_of(s.format, scale);

@@ -433,13 +433,9 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
   if (t.files.size() == 1) {
     for (const auto& field : schema->fields()) {
       const std::string& name = field->name();
-      if (name == o.time_column || std::find(o.keys.begin(), o.keys.end(), name) != o.keys.end())
-        continue;
-      const value_selection sel = select_value(o, name);
-      if (!sel.selected) {
-        t.columns_left_out.push_back(name);
-        continue;
-      }
+      const std::optional<value_selection> candidate = value_candidate(o, name, t);
+      if (!candidate) continue;
+      const value_selection sel = *candidate;
       if (!is_number_type(*field->type())) {
         if (sel.requested)
           throw flag_error("--values", "column '" + name + "' of " + path + " has type " +

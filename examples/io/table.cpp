@@ -56,6 +56,18 @@ value_selection select_value(const read_spec& o, const std::string& name) {
   return v;
 }
 
+std::optional<value_selection> value_candidate(const read_spec& o, const std::string& name,
+                                               loaded_table& t) {
+  if (name == o.time_column || std::find(o.keys.begin(), o.keys.end(), name) != o.keys.end())
+    return std::nullopt;
+  const value_selection sel = select_value(o, name);
+  if (!sel.selected) {
+    t.columns_left_out.push_back(name);
+    return std::nullopt;
+  }
+  return sel;
+}
+
 bool is_parquet_path(const std::string& path) {
   return has_extension(path, ".parquet") || has_extension(path, ".pq");
 }

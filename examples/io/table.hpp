@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -173,6 +174,10 @@ struct value_selection {
   bool requested = false;
 };
 value_selection select_value(const read_spec& o, const std::string& name);
+// select_value for a column of an input's schema: none for the time and key columns, and
+// none (the column recorded in t.columns_left_out) when --values leaves it out.
+std::optional<value_selection> value_candidate(const read_spec& o, const std::string& name,
+                                               loaded_table& t);
 bool is_parquet_path(const std::string& path);
 std::string input_format_of(const read_spec& o, const std::string& path);
 // Sorts the dictionary and remaps codes, or (unless `words_stay_words`) turns an
