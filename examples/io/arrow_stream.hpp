@@ -1,9 +1,10 @@
 // Rows in and results out through the Arrow C Data Interface (<tsfill/arrow/c_data.hpp>):
 // what the Python module trades with pyarrow, Polars and Spark, without Arrow C++.
 //
-//   arrow_input in{stream.schema(), batches};          // the producer's columns, kept alive
-//   loaded_table t = load_arrow(reading, in);          // value columns borrowed when they can be
-//   ArrowArrayStream out = result_stream(writing, t, std::move(result));
+//   arrow_input in;  in.schema = ...; in.batches = ...;  // the producer's columns, kept alive
+//   loaded_table t = load_arrow(reading, in);            // value columns borrowed if they can be
+//   arrow_result out(writing, t, job.run(t), types_of(reading, in));
+//   out.export_stream(stream);                           // for any Arrow consumer
 //
 // Reading takes every Arrow layout a producer may send: integers of any width, float, double,
 // bool, utf8, large utf8 and string views, dictionaries, dates, timestamps of any unit with or
