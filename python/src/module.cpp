@@ -18,6 +18,7 @@
 #include "app/flags.hpp"
 #include "app/job_factory.hpp"
 #include "app/job_spec.hpp"
+#include "app/notices.hpp"
 #include "arrow_stream.hpp"
 #include "cli_error.hpp"
 
@@ -83,6 +84,7 @@ tsfill_io::arrow_input import_arrow(nb::handle data) {
 // The result: Arrow data that pyarrow, Polars, DuckDB or deltalake take without copies.
 struct result_object {
   std::shared_ptr<const tsfill_io::arrow_result> data;
+  std::string notice;  // columns left out of the default value set, or empty
 };
 
 result_object fill(nb::handle table, const std::vector<std::string>& flags) {
@@ -93,7 +95,8 @@ result_object fill(nb::handle table, const std::vector<std::string>& flags) {
   const job j = make_job(spec);
   tsfill::result r = j.run(t);
   return {std::make_shared<const tsfill_io::arrow_result>(spec.writing(), t, std::move(r),
-                                                          types_of(spec.reading(), in))};
+                                                          types_of(spec.reading(), in)),
+          columns_left_out_text(t.not_numeric)};
 }
 
 // For the tests: the address each value column is read from when it is not copied (0 when
@@ -153,7 +156,10 @@ NB_MODULE(_tsfill, m) {
             return nb::capsule(s, "arrow_schema", release_schema_capsule);
           },
           "The result's schema.")
-      .def("__len__", [](const result_object& r) { return r.data->rows(); });
+      .def("__len__", [](const result_object& r) { return r.data->rows(); })
+      .def_ro("notice", &result_object::notice,
+              "Columns left out of the default value set because they are not numbers, and "
+              "why ('' if none): what the command line prints as a note.");
   m.def("_borrowed_addresses", &borrowed_addresses, "table"_a, "flags"_a,
         "(tests) Per value column, the address it is read from in place, or 0 if copied.");
   m.def("fill", &fill, "table"_a, "flags"_a,

@@ -138,6 +138,9 @@ def fill(table: Any, *, time: str = "date", keys: Union[str, Sequence[str]] = ()
                        threads=threads, provenance=provenance, time_unit=time_unit,
                        nan_is_null=nan_is_null, max_memory=max_memory)
     result = _fill(table, flags)
+    if result.notice:  # (as the command line's note: no column vanishes without a word)
+        import warnings
+        warnings.warn("tsfill: " + result.notice, stacklevel=2)
     try:
         import pyarrow
     except ImportError:

@@ -193,9 +193,11 @@ def test_text_columns_of_numbers_are_values_as_in_csv():
     want_rows = [dict(r, v1=None if i % 7 == 0 and r["v1"] is not None and r["v1"] == r["v1"] else r["v1"])
                  for i, r in enumerate(rows)]
     assert_same(got, baseline(want_rows))
-    # Not numbers: left out by default and by a glob, an error when named.
+    # Not numbers: left out by default and by a glob (with a warning naming the column and
+    # its first cell that is no number, as the command line's note), an error when named.
     words = t.set_column(4, "v1", pa.array(["x"] * t.num_rows))
-    assert "v1" not in tsfill.fill(words, **BASE).schema.names
+    with pytest.warns(UserWarning, match=r"not value columns \(not numeric\): .*'v1' \(the table, row 1: 'x' is not a number\)"):
+        assert "v1" not in tsfill.fill(words, **BASE).schema.names
     assert "v1" not in tsfill.fill(words, **BASE, values="v*").schema.names
     raises(r"column 'v1': cannot read 'x' as a number", words, values=["v1", "v2"])
 

@@ -7,8 +7,9 @@
 
 namespace tsfill_cli {
 
-void note_columns_left_out(const std::vector<std::pair<std::string, std::string>>& not_numeric) {
-  if (not_numeric.empty()) return;
+std::string columns_left_out_text(
+    const std::vector<std::pair<std::string, std::string>>& not_numeric) {
+  if (not_numeric.empty()) return {};
   constexpr std::size_t shown = 8;
   std::set<std::string> named;
   std::string list;
@@ -22,10 +23,13 @@ void note_columns_left_out(const std::vector<std::pair<std::string, std::string>
     list += (list.empty() ? "" : ", ") + tsfill_io::shown_cell(column) + " (" + why + ")";
   }
   if (more) list += " and " + std::to_string(more) + " more";
-  std::fprintf(stderr,
-               "tsfill: note: not value columns (not numeric): %s; name a column in --values to "
-               "make such a cell an error\n",
-               tsfill_io::printable(list).c_str());
+  return "not value columns (not numeric): " + tsfill_io::printable(list) +
+         "; name a column in --values to make such a cell an error";
+}
+
+void note_columns_left_out(const std::vector<std::pair<std::string, std::string>>& not_numeric) {
+  const std::string text = columns_left_out_text(not_numeric);
+  if (!text.empty()) std::fprintf(stderr, "tsfill: note: %s\n", text.c_str());
 }
 
 }  // namespace tsfill_cli

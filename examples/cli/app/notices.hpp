@@ -13,5 +13,9 @@ namespace tsfill_cli {
 // line: "tsfill: note: not value columns (not numeric): 'v' (in.csv, row 3 (line 4): 'abc'
 // is not a number), ...; name a column in --values to make such a cell an error".
 void note_columns_left_out(const std::vector<std::pair<std::string, std::string>>& not_numeric);
+// The same text without the "tsfill: note: " prefix (empty when none), for other front
+// ends (the Python module warns with it).
+std::string columns_left_out_text(
+    const std::vector<std::pair<std::string, std::string>>& not_numeric);
 
 }  // namespace tsfill_cli
