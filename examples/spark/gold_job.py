@@ -47,8 +47,7 @@ def _numbers(silver: DataFrame, values) -> DataFrame:
 
 
 def _fill_group(table, *, time, keys, values, slot, bounds):
-    import pyarrow as pa
-    import tsfill
+    import tsfill  # (on the executor)
     grid = "partition"
     if bounds:  # a bucket of the day's keys: the day's own first and last slot
         lo, hi = table.column("_lo")[0].as_py(), table.column("_hi")[0].as_py()
@@ -66,12 +65,13 @@ def gold_with_tsfill(silver: DataFrame, *, time="date", keys=KEYS, values=VALUES
     rows = silver.where(F.col(where[0]) == where[1]) if where else silver
     # Only the columns the job reads cross the shuffle and the JVM -> Python boundary (Spark
     # cannot prune the input of a Python function by itself).
-    rows = rows.select(time, *keys, *values).withColumn("_day", F.to_date(F.col(time)))
+    rows = rows.select(time, *keys, *values)
     schema = _gold_schema(silver, keys, values)
     if not buckets:
         fn = functools.partial(_fill_group, time=time, keys=list(keys), values=values,
                                slot=slot, bounds=False)
-        return rows.drop("_day").groupBy(F.to_date(F.col(time))).applyInArrow(fn, schema)
+        return rows.groupBy(F.to_date(F.col(time))).applyInArrow(fn, schema)
+    rows = rows.withColumn("_day", F.to_date(F.col(time)))
     # The day's bounds over all keys, natively: [first slot, last slot + one slot).
     seconds = int(_slot_seconds(slot))
     epoch = F.unix_seconds(F.col(time).cast("timestamp"))
