@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -360,6 +361,89 @@ TEST(assemble, pack_and_count_equals_one_cell_at_a_time) {
     }
     for (int s = 0; s < tsfill::cell_status_count; ++s)
       ASSERT_EQ(stats.cells[static_cast<std::size_t>(s)], counts[s]) << "trial " << trial;
+  }
+}
+
+// The index stage's column scans (vectorised through target attributes) against a plain
+// loop, for every integer type and instruction set, on random lengths and value ranges.
+template <class T>
+void check_column_scans(std::mt19937_64& rng) {
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t n = trial % 50 == 0 ? 5000 + rng() % 5000 : 1 + rng() % 200;
+    std::vector<T> s(n);
+    const bool narrow = trial % 3 == 0;  // (many ties and descents)
+    for (T& x : s) x = narrow ? static_cast<T>(rng() % 4) : static_cast<T>(rng());
+    if (trial % 7 == 0) std::sort(s.begin(), s.end());
+    T lo = s[0], hi = s[0];
+    std::size_t descents = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      lo = std::min(lo, s[i]);
+      hi = std::max(hi, s[i]);
+      if (i > 0 && s[i] < s[i - 1]) ++descents;
+    }
+    for (const int isa : {0, 1, 2}) {
+      tsfill::detail::force_isa(isa);
+      const auto with = tsfill::detail::scan_column<true>(s.data(), n);
+      const auto without = tsfill::detail::scan_column<false>(s.data(), n);
+      tsfill::detail::force_isa(-1);
+      ASSERT_EQ(with.lo, lo) << "isa " << isa << " trial " << trial << " n " << n;
+      ASSERT_EQ(with.hi, hi) << "isa " << isa << " trial " << trial << " n " << n;
+      ASSERT_EQ(with.descents, descents) << "isa " << isa << " trial " << trial << " n " << n;
+      ASSERT_EQ(without.lo, lo);
+      ASSERT_EQ(without.hi, hi);
+    }
+  }
+}
+
+TEST(index, column_scans_equal_a_plain_loop) {
+  std::mt19937_64 rng(71);
+  check_column_scans<std::int8_t>(rng);
+  check_column_scans<std::int16_t>(rng);
+  check_column_scans<std::int32_t>(rng);
+  check_column_scans<std::int64_t>(rng);
+  check_column_scans<std::uint32_t>(rng);
+  check_column_scans<std::uint64_t>(rng);
+}
+
+// Key encoding through the direct table (codes marked on threads, ranks equal to codes when
+// every code of the range occurs) against a std::map of the key tuples: keys in tuple order,
+// each row's index the rank of its tuple, whether all codes occur or not, across blocks.
+TEST(index, small_key_ranges_encode_like_a_map_of_tuples) {
+  std::mt19937_64 rng(73);
+  for (int trial = 0; trial < 24; ++trial) {
+    const std::size_t n = trial % 4 == 0 ? 700'000 : 1 + rng() % 3000;
+    const bool all_codes = trial % 2 == 0;
+    std::vector<std::int32_t> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = static_cast<std::int32_t>(rng() % 7) - 3;
+      // Every tenor of 5 (all codes, once the rows are many) or a sparse few of a wide range.
+      b[i] = all_codes ? static_cast<std::int32_t>(rng() % 5)
+                       : static_cast<std::int32_t>(30 * (1 + rng() % 4));
+    }
+    if (all_codes)
+      for (std::size_t i = 0; i < std::min<std::size_t>(n, 35); ++i) {
+        a[i] = static_cast<std::int32_t>(i / 5) - 3;
+        b[i] = static_cast<std::int32_t>(i % 5);
+      }
+    std::map<std::pair<std::int32_t, std::int32_t>, std::uint32_t> rank;
+    for (std::size_t i = 0; i < n; ++i) rank[{a[i], b[i]}] = 0;
+    std::uint32_t next = 0;
+    for (auto& [tuple, r] : rank) r = next++;
+    const std::vector<tsfill::key_column> cols{
+        tsfill::key_column("a", std::span<const std::int32_t>(a)),
+        tsfill::key_column("b", std::span<const std::int32_t>(b))};
+    for (const unsigned threads : {1U, 2U}) {
+      const tsfill::detail::encoded_keys k = tsfill::detail::encode_keys(cols, n, threads);
+      ASSERT_EQ(k.count, rank.size()) << "trial " << trial;
+      std::size_t r = 0;
+      for (const auto& [tuple, unused] : rank) {
+        ASSERT_EQ(k.values[0][r], tuple.first) << "trial " << trial << " key " << r;
+        ASSERT_EQ(k.values[1][r], tuple.second) << "trial " << trial << " key " << r;
+        ++r;
+      }
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(k.index[i], (rank[{a[i], b[i]}])) << "trial " << trial << " row " << i;
+    }
   }
 }
 

@@ -210,6 +210,8 @@ class buffer {
   std::span<T> span() noexcept { return {data(), size_}; }
   std::span<const T> span() const noexcept { return {data(), size_}; }
   void reset() noexcept { *this = buffer(); }
+  // Forgets the elements from n on (the memory stays until the buffer is freed).
+  void truncate(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }
 
  private:
   block block_;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -19,7 +20,9 @@
 #include <vector>
 
 #include <tsfill/columns.hpp>
+#include <tsfill/detail/buffer.hpp>
 #include <tsfill/detail/config.hpp>
+#include <tsfill/detail/kernels/scan.hpp>
 #include <tsfill/detail/parallel.hpp>
 
 TSFILL_BEGIN_NAMESPACE
@@ -89,7 +92,7 @@ class hash_index {
 };
 
 struct ranking {
-  std::vector<std::uint32_t> rank;            // per row
+  buffer<std::uint32_t> rank;                 // per row
   std::vector<std::uint32_t> representative;  // per rank: the first row holding that code
   std::size_t count() const noexcept { return representative.size(); }
 };
@@ -97,7 +100,7 @@ struct ranking {
 // Ranks of codes[0..n) (0 = smallest code). `max_code` bounds the codes from above.
 inline ranking dense_rank(const std::uint64_t* codes, std::size_t n, std::uint64_t max_code) {
   ranking r;
-  r.rank.resize(n);
+  r.rank = buffer<std::uint32_t>(n);
   const std::uint64_t direct_limit = std::max<std::uint64_t>(4 * n, 1U << 16);
   if (max_code < direct_limit) {
     std::vector<std::uint32_t> table(static_cast<std::size_t>(max_code) + 1, no_index);
@@ -138,7 +141,7 @@ inline ranking dense_rank(const std::uint64_t* codes, std::size_t n, std::uint64
 
 // Key columns encoded as one dense, order-preserving key index per row.
 struct encoded_keys {
-  std::vector<std::uint32_t> index;               // per row
+  buffer<std::uint32_t> index;                    // per row
   std::vector<std::vector<std::int64_t>> values;  // [column][key index]
   std::size_t count = 0;                          // distinct keys
 };
@@ -175,13 +178,9 @@ inline std::pair<std::int64_t, std::int64_t> column_range(const key_column& col,
         parallel_blocks(
             n, threads,
             [&](std::size_t begin, std::size_t end) {
-              I l = s[begin], h = s[begin];
-              for (std::size_t i = begin + 1; i < end; ++i) {
-                l = s[i] < l ? s[i] : l;
-                h = s[i] > h ? s[i] : h;
-              }
-              lo[begin / block] = l;
-              hi[begin / block] = h;
+              const column_scan<I> r = scan_column<false>(s.data() + begin, end - begin);
+              lo[begin / block] = r.lo;
+              hi[begin / block] = r.hi;
             },
             block);
         // uint64 keys above INT64_MAX wrap; the caller only uses hi - lo, as uint64.
@@ -192,9 +191,11 @@ inline std::pair<std::int64_t, std::int64_t> column_range(const key_column& col,
       col.data());
 }
 
-// Keys whose columns together span a small range: one pass computes each row's
-// mixed-radix code (first column most significant, so codes order like the tuples), and a
-// direct table turns codes into ranks in place. No 64-bit code array, no hashing.
+// Keys whose columns together span a small range: each row's mixed-radix code (first column
+// most significant, so codes order like the tuples) and a direct table of the codes seen,
+// in one pass over the rows; the table turns codes into ranks. When every code of the range
+// occurs (all tickers x all tenors, say), ranks are the codes and no second pass is needed.
+// No 64-bit code array, no hashing.
 inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n, encoded_keys& out,
                               unsigned threads = 1) {
   const std::uint64_t limit = std::max<std::uint64_t>(4 * n, 1U << 16);
@@ -209,26 +210,40 @@ inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n
     stride[j] = product;
     product *= range;
   }
-  out.index.resize(n);
+  out.index = buffer<std::uint32_t>(n);
   std::uint32_t* TSFILL_RESTRICT code = out.index.data();
+  // Per code: some row holding it (any will do: a code is one key tuple), or no_index.
+  std::vector<std::uint32_t> table(static_cast<std::size_t>(product), no_index);
   parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) code[i] = 0;
-    for (std::size_t j = 0; j < cols.size(); ++j) {
-      std::visit(
-          [&](auto s) {
-            const auto base = static_cast<std::uint64_t>(lo[j]);
-            const auto mult = static_cast<std::uint32_t>(stride[j]);
-            for (std::size_t i = begin; i < end; ++i)
-              code[i] += static_cast<std::uint32_t>(static_cast<std::uint64_t>(s[i]) - base) * mult;
-          },
-          cols[j].data());
+    constexpr std::size_t step = 4096;  // codes stay in L1 between the column passes
+    for (std::size_t b = begin; b < end; b += step) {
+      const std::size_t e = std::min(end, b + step);
+      for (std::size_t j = 0; j < cols.size(); ++j) {
+        std::visit(
+            [&](auto s) {
+              const auto base = static_cast<std::uint64_t>(lo[j]);
+              const auto mult = static_cast<std::uint32_t>(stride[j]);
+              if (j == 0) {
+                for (std::size_t i = b; i < e; ++i)
+                  code[i] =
+                      static_cast<std::uint32_t>(static_cast<std::uint64_t>(s[i]) - base) * mult;
+              } else {
+                for (std::size_t i = b; i < e; ++i)
+                  code[i] +=
+                      static_cast<std::uint32_t>(static_cast<std::uint64_t>(s[i]) - base) * mult;
+              }
+            },
+            cols[j].data());
+      }
+      // Threads may race to mark a code (any row is right); a code is written once, so the
+      // table's lines stay shared between cores instead of bouncing on every row.
+      for (std::size_t i = b; i < e; ++i) {
+        std::atomic_ref<std::uint32_t> seen(table[code[i]]);
+        if (seen.load(std::memory_order_relaxed) == no_index)
+          seen.store(static_cast<std::uint32_t>(i), std::memory_order_relaxed);
+      }
     }
   });
-  std::vector<std::uint32_t> table(static_cast<std::size_t>(product), no_index);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t& t = table[code[i]];
-    if (t == no_index) t = static_cast<std::uint32_t>(i);  // first row with this key
-  }
   std::vector<std::uint32_t> representative;
   std::uint32_t next = 0;
   for (std::uint32_t& t : table) {
@@ -236,9 +251,10 @@ inline bool encode_small_keys(const std::vector<key_column>& cols, std::size_t n
     representative.push_back(t);
     t = next++;
   }
-  parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) code[i] = table[code[i]];
-  });
+  if (representative.size() != table.size())  // some codes absent: ranks differ from codes
+    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) code[i] = table[code[i]];
+    });
   out.count = representative.size();
   for (std::size_t j = 0; j < cols.size(); ++j) {
     out.values[j].resize(out.count);
@@ -253,7 +269,8 @@ inline encoded_keys encode_keys(const std::vector<key_column>& cols, std::size_t
   out.values.resize(cols.size());
   if (n == 0) return out;
   if (cols.empty()) {  // one key: the empty tuple
-    out.index.assign(n, 0);
+    out.index = buffer<std::uint32_t>(n);
+    std::fill(out.index.begin(), out.index.end(), 0U);
     out.count = 1;
     return out;
   }
@@ -291,7 +308,8 @@ inline encoded_keys encode_keys_with(const std::vector<key_column>& cols,
                            " key columns, the input " + std::to_string(cols.size()));
   if (cols.empty()) {
     encoded_keys out;
-    out.index.assign(n, 0);
+    out.index = buffer<std::uint32_t>(n);
+    std::fill(out.index.begin(), out.index.end(), 0U);
     out.count = 1;
     return out;
   }
@@ -316,7 +334,7 @@ inline encoded_keys encode_keys_with(const std::vector<key_column>& cols,
         cols[j].data());
   }
   encoded_keys out = encode_keys(joined, n + u);
-  out.index.resize(n);
+  out.index.truncate(n);  // the universe's rows have keys, not rows
   return out;
 }
 

@@ -163,17 +163,32 @@ scatter_result scatter_rows(const D& dedup, const grid_plan& plan,
   s.winner = buffer<std::uint32_t>(plan.cells);
   std::fill(s.winner.begin(), s.winner.end(), no_index);
   s.cell_of_row = buffer<std::uint32_t>(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    // Runs of rows of one partition.
-    const std::int64_t pid = plan.rows.group_pid[plan.rows.group[i]];
-    if (s.partition_rows.empty() || s.partition_rows.back().pid != pid) {
+  // Runs of rows of one partition: where they start, found in blocks on every thread.
+  constexpr std::size_t block = std::size_t{1} << 18;
+  std::vector<std::vector<std::size_t>> run_starts((n + block - 1) / block);
+  parallel_blocks(
+      n, threads,
+      [&](std::size_t begin, std::size_t end) {
+        const std::uint32_t* TSFILL_RESTRICT group = plan.rows.group.data();
+        const std::int64_t* TSFILL_RESTRICT group_pid = plan.rows.group_pid.data();
+        std::vector<std::size_t>& starts = run_starts[begin / block];
+        std::int64_t before = begin > 0 ? group_pid[group[begin - 1]] : 0;
+        for (std::size_t i = begin; i < end; ++i) {
+          const std::int64_t pid = group_pid[group[i]];
+          if (i == 0 || pid != before) starts.push_back(i);
+          before = pid;
+        }
+      },
+      block);
+  for (const std::vector<std::size_t>& starts : run_starts)
+    for (const std::size_t i : starts) {
+      const std::int64_t pid = plan.rows.group_pid[plan.rows.group[i]];
       if (!s.partition_rows.empty()) {
         s.partition_sorted = s.partition_sorted && pid > s.partition_rows.back().pid;
         s.partition_rows.back().end = i;
       }
       s.partition_rows.push_back({pid, i, i});
     }
-  }
   if (!s.partition_rows.empty()) s.partition_rows.back().end = n;
 
   const bool sorted = plan.rows.time_sorted;

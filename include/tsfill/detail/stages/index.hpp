@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <variant>
@@ -26,6 +27,7 @@
 #include <tsfill/detail/config.hpp>
 #include <tsfill/detail/dense_rank.hpp>
 #include <tsfill/detail/fast_divide.hpp>
+#include <tsfill/detail/kernels/scan.hpp>
 #include <tsfill/detail/parallel.hpp>
 #include <tsfill/error.hpp>
 #include <tsfill/policies/partition.hpp>
@@ -133,6 +135,40 @@ void slot_and_partition(std::span<const std::int64_t> time, const SF& sf, const 
   }
 }
 
+// The range of slot ordinals of each group's rows (empty for groups without rows). With
+// threads and few groups against rows, each thread takes its share of the rows into its own
+// table and the tables are merged.
+inline std::vector<slot_range> group_slot_ranges(const buffer<std::uint32_t>& group,
+                                                 const buffer<std::int64_t>& ord,
+                                                 std::size_t groups, unsigned threads) {
+  // Empty as {max, min}, so that including a slot is a min and a max without a branch.
+  constexpr slot_range none{std::numeric_limits<std::int64_t>::max(),
+                            std::numeric_limits<std::int64_t>::min()};
+  const std::size_t n = group.size();
+  const std::size_t shares = threads > 1 && groups * threads * 8 <= n ? threads : 1;
+  std::vector<std::vector<slot_range>> tables(shares);
+  parallel_for(shares, threads, [&](std::size_t t) {
+    std::vector<slot_range>& table = tables[t];
+    table.assign(groups, none);
+    const std::uint32_t* TSFILL_RESTRICT g = group.data();
+    const std::int64_t* TSFILL_RESTRICT o = ord.data();
+    for (std::size_t i = n * t / shares, end = n * (t + 1) / shares; i < end; ++i) {
+      slot_range& r = table[g[i]];
+      r.first = std::min(r.first, o[i]);
+      r.last = std::max(r.last, o[i]);
+    }
+  });
+  std::vector<slot_range>& out = tables[0];
+  for (std::size_t t = 1; t < shares; ++t)
+    for (std::size_t k = 0; k < groups; ++k) {
+      out[k].first = std::min(out[k].first, tables[t][k].first);
+      out[k].last = std::max(out[k].last, tables[t][k].last);
+    }
+  for (slot_range& r : out)
+    if (r.empty()) r = slot_range{};
+  return std::move(out);
+}
+
 template <SlotFunction SF, PartitionFunction PF>
 row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_column>& key_cols,
                      const SF& sf, const PF& pf, unsigned threads = 1,
@@ -153,16 +189,12 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   parallel_blocks(
       n, threads,
       [&](std::size_t begin, std::size_t end) {
-        std::int64_t lo = time[begin], hi = time[begin];
-        bool in_order = begin == 0 || time[begin] >= time[begin - 1];
-        for (std::size_t i = begin + 1; i < end; ++i) {
-          lo = time[i] < lo ? time[i] : lo;
-          hi = time[i] > hi ? time[i] : hi;
-          in_order = in_order && time[i] >= time[i - 1];
-        }
+        const column_scan<std::int64_t> r = scan_column<true>(time.data() + begin, end - begin);
+        const std::int64_t lo = r.lo, hi = r.hi;
+        const std::size_t descents = r.descents + (begin > 0 && time[begin] < time[begin - 1]);
         block_min[begin / block] = lo;
         block_max[begin / block] = hi;
-        block_sorted[begin / block] = in_order;
+        block_sorted[begin / block] = descents == 0;
       },
       block);
   const std::int64_t t_min = *std::min_element(block_min.begin(), block_min.end());
@@ -190,13 +222,15 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   };
   std::vector<std::int64_t> data_pids;
   if (p_span < std::max<std::uint64_t>(4 * n, 1U << 16)) {
+    // Each row's partition relative to the first, and a table of those present (marked in
+    // the same pass); relative ids become ranks unless every partition in the span has rows.
     std::uint32_t* TSFILL_RESTRICT rel = part.data();
-    each_block(
-        [&](std::size_t i, std::int64_t pid) { rel[i] = static_cast<std::uint32_t>(pid - p_min); });
     std::vector<std::uint32_t> rank(static_cast<std::size_t>(p_span) + 1, 0);
-    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i)  // (every thread stores the same 1)
-        std::atomic_ref<std::uint32_t>(rank[rel[i]]).store(1, std::memory_order_relaxed);
+    each_block([&](std::size_t i, std::int64_t pid) {
+      const auto r = static_cast<std::uint32_t>(pid - p_min);
+      rel[i] = r;
+      std::atomic_ref<std::uint32_t> present(rank[r]);  // (written once: the line stays shared)
+      if (!present.load(std::memory_order_relaxed)) present.store(1, std::memory_order_relaxed);
     });
     std::uint32_t next = 0;
     for (std::size_t p = 0; p < rank.size(); ++p) {
@@ -204,32 +238,35 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
       data_pids.push_back(p_min + static_cast<std::int64_t>(p));
       rank[p] = next++;
     }
-    parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) rel[i] = rank[rel[i]];
-    });
+    if (data_pids.size() != rank.size())
+      parallel_blocks(n, threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) rel[i] = rank[rel[i]];
+      });
   } else {
     std::vector<std::uint64_t> codes(n);
     each_block([&](std::size_t i, std::int64_t pid) {
       codes[i] = static_cast<std::uint64_t>(pid) - static_cast<std::uint64_t>(p_min);
     });
-    const ranking r = dense_rank(codes.data(), n, p_span);
+    ranking r = dense_rank(codes.data(), n, p_span);
     for (std::uint32_t rep : r.representative)
       data_pids.push_back(p_min + static_cast<std::int64_t>(codes[rep]));
-    std::copy(r.rank.begin(), r.rank.end(), part.data());
+    part = std::move(r.rank);
   }
   const std::size_t parts = data_pids.size();
 
   // Rows not grouped by partition: a stable counting sort by partition, so that every
-  // later pass reads each partition's rows together (in input order within it).
-  std::vector<std::uint8_t> block_grouped(blocks);
-  parallel_blocks(
-      n, threads,
-      [&](std::size_t begin, std::size_t end) {
-        bool in_order = begin == 0 || part[begin] >= part[begin - 1];
-        for (std::size_t i = begin + 1; i < end && in_order; ++i) in_order = part[i] >= part[i - 1];
-        block_grouped[begin / block] = in_order;
-      },
-      block);
+  // later pass reads each partition's rows together (in input order within it). Rows in
+  // time order are grouped (partitions are monotone in time) and need no look.
+  std::vector<std::uint8_t> block_grouped(blocks, 1);
+  if (!ix.time_sorted)
+    parallel_blocks(
+        n, threads,
+        [&](std::size_t begin, std::size_t end) {
+          const std::size_t descents = scan_column<true>(part.data() + begin, end - begin).descents;
+          block_grouped[begin / block] =
+              descents == 0 && (begin == 0 || part[begin] >= part[begin - 1]);
+        },
+        block);
   const bool grouped = std::all_of(block_grouped.begin(), block_grouped.end(),
                                    [](std::uint8_t b) { return b != 0; });
   if (!grouped) {
@@ -286,7 +323,7 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     });
     ix.ord = std::move(ord);
     part = std::move(new_part);
-    std::copy(keys.begin(), keys.end(), ix.keys.index.begin());
+    ix.keys.index = std::move(keys);
   }
 
   // Groups = (partition, key), in output order: a direct table when partitions x keys is
@@ -313,17 +350,15 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
     std::vector<std::uint64_t> codes(n);
     for (std::size_t i = 0; i < n; ++i)
       codes[i] = static_cast<std::uint64_t>(part[i]) * key_count + key[i];
-    const ranking r = dense_rank(codes.data(), n, combos - 1);
+    ranking r = dense_rank(codes.data(), n, combos - 1);
     for (std::uint32_t rep : r.representative) {
       ix.group_pid.push_back(data_pids[part[rep]]);
       ix.group_key.push_back(key[rep]);
     }
-    ix.group = buffer<std::uint32_t>(n);
-    std::copy(r.rank.begin(), r.rank.end(), ix.group.data());
+    ix.group = std::move(r.rank);
   }
   ix.keys.index = {};  // the group carries the key from here on
-  ix.group_data.assign(ix.group_pid.size(), slot_range{});
-  for (std::size_t i = 0; i < n; ++i) ix.group_data[ix.group[i]].include(ix.ord[i]);
+  ix.group_data = group_slot_ranges(ix.group, ix.ord, ix.group_pid.size(), threads);
   return ix;
 }
 
