@@ -169,65 +169,68 @@ struct result_builder {
     const bool by_rows = RowSelectionDedup<D> && scattered.partition_sorted;
     const bool last_wins = std::is_same_v<D, tsfill::dedup::last> && plan.rows.time_sorted;
     const auto chunks = make_chunks(segments, scattered, by_rows, 1U << 15);
-    auto place = [&](std::size_t k) {
+    // Column c of chunk k: its original values and statuses.
+    auto place = [&](std::size_t k, std::size_t c) {
       if constexpr (RowSelectionDedup<D>) {
         const std::size_t c_begin = segments[chunks[k].seg_first].offset;
         const segment& tail = segments[chunks[k].seg_last - 1];
         const std::size_t c_end = tail.offset + tail.size;
-        for (std::size_t c = 0; c < ncol; ++c) {
-          result_column& rc = r.columns_[c];
-          tsfill::visit(rc.type_, [&](auto* tag) {
-            using R = std::remove_pointer_t<decltype(tag)>;
-            R* orig = static_cast<R*>(rc.original_);
-            const std::uint32_t* winner = scattered.winner.data();
-            const std::uint32_t* cells_of = scattered.cell_of_row.data();
-            const bool nan_null = options.nan_is_null;
-            if (by_rows && last_wins)
-              scatter_values<R, true>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
-                                      chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
-            else if (by_rows)
-              scatter_values<R, false>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
-                                       chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
-            else
-              gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, rc.status_);
-          });
-        }
-      }
-    };
-    carry_plan carry = plan_carry(fills, r.columns_, options, plan.rows.keys, r.ticks_);
-    auto fill_chunk = [&](std::size_t k) {
-      for (std::size_t c = 0; c < ncol; ++c) {
         result_column& rc = r.columns_[c];
         tsfill::visit(rc.type_, [&](auto* tag) {
           using R = std::remove_pointer_t<decltype(tag)>;
-          const R* original = static_cast<const R*>(rc.original_);
-          R* filled = static_cast<R*>(rc.filled_);
-          const auto& carried = carry.tables[c].of<R>();
-          for (std::size_t s = chunks[k].seg_first; s < chunks[k].seg_last; ++s) {
-            const segment& seg = segments[s];
-            fill_segment<R> fs{original + seg.offset,
-                               filled + seg.offset,
-                               rc.status_ + seg.offset,
-                               rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
-                               r.slot_time_.data() + seg.offset,
-                               plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
-                               seg.first_slot,
-                               seg.size};
-            if (carry.carries[c] && carry.tables[c].has[s]) fs.carry_in = &carried[s];
-            if (rc.source_times_) fs.source_time = rc.source_times_ + seg.offset;
-            fills[c].fill(fs);
-          }
+          R* orig = static_cast<R*>(rc.original_);
+          const std::uint32_t* winner = scattered.winner.data();
+          const std::uint32_t* cells_of = scattered.cell_of_row.data();
+          const bool nan_null = options.nan_is_null;
+          if (by_rows && last_wins)
+            scatter_values<R, true>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                    chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
+          else if (by_rows)
+            scatter_values<R, false>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                     chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
+          else
+            gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, rc.status_);
         });
       }
     };
+    carry_plan carry = plan_carry(fills, r.columns_, options, plan.rows.keys, r.ticks_);
+    // Column c of chunk k: filled, segment by segment.
+    auto fill = [&](std::size_t k, std::size_t c) {
+      result_column& rc = r.columns_[c];
+      tsfill::visit(rc.type_, [&](auto* tag) {
+        using R = std::remove_pointer_t<decltype(tag)>;
+        const R* original = static_cast<const R*>(rc.original_);
+        R* filled = static_cast<R*>(rc.filled_);
+        const auto& carried = carry.tables[c].of<R>();
+        for (std::size_t s = chunks[k].seg_first; s < chunks[k].seg_last; ++s) {
+          const segment& seg = segments[s];
+          fill_segment<R> fs{original + seg.offset,
+                             filled + seg.offset,
+                             rc.status_ + seg.offset,
+                             rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
+                             r.slot_time_.data() + seg.offset,
+                             plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
+                             seg.first_slot,
+                             seg.size};
+          if (carry.carries[c] && carry.tables[c].has[s]) fs.carry_in = &carried[s];
+          if (rc.source_times_) fs.source_time = rc.source_times_ + seg.offset;
+          fills[c].fill(fs);
+        }
+      });
+    };
     if (!carry.any) {
+      // Each column filled right after it is placed, while its chunk is still in cache.
       parallel_for(chunks.size(), threads, [&](std::size_t k) {
-        place(k);
-        fill_chunk(k);
+        for (std::size_t c = 0; c < ncol; ++c) {
+          place(k, c);
+          fill(k, c);
+        }
       });
       return;
     }
-    parallel_for(chunks.size(), threads, place);
+    parallel_for(chunks.size(), threads, [&](std::size_t k) {
+      for (std::size_t c = 0; c < ncol; ++c) place(k, c);
+    });
     for (std::size_t c = 0; c < ncol; ++c) {
       if (!carry.carries[c]) continue;
       const result_column& rc = r.columns_[c];
@@ -239,7 +242,9 @@ struct result_builder {
                                    plan.rows.keys.count, carry.seed_col[c], carry.seed_entry);
       });
     }
-    parallel_for(chunks.size(), threads, fill_chunk);
+    parallel_for(chunks.size(), threads, [&](std::size_t k) {
+      for (std::size_t c = 0; c < ncol; ++c) fill(k, c);
+    });
   }
 
   // Validity bitmaps and status counts of every column, in parallel over byte ranges.

