@@ -13,7 +13,9 @@ have the same row count, non-null count and checksum, or the script fails.
 Prints one line per engine and variant with the median seconds, then the idiomatic
 headline, `tsfill speedup vs best idiomatic peer: N.Nx`, and, last, the honest one over
 every variant, tuned included: `tsfill speedup vs best peer: N.Nx` (best peer: the fastest
-engine at its best thread count; tsfill at its best thread count).
+engine at its best thread count; tsfill at its best thread count). `tsfill-lean` is the
+lean output form (run_options::keep_original off: no original values), timed beside the full
+form and never taken for the headline, since the peers write original and filled values.
 
 usage: compare_peers.py [--days 200] [--reps 3] [--shuffled] [--engines tsfill,polars,...]
                         [--runner build/release/bench/tsfill_pipeline_runner] [--data DIR]
@@ -368,7 +370,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--shuffled", action="store_true")
-    ap.add_argument("--engines", default="tsfill,polars,duckdb,pandas,pyarrow,numpy-tuned,polars-tuned")
+    ap.add_argument("--engines",
+                    default="tsfill,tsfill-lean,polars,duckdb,pandas,pyarrow,numpy-tuned,polars-tuned")
     ap.add_argument("--runner", default=str(HERE.parent / "build" / "release" / "bench" / "tsfill_pipeline_runner"))
     ap.add_argument("--data", default=None, help="workload directory (default: build/bench-data/...)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -386,9 +389,9 @@ def main():
         for threads in sorted({1, default_threads}):
             if engine in SINGLE_THREADED and threads > 1:
                 continue
-            if engine == "tsfill":
+            if engine in ("tsfill", "tsfill-lean"):
                 r = run_variant([args.runner, data_dir, "--threads", str(threads), "--reps", str(args.reps),
-                                 "--warmup", str(args.warmup)])
+                                 "--warmup", str(args.warmup)] + (["--lean"] if engine == "tsfill-lean" else []))
                 r["version"] = "this build"
             else:
                 env = dict(os.environ, POLARS_MAX_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
@@ -411,7 +414,14 @@ def main():
                              f"{r['nonnull']} sum {r['sum']!r}; {ref['engine']} gives {ref['rows']} {ref['nonnull']} "
                              f"{ref['sum']!r}")
     tsfill_best = min((r["median"] for r in results if r["engine"] == "tsfill"), default=None)
-    peers = [r for r in results if r["engine"] != "tsfill"]
+    # The lean form (no original values) is reported beside the full one, never as the
+    # headline: the peers write original and filled values.
+    peers = [r for r in results if not r["engine"].startswith("tsfill")]
+    lean = [r for r in results if r["engine"] == "tsfill-lean"]
+    if lean:
+        lean_best = min(r["median"] for r in lean)
+        print(f"tsfill-lean (filled values, statuses and bitmaps only) vs tsfill: "
+              f"{tsfill_best / lean_best:.2f}x at the best thread count of each")
     if tsfill_best is None or not peers:
         return
     best = min(peers, key=lambda r: r["median"])

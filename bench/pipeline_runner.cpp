@@ -5,7 +5,10 @@
 // wall: memcpy of those bytes on the same threads, timed in the same run, overall and for
 // the bytes each stage must move (issue 16).
 //
-//   tsfill_pipeline_runner DIR [--threads N] [--reps R] [--warmup W]
+//   tsfill_pipeline_runner DIR [--threads N] [--reps R] [--warmup W] [--lean]
+//
+// --lean runs the lean output form (run_options::keep_original off: filled values,
+// statuses and bitmaps, no original values) and reports as engine "tsfill-lean".
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -71,19 +74,25 @@ double memcpy_seconds(std::size_t bytes, unsigned threads, int reps) {
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR [--threads N] [--reps R] [--warmup W]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR [--threads N] [--reps R] [--warmup W] [--lean]\n", argv[0]);
     return 2;
   }
   const std::string dir = argv[1];
   unsigned threads = 1;
   int reps = 3, warmup = 1;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  bool lean = false;
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--lean")) {
+      lean = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
     if (!std::strcmp(argv[i], "--threads"))
-      threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
+      threads = static_cast<unsigned>(std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--reps"))
-      reps = std::atoi(argv[i + 1]);
+      reps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--warmup"))
-      warmup = std::atoi(argv[i + 1]);
+      warmup = std::atoi(argv[++i]);
   }
   const auto ts = load<std::int64_t>(dir + "/ts.i64");
   const auto ticker = load<std::int32_t>(dir + "/ticker.i32");
@@ -102,6 +111,8 @@ int main(int argc, char** argv) {
   const tsfill::pipeline job{.slot = tsfill::slot::fixed{30min}};
   tsfill::run_options options;
   options.threads = threads;
+  options.keep_original = !lean;
+  const std::size_t original_bytes = lean ? 0 : 8;  // per cell and value column
 
   std::vector<double> seconds;
   std::size_t rows = 0, nonnull = 0;
@@ -126,7 +137,7 @@ int main(int argc, char** argv) {
         }
       }
       // slot times + per column original, filled, status, two bitmaps; keys per segment.
-      output_bytes = rows * 8 + out.value_count() * rows * (8 + 8 + 1) +
+      output_bytes = rows * 8 + out.value_count() * rows * (original_bytes + 8 + 1) +
                      out.value_count() * 2 * ((rows + 7) / 8) +
                      out.segments().size() * sizeof(tsfill::segment);
       stages = out.stats().stage_seconds;
@@ -139,8 +150,8 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const std::size_t input_bytes =
       ts.size() * (8 + 4 + 4) + 4 * (ts.size() * 8 + (ts.size() + 7) / 8);
-  std::printf("{\"engine\": \"tsfill\", \"variant\": \"pipeline\", \"threads\": %u, \"seconds\": [",
-              threads);
+  std::printf("{\"engine\": \"%s\", \"variant\": \"pipeline\", \"threads\": %u, \"seconds\": [",
+              lean ? "tsfill-lean" : "tsfill", threads);
   for (std::size_t i = 0; i < seconds.size(); ++i) std::printf("%s%.4f", i ? ", " : "", seconds[i]);
   std::printf(
       "], \"median\": %.4f, \"rows\": %zu, \"nonnull\": %zu, \"sum\": %.6f, \"peak_rss_mb\": %.1f, "
@@ -158,7 +169,7 @@ int main(int argc, char** argv) {
   const std::size_t n = ts.size(), k = value_columns;
   const std::size_t stage_bytes[] = {
       n * 16 + cells * 8, n * 8,
-      k * (n * 8 + (n + 7) / 8) + k * (cells * 17 + 2 * ((cells + 7) / 8)), 0};
+      k * (n * 8 + (n + 7) / 8) + k * (cells * (original_bytes + 9) + 2 * ((cells + 7) / 8)), 0};
   const char* stage_names[] = {"grid", "dedup", "fill", "assemble"};
   std::printf("}, \"stage_bytes\": {");
   for (std::size_t i = 0; i < 4; ++i)

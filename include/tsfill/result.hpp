@@ -74,11 +74,18 @@ class result_column {
   // The type of the output values (dedup::mean of int64 gives float64, dedup::count int64).
   value_type type() const noexcept { return type_; }
 
+  // Throws invalid_argument when the run kept no original values (has_original()).
   template <class T>
   std::span<const T> original() const {
     check_type<T>();
+    if (!has_original_)
+      throw invalid_argument("column '" + name_ +
+                             "' has no original values: the run had run_options::keep_original "
+                             "off (its validity and statuses are there)");
     return {static_cast<const T*>(original_), rows_};
   }
+  // Whether original() is there (run_options::keep_original).
+  bool has_original() const noexcept { return has_original_; }
   template <class T>
   std::span<const T> filled() const {
     check_type<T>();
@@ -122,6 +129,7 @@ class result_column {
   std::string name_;
   value_type type_ = value_type::float64;
   std::size_t rows_ = 0;
+  bool has_original_ = true;
   // Owned by the result's blocks; written only while the result is built.
   void* original_ = nullptr;
   void* filled_ = nullptr;

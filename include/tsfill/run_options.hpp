@@ -21,6 +21,10 @@ struct run_options {
   // Record, per cell, the slot start of the observation its value came from
   // (result_column::source_times): what a provenance column shows.
   bool source_times = false;
+  // Keep each value column's original values (result_column::original). Off, the lean
+  // form: the result holds the filled values, statuses and both validity bitmaps only,
+  // 8 bytes less per cell and column of 8-byte values, and the run writes that much less.
+  bool keep_original = true;
   // Refuse grids larger than this many cells (a stray far-away timestamp otherwise makes a
   // data-driven grid enormous). Cells are 32-bit indices, so at most 2^32 - 2.
   std::size_t max_cells = (std::size_t{1} << 32) - 2;

@@ -41,6 +41,7 @@ struct generated_case {
   bool source_offsets = true;
   bool source_times = true;
   unsigned threads = 1;
+  bool lean = false;  // run_options::keep_original off
   int isa = -1;  // force an instruction set (0 scalar, 1 avx2, 2 avx512), -1 the best
 };
 
@@ -64,7 +65,7 @@ inline std::string describe(const generated_case& c) {
     << (c.cfg.partition_by_day ? "utc_day offset " + std::to_string(c.cfg.day_offset) + "s"
                                : std::string("none"))
     << ", dedup " << name(c.cfg.d) << ", grid " << name(c.cfg.g) << ", threads " << c.threads
-    << ", isa " << c.isa;
+    << ", isa " << c.isa << (c.lean ? ", lean" : "");
   if (c.cfg.g == ref::grid::range) o << " [" << c.cfg.range_start << ", " << c.cfg.range_end << ")";
   o << ", nan_is_null " << c.cfg.nan_is_null << ", source_offsets " << c.source_offsets
     << ", source_times " << c.source_times << "\n";
@@ -216,6 +217,7 @@ inline std::variant<tsfill::result, std::string> run_real(const generated_case& 
   opt.source_offsets = c.source_offsets;
   opt.source_times = c.source_times;
   opt.threads = c.threads;
+  opt.keep_original = !c.lean;
   tsfill::detail::force_isa(c.isa);
   struct restore_isa {
     ~restore_isa() { tsfill::detail::force_isa(-1); }

@@ -77,6 +77,8 @@ struct result_builder {
     for (const value_column& v : value_cols) out_types.push_back(output_value_type<D>(v.type()));
     lay_out_columns(r, value_cols, out_types, plan.cells, options);
     if constexpr (!RowSelectionDedup<D>) {
+      // (These dedups write whole columns of original values: a lean run drops them later.)
+      if (!options.keep_original) lay_out_originals(r, value_cols.size());
       // Dedups that look at every row of a cell decide column by column (in parallel).
       parallel_for(value_cols.size(), threads, [&](std::size_t c) {
         std::visit(
@@ -98,6 +100,7 @@ struct result_builder {
 
     // Stages 4-5, place and fill.
     place_and_fill<D>(r, plan, scattered, value_cols, fills, options, threads);
+    if (!options.keep_original) drop_originals(r);
     clock.lap("fill");
 
     // Stage 6, assemble.
@@ -121,11 +124,8 @@ struct result_builder {
     const std::size_t ncol = value_cols.size();
     std::size_t per_type[3] = {0, 0, 0};
     for (const value_type t : out_types) ++per_type[static_cast<int>(t)];
-    r.f64_original_ = buffer<double>(per_type[0] * cells);
     r.f64_filled_ = buffer<double>(per_type[0] * cells);
-    r.f32_original_ = buffer<float>(per_type[1] * cells);
     r.f32_filled_ = buffer<float>(per_type[1] * cells);
-    r.i64_original_ = buffer<std::int64_t>(per_type[2] * cells);
     r.i64_filled_ = buffer<std::int64_t>(per_type[2] * cells);
     r.status_ = buffer<cell_status>(ncol * cells);
     if (options.source_offsets) r.source_offsets_ = buffer<std::int32_t>(ncol * cells);
@@ -143,10 +143,10 @@ struct result_builder {
       rc.name_ = value_cols[c].name();
       rc.type_ = out_types[c];
       rc.rows_ = cells;
+      rc.has_original_ = options.keep_original;
       const std::size_t at = next_of_type[static_cast<int>(rc.type_)]++ * cells;
       tsfill::visit(rc.type_, [&](auto* tag) {
         using R = std::remove_pointer_t<decltype(tag)>;
-        rc.original_ = r.block<R>(false).data() + at;
         rc.filled_ = r.block<R>(true).data() + at;
       });
       rc.status_ = r.status_.data() + c * cells;
@@ -155,11 +155,57 @@ struct result_builder {
       rc.original_validity_ = r.validity_.data() + 2 * c * bitmap_bytes;
       rc.filled_validity_ = r.validity_.data() + (2 * c + 1) * bitmap_bytes;
     }
+    if (options.keep_original) lay_out_originals(r, ncol);
   }
+
+  // The original values' blocks, laid out like the filled ones.
+  static void lay_out_originals(result& r, std::size_t ncol) {
+    r.f64_original_ = buffer<double>(r.f64_filled_.size());
+    r.f32_original_ = buffer<float>(r.f32_filled_.size());
+    r.i64_original_ = buffer<std::int64_t>(r.i64_filled_.size());
+    for (std::size_t c = 0; c < ncol; ++c) {
+      result_column& rc = r.columns_[c];
+      tsfill::visit(rc.type_, [&](auto* tag) {
+        using R = std::remove_pointer_t<decltype(tag)>;
+        const auto at =
+            static_cast<std::size_t>(static_cast<const R*>(rc.filled_) - r.block<R>(true).data());
+        rc.original_ = r.block<R>(false).data() + at;
+      });
+    }
+  }
+
+  static void drop_originals(result& r) {
+    r.f64_original_.reset();
+    r.f32_original_.reset();
+    r.i64_original_.reset();
+    for (result_column& rc : r.columns_) rc.original_ = nullptr;
+  }
+
+  // A chunk's original values of one column when the result keeps none.
+  struct scratch_values {
+    std::vector<double> f64;
+    std::vector<float> f32;
+    std::vector<std::int64_t> i64;
+    template <class R>
+    R* get(std::size_t n) {
+      std::vector<R>& v = [&]() -> std::vector<R>& {
+        if constexpr (std::is_same_v<R, double>)
+          return f64;
+        else if constexpr (std::is_same_v<R, float>)
+          return f32;
+        else
+          return i64;
+      }();
+      if (v.size() < n) v.resize(n);
+      return v.data();
+    }
+  };
 
   // Per chunk, in parallel: the original values (row-selecting dedups: rows grouped by
   // partition are walked in order, otherwise cells read their winning rows), then the fill.
-  // Fills that carry values in need every chunk placed before any is filled.
+  // Fills that carry values in need every chunk placed before any is filled. Without
+  // original columns (run_options::keep_original off) a chunk's original values live in a
+  // scratch array of the chunk's size; carrying fills get whole columns, freed afterwards.
   template <class D, class FF>
   static void place_and_fill(result& r, const grid_plan& plan, const scatter_result& scattered,
                              const std::vector<value_column>& value_cols, std::span<const FF> fills,
@@ -169,67 +215,83 @@ struct result_builder {
     const bool by_rows = RowSelectionDedup<D> && scattered.partition_sorted;
     const bool last_wins = std::is_same_v<D, tsfill::dedup::last> && plan.rows.time_sorted;
     const auto chunks = make_chunks(segments, scattered, by_rows, 1U << 15);
-    // Column c of chunk k: its original values and statuses.
-    auto place = [&](std::size_t k, std::size_t c) {
+    auto first_cell = [&](std::size_t k) { return segments[chunks[k].seg_first].offset; };
+    auto end_cell = [&](std::size_t k) {
+      const segment& tail = segments[chunks[k].seg_last - 1];
+      return tail.offset + tail.size;
+    };
+    // Column c of chunk k: its original values (into `orig`, the chunk's first cell on) and
+    // statuses. Dedups that look at every row placed them in stage 3 already.
+    auto place = [&]<class R>(std::size_t k, std::size_t c, R* orig) {
       if constexpr (RowSelectionDedup<D>) {
-        const std::size_t c_begin = segments[chunks[k].seg_first].offset;
-        const segment& tail = segments[chunks[k].seg_last - 1];
-        const std::size_t c_end = tail.offset + tail.size;
-        result_column& rc = r.columns_[c];
-        tsfill::visit(rc.type_, [&](auto* tag) {
-          using R = std::remove_pointer_t<decltype(tag)>;
-          R* orig = static_cast<R*>(rc.original_);
-          const std::uint32_t* winner = scattered.winner.data();
-          const std::uint32_t* cells_of = scattered.cell_of_row.data();
-          const bool nan_null = options.nan_is_null;
-          if (by_rows && last_wins)
-            scatter_values<R, true>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
-                                    chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
-          else if (by_rows)
-            scatter_values<R, false>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
-                                     chunks[k].row_begin, chunks[k].row_end, orig, rc.status_);
-          else
-            gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, rc.status_);
-        });
+        const std::size_t c_begin = first_cell(k), c_end = end_cell(k);
+        cell_status* status = r.columns_[c].status_ + c_begin;
+        const std::uint32_t* winner = scattered.winner.data();
+        const std::uint32_t* cells_of = scattered.cell_of_row.data();
+        const bool nan_null = options.nan_is_null;
+        const std::size_t r_begin = chunks[k].row_begin, r_end = chunks[k].row_end;
+        if (by_rows && last_wins)
+          scatter_values<R, true>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                  r_begin, r_end, orig, status);
+        else if (by_rows)
+          scatter_values<R, false>(value_cols[c], nan_null, winner, cells_of, c_begin, c_end,
+                                   r_begin, r_end, orig, status);
+        else
+          gather_rows<R>(value_cols[c], nan_null, winner, c_begin, c_end, orig, status);
       }
     };
     carry_plan carry = plan_carry(fills, r.columns_, options, plan.rows.keys, r.ticks_);
-    // Column c of chunk k: filled, segment by segment.
-    auto fill = [&](std::size_t k, std::size_t c) {
+    // Column c of chunk k, segment by segment, from its original values (`original`, the
+    // chunk's first cell on).
+    auto fill = [&]<class R>(std::size_t k, std::size_t c, const R* original) {
       result_column& rc = r.columns_[c];
-      tsfill::visit(rc.type_, [&](auto* tag) {
-        using R = std::remove_pointer_t<decltype(tag)>;
-        const R* original = static_cast<const R*>(rc.original_);
-        R* filled = static_cast<R*>(rc.filled_);
-        const auto& carried = carry.tables[c].of<R>();
-        for (std::size_t s = chunks[k].seg_first; s < chunks[k].seg_last; ++s) {
-          const segment& seg = segments[s];
-          fill_segment<R> fs{original + seg.offset,
-                             filled + seg.offset,
-                             rc.status_ + seg.offset,
-                             rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
-                             r.slot_time_.data() + seg.offset,
-                             plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
-                             seg.first_slot,
-                             seg.size};
-          if (carry.carries[c] && carry.tables[c].has[s]) fs.carry_in = &carried[s];
-          if (rc.source_times_) fs.source_time = rc.source_times_ + seg.offset;
-          fills[c].fill(fs);
-        }
-      });
+      const std::size_t c_begin = first_cell(k);
+      R* filled = static_cast<R*>(rc.filled_);
+      const auto& carried = carry.tables[c].template of<R>();
+      for (std::size_t s = chunks[k].seg_first; s < chunks[k].seg_last; ++s) {
+        const segment& seg = segments[s];
+        fill_segment<R> fs{original + (seg.offset - c_begin),
+                           filled + seg.offset,
+                           rc.status_ + seg.offset,
+                           rc.source_offsets_ ? rc.source_offsets_ + seg.offset : nullptr,
+                           r.slot_time_.data() + seg.offset,
+                           plan.dense ? nullptr : plan.cell_ordinals.data() + seg.offset,
+                           seg.first_slot,
+                           seg.size};
+        if (carry.carries[c] && carry.tables[c].has[s]) fs.carry_in = &carried[s];
+        if (rc.source_times_) fs.source_time = rc.source_times_ + seg.offset;
+        fills[c].fill(fs);
+      }
+    };
+    // The original values of column c from chunk k's first cell: the column's own, or scratch.
+    auto originals = [&]<class R>(std::size_t k, std::size_t c, scratch_values& scratch) {
+      void* column = r.columns_[c].original_;
+      return column ? static_cast<R*>(column) + first_cell(k)
+                    : scratch.get<R>(end_cell(k) - first_cell(k));
     };
     if (!carry.any) {
       // Each column filled right after it is placed, while its chunk is still in cache.
       parallel_for(chunks.size(), threads, [&](std::size_t k) {
-        for (std::size_t c = 0; c < ncol; ++c) {
-          place(k, c);
-          fill(k, c);
-        }
+        scratch_values scratch;
+        for (std::size_t c = 0; c < ncol; ++c)
+          tsfill::visit(r.columns_[c].type_, [&](auto* tag) {
+            using R = std::remove_pointer_t<decltype(tag)>;
+            R* orig = originals.template operator()<R>(k, c, scratch);
+            place.template operator()<R>(k, c, orig);
+            fill.template operator()<R>(k, c, static_cast<const R*>(orig));
+          });
       });
       return;
     }
+    if (!options.keep_original && ncol > 0 && r.columns_[0].original_ == nullptr)
+      lay_out_originals(r, ncol);  // (dropped once filled)
     parallel_for(chunks.size(), threads, [&](std::size_t k) {
-      for (std::size_t c = 0; c < ncol; ++c) place(k, c);
+      for (std::size_t c = 0; c < ncol; ++c)
+        tsfill::visit(r.columns_[c].type_, [&](auto* tag) {
+          using R = std::remove_pointer_t<decltype(tag)>;
+          place.template operator()<R>(k, c,
+                                       static_cast<R*>(r.columns_[c].original_) + first_cell(k));
+        });
     });
     for (std::size_t c = 0; c < ncol; ++c) {
       if (!carry.carries[c]) continue;
@@ -243,7 +305,12 @@ struct result_builder {
       });
     }
     parallel_for(chunks.size(), threads, [&](std::size_t k) {
-      for (std::size_t c = 0; c < ncol; ++c) fill(k, c);
+      for (std::size_t c = 0; c < ncol; ++c)
+        tsfill::visit(r.columns_[c].type_, [&](auto* tag) {
+          using R = std::remove_pointer_t<decltype(tag)>;
+          fill.template operator()<R>(
+              k, c, static_cast<const R*>(r.columns_[c].original_) + first_cell(k));
+        });
     });
   }
 

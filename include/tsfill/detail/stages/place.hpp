@@ -44,9 +44,10 @@ void fill_cells(T* out, std::size_t n, T value) {
   std::fill_n(out, n, value);
 }
 
-// Original values and status of cells [c_begin, c_end) of one column, by walking the rows
-// [r_begin, r_end) that fall there, in input order: sequential reads, and writes into a
-// window of cells small enough to stay in cache (the gather below reads rows at random).
+// Original values and status of cells [c_begin, c_end) of one column (out[0] and status[0]
+// are cell c_begin's), by walking the rows [r_begin, r_end) that fall there, in input order:
+// sequential reads, and writes into a window of cells small enough to stay in cache (the
+// gather below reads rows at random).
 // With `last_wins` (dedup::last on time-sorted rows) every row overwrites its cell, so the
 // final write is the winner's; otherwise only the winning row writes.
 template <class T, bool LastWins>
@@ -55,8 +56,8 @@ void scatter_values(const value_column& col, bool nan_is_null,
                     const std::uint32_t* TSFILL_RESTRICT cell_of_row, std::size_t c_begin,
                     std::size_t c_end, std::size_t r_begin, std::size_t r_end,
                     T* TSFILL_RESTRICT out, cell_status* TSFILL_RESTRICT status) {
-  fill_cells(out + c_begin, c_end - c_begin, null_placeholder<T>());
-  std::memset(status + c_begin, static_cast<int>(cell_status::missing), c_end - c_begin);
+  fill_cells(out, c_end - c_begin, null_placeholder<T>());
+  std::memset(status, static_cast<int>(cell_status::missing), c_end - c_begin);
   const T* TSFILL_RESTRICT v = col.values<T>().data();
   const std::uint8_t* bits = col.has_validity() ? col.validity().data() : nullptr;
   const std::size_t bit0 = col.validity_offset();
@@ -69,13 +70,13 @@ void scatter_values(const value_column& col, bool nan_is_null,
     const T x = v[i];
     bool ok = bits ? bit_is_set(bits, bit0 + i) : true;
     if constexpr (std::is_floating_point_v<T>) ok = ok && !(nan_is_null && x != x);
-    out[c] = ok ? x : null_placeholder<T>();
-    status[c] = ok ? cell_status::observed : cell_status::missing;
+    out[c - c_begin] = ok ? x : null_placeholder<T>();
+    status[c - c_begin] = ok ? cell_status::observed : cell_status::missing;
   }
 }
 
-// Original values and observed/missing status of cells [begin, end) of one column, from the
-// winning rows (row-selecting dedups).
+// Original values and observed/missing status of cells [begin, end) of one column (out[0]
+// and status[0] are cell begin's), from the winning rows (row-selecting dedups).
 template <class T>
 void gather_rows(const value_column& col, bool nan_is_null,
                  const std::uint32_t* TSFILL_RESTRICT winner, std::size_t begin, std::size_t end,
@@ -92,8 +93,8 @@ void gather_rows(const value_column& col, bool nan_is_null,
       if (bits) ok = bit_is_set(bits, bit0 + w);
       if constexpr (std::is_floating_point_v<T>) ok = ok && !(nan_is_null && x != x);
     }
-    out[c] = ok ? x : null_placeholder<T>();
-    status[c] = ok ? cell_status::observed : cell_status::missing;
+    out[c - begin] = ok ? x : null_placeholder<T>();
+    status[c - begin] = ok ? cell_status::observed : cell_status::missing;
   }
 }
 
