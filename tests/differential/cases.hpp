@@ -42,7 +42,7 @@ struct generated_case {
   bool source_times = true;
   unsigned threads = 1;
   bool lean = false;  // run_options::keep_original off
-  int isa = -1;  // force an instruction set (0 scalar, 1 avx2, 2 avx512), -1 the best
+  int isa = -1;       // force an instruction set (0 scalar, 1 avx2, 2 avx512), -1 the best
 };
 
 inline const char* name(ref::dedup d) {
