@@ -254,9 +254,10 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   }
   const std::size_t parts = data_pids.size();
 
-  // Rows not grouped by partition: a stable counting sort by partition, so that every
-  // later pass reads each partition's rows together (in input order within it). Rows in
-  // time order are grouped (partitions are monotone in time) and need no look.
+  // Rows not grouped by partition get their places from a stable counting sort by
+  // partition (dest; they move at the end of the stage), so that every later pass reads
+  // each partition's rows together (in input order within it). Rows in time order are
+  // grouped (partitions are monotone in time) and need no look.
   std::vector<std::uint8_t> block_grouped(blocks, 1);
   if (!ix.time_sorted)
     parallel_blocks(
@@ -303,27 +304,6 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
       for (std::size_t p = 0; p < parts; ++p) next[p + 1] += next[p];
       for (std::size_t i = 0; i < n; ++i) ix.dest[i] = next[part[i]]++;
     }
-    buffer<std::int64_t> ord;
-    buffer<std::uint32_t> new_part, keys;
-    parallel_for(4, threads, [&](std::size_t task) {
-      switch (task) {
-        case 0:
-          ix.time = reorder(time.data(), ix.dest);
-          break;
-        case 1:
-          ord = reorder(ix.ord.data(), ix.dest);
-          break;
-        case 2:
-          new_part = reorder(part.data(), ix.dest);
-          break;
-        default:
-          keys = reorder(ix.keys.index.data(), ix.dest);
-          break;
-      }
-    });
-    ix.ord = std::move(ord);
-    part = std::move(new_part);
-    ix.keys.index = std::move(keys);
   }
 
   // Groups = (partition, key), in output order: a direct table when partitions x keys is
@@ -359,6 +339,21 @@ row_index index_rows(std::span<const std::int64_t> time, const std::vector<key_c
   }
   ix.keys.index = {};  // the group carries the key from here on
   ix.group_data = group_slot_ranges(ix.group, ix.ord, ix.group_pid.size(), threads);
+
+  // Rows not grouped by partition move now: groups and slot ranges do not depend on the
+  // order of rows, so three columns move (times, slots, groups), not a partition and a key
+  // column besides.
+  if (ix.reordered()) {
+    buffer<std::int64_t> ord;
+    buffer<std::uint32_t> group;
+    parallel_for(3, threads, [&](std::size_t task) {
+      if (task == 0) ix.time = reorder(time.data(), ix.dest);
+      if (task == 1) ord = reorder(ix.ord.data(), ix.dest);
+      if (task == 2) group = reorder(ix.group.data(), ix.dest);
+    });
+    ix.ord = std::move(ord);
+    ix.group = std::move(group);
+  }
   return ix;
 }
 
