@@ -2,10 +2,12 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 60)
 # from its committed seed corpus (copied: the tree is not changed). Any finding (a crash, a
 # sanitizer report, a broken invariant) fails, and the input is kept under build/fuzz/.
+# Targets build and run FUZZ_JOBS at a time (default: one per core), each on its own core.
 #   tests/fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-60}"
+jobs="${FUZZ_JOBS:-$(nproc)}"
 out=build/fuzz
 mkdir -p "$out"
 CXX="${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++)}"
@@ -31,24 +33,39 @@ for target in "${targets[@]}"; do
      [[ -n "$(find examples/io examples/cli/app include -newer "$out/$target" -name '*.?pp' \
               -print -quit)" ]]; then
     echo "== building $target"
+    while (( $(jobs -rp | wc -l) >= jobs )); do wait -n; done
     "$CXX" "${flags[@]}" -Iexamples/cli "tests/fuzz/${target}_fuzz.cpp" "${sources[@]}" \
-      "${extra[@]}" -lpthread -o "$out/$target"
+      "${extra[@]}" -lpthread -o "$out/$target" &
   fi
 done
-status=0
-for target in "${targets[@]}"; do
-  corpus="$out/corpus-$target"
+for build in $(jobs -p); do wait "$build"; done  # (a failed build fails the script here)
+
+fuzz() {  # fuzz TARGET: runs it from a copy of its corpus; log and exit code in build/fuzz/
+  local target=$1 corpus="$out/corpus-$1"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp tests/fuzz/corpus/"$target"/* "$corpus"/
+  cd "$out"
+  local code=0
+  "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "corpus-$target" > "$target.log" 2>&1 || code=$?
+  echo "$code" > "$target.exit"
+}
+for target in "${targets[@]}"; do
   echo "== fuzzing $target for ${seconds}s"
-  if ! (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-          -rss_limit_mb=2048 -print_final_stats=1 "corpus-$target" \
-          > "$target.log" 2>&1); then
+  rm -f "$out/$target.exit"
+  while (( $(jobs -rp | wc -l) >= jobs )); do wait -n || true; done
+  fuzz "$target" &
+done
+wait
+status=0
+for target in "${targets[@]}"; do
+  if [[ "$(cat "$out/$target.exit" 2>/dev/null)" != 0 ]]; then
     echo "$target: FINDING (build/fuzz/$target.log, the input in build/fuzz/)" >&2
     tail -n 40 "$out/$target.log" >&2
     status=1
   fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$out/$target.log" | tr '\n' ' '
+  echo -n "$target: "
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$out/$target.log" | tr '\n' ' ' || true
   echo
 done
 exit $status
