@@ -194,6 +194,7 @@ class input_bytes {
   }
   input_bytes(const input_bytes&) = delete;
   input_bytes& operator=(const input_bytes&) = delete;
+  bool mapped() const { return map_ != nullptr; }
   std::string_view text() const {
     return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_)
                            : std::string_view(copy_);
@@ -464,20 +465,21 @@ void append_chunk(loaded_table& t, csv_chunk& k, std::uint64_t row_offset) {
   }
 }
 
-// Where to split the records after `body` among `parts` chunks: just past a line end near
+// Where to split the records in [begin, end) among `parts` chunks: just past a line end near
 // each even share, and past any blank lines there (a chunk starts on a record).
-std::vector<std::size_t> chunk_starts(std::string_view data, std::size_t body, unsigned parts) {
-  std::vector<std::size_t> starts{body};
+std::vector<std::size_t> chunk_starts(std::string_view data, std::size_t begin, std::size_t end,
+                                      unsigned parts) {
+  std::vector<std::size_t> starts{begin};
   const std::size_t n = data.size();
   for (unsigned i = 1; i < parts; ++i) {
-    std::size_t p = body + (n - body) / parts * i;
+    std::size_t p = begin + (end - begin) / parts * i;
     if (p <= starts.back()) continue;
     const void* nl = std::memchr(data.data() + p, '\n', n - p);
     if (nl == nullptr) break;
     p = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
     while (p < n && (data[p] == '\n' || (data[p] == '\r' && p + 1 < n && data[p + 1] == '\n')))
       p += data[p] == '\r' ? 2U : 1U;
-    if (p >= n) break;
+    if (p >= end) break;
     starts.push_back(p);
   }
   return starts;
@@ -496,14 +498,36 @@ std::size_t bytes_per_chunk_at_least() {
 
 }  // namespace
 
-void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
-  const input_bytes bytes(path);
-  const std::string_view data = bytes.text();
+// What a csv_file_reader keeps between its reads.
+struct csv_file_reader::state {
+  state(const read_spec& spec, const std::string& file, loaded_table& table)
+      : o(spec), path(file), bytes(file), data(bytes.text()), t(table) {}
+  const read_spec& o;
+  std::string path;
+  input_bytes bytes;
+  std::string_view data;
+  loaded_table& t;
+  csv_columns cols;
+  std::size_t position = 0;       // where the next record starts
+  std::size_t released = 0;       // the mapped bytes before this are given back
+  std::uint64_t row_offset = 0;   // data rows read so far
+  std::uint64_t line_offset = 0;  // lines before `position`, less one
+};
+
+csv_file_reader::~csv_file_reader() = default;
+
+bool csv_file_reader::done() const {
+  return s_->position >= s_->data.size();
+}
+
+csv_file_reader::csv_file_reader(const read_spec& o, const std::string& path, loaded_table& t)
+    : s_(std::make_unique<state>(o, path, t)) {
+  const std::string_view data = s_->data;
   csv_parser parser(data, o.csv.delimiter, path);
   std::vector<std::string_view> fields;
   if (!parser.next(fields))
     throw cli_error(path + ": the file is empty (a CSV input needs a header row)");
-  csv_columns cols;
+  csv_columns& cols = s_->cols;
   cols.path = path;
   cols.header.assign(fields.begin(), fields.end());
   const std::vector<std::string>& header = cols.header;
@@ -572,17 +596,27 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   for (const std::string& c : o.unique_columns) cols.unique.push_back(require(c, "--unique"));
   if (!o.sequence_column.empty()) cols.sequence = require(o.sequence_column, "--sequence-column");
   for (const loaded_value& v : t.values) cols.values.push_back(require(v.name, "--values"));
+  s_->position = parser.position();
+  s_->line_offset = parser.line() - 1;
+}
 
-  // The records after the header, in chunks parsed at once (rows must reach --rejects in
-  // input order: then one chunk).
-  const std::size_t body = parser.position();
-  const std::uint64_t body_line = parser.line();
-  const std::size_t most = (data.size() - body) / bytes_per_chunk_at_least() + 1;
+void csv_file_reader::read(std::size_t bytes) {
+  const read_spec& o = s_->o;
+  const std::string& path = s_->path;
+  const std::string_view data = s_->data;
+  loaded_table& t = s_->t;
+  const csv_columns& cols = s_->cols;
+  // The records that start in [begin, end), in chunks parsed at once (rows must reach
+  // --rejects in input order: then one chunk).
+  const std::size_t begin = s_->position;
+  const std::size_t end = bytes >= data.size() - begin ? data.size() : begin + bytes;
+  if (begin >= end) return;
+  const std::size_t most = (end - begin) / bytes_per_chunk_at_least() + 1;
   const auto parts =
       static_cast<unsigned>(o.on_reject ? 1 : std::min<std::size_t>(std::max(1U, o.threads), most));
-  auto new_chunk = [&](std::size_t begin, std::size_t limit) {
+  auto new_chunk = [&](std::size_t from, std::size_t limit) {
     csv_chunk k;
-    k.begin = begin;
+    k.begin = from;
     k.limit = limit;
     for (const std::string& name : o.keys)
       k.rows.keys.push_back(loaded_key{name, true, {}, {}, {}});
@@ -597,12 +631,12 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     k.not_number.resize(t.values.size());
     return k;
   };
-  std::vector<std::size_t> starts = chunk_starts(data, body, parts);
+  std::vector<std::size_t> starts = chunk_starts(data, begin, end, parts);
   std::vector<csv_chunk> chunks;
   for (std::size_t i = 0; i < starts.size(); ++i)
-    chunks.push_back(new_chunk(starts[i], i + 1 < starts.size() ? starts[i + 1] : data.size()));
-  if (t.rows() == 0) chunks[0].reserve_until = data.size();
-  progress_line progress(o.progress, "reading " + path, (data.size() - body) / chunks.size());
+    chunks.push_back(new_chunk(starts[i], i + 1 < starts.size() ? starts[i + 1] : end));
+  if (t.rows() == 0) chunks[0].reserve_until = end;
+  progress_line progress(o.progress, "reading " + path, (end - begin) / chunks.size());
   {
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < chunks.size(); ++i)
@@ -613,11 +647,12 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
   }
   // In file order: a chunk counts only if the one before it ended exactly where it begins
   // (else its start was inside a quoted field: the rest is parsed again, in one pass).
-  std::uint64_t row_offset = 0, line_offset = body_line - 1;
+  std::uint64_t& row_offset = s_->row_offset;
+  std::uint64_t& line_offset = s_->line_offset;
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     if (i > 0 && chunks[i - 1].stopped_at != chunks[i].begin) {
       chunks.resize(i);
-      chunks.push_back(new_chunk(chunks[i - 1].stopped_at, data.size()));
+      chunks.push_back(new_chunk(chunks[i - 1].stopped_at, end));
       parse_chunk(o, cols, data, chunks[i]);
     }
     csv_chunk& k = chunks[i];
@@ -646,7 +681,21 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     line_offset += k.lines;
     k.rows = loaded_table{};  // (its memory back before the next is appended)
   }
+  s_->position = chunks.back().stopped_at;
   progress.finish(row_offset);
+  // The mapped pages read are given back: a file larger than memory read block by block
+  // does not stay in the process's resident set (the page cache may keep them).
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t done = s_->position / page * page;
+  if (s_->bytes.mapped() && done > s_->released) {
+    ::madvise(const_cast<char*>(data.data()) + s_->released, done - s_->released, MADV_DONTNEED);
+    s_->released = done;
+  }
+}
+
+void csv_file_reader::finish() {
+  const read_spec& o = s_->o;
+  loaded_table& t = s_->t;
   // Columns that turned out not to be numeric are not value columns (unless requested,
   // which threw above). Glob patterns must still match something numeric.
   for (const loaded_value& v : t.values)
@@ -657,8 +706,14 @@ void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
     const bool any = std::any_of(t.values.begin(), t.values.end(),
                                  [&](const loaded_value& v) { return glob_match(p, v.name); });
     if (!any)
-      throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + path);
+      throw flag_error("--values", "pattern '" + p + "' matches no numeric column of " + s_->path);
   }
+}
+
+void read_csv(const read_spec& o, const std::string& path, loaded_table& t) {
+  csv_file_reader file(o, path, t);
+  file.read(SIZE_MAX);
+  file.finish();
 }
 
 }  // namespace tsfill_io

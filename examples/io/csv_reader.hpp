@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,27 @@ class csv_parser {
   std::uint64_t records_ = 0;
   std::deque<std::string> unescaped_;  // deque: growing it does not move the strings
   std::size_t unescaped_used_ = 0;
+};
+
+// One CSV file read a block of bytes at a time (fill --chunk-days: memory bounded by the
+// block, not the file). The constructor reads the header; each read(bytes) appends to `t`
+// the rows of the records that start in the next `bytes` of the file, chunked among
+// o.threads threads; rows, lines and errors are numbered as in one pass over the file.
+class csv_file_reader {
+ public:
+  csv_file_reader(const read_spec& o, const std::string& path, loaded_table& t);
+  ~csv_file_reader();
+  csv_file_reader(const csv_file_reader&) = delete;
+  csv_file_reader& operator=(const csv_file_reader&) = delete;
+  void read(std::size_t bytes);
+  bool done() const;  // every record read
+  // After the last read: the columns found not numeric leave t.values (into
+  // t.columns_left_out), and each --values glob must still match a numeric column.
+  void finish();
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
 };
 
 // Reads one CSV file into `t`, appending its rows (after --where) to the columns. With

@@ -272,24 +272,30 @@ void check_replaceable(const std::string& path) {
   check(path, 0, check);
 }
 
+// The CSV file of segments [first, last), or (`append`) those rows added to its end.
 void write_csv_file(const std::string& path, const write_spec& o, const output_layout& l,
                     const loaded_table& t, const tsfill::result& r, std::size_t first,
-                    std::size_t last) {
+                    std::size_t last, bool append = false) {
   std::FILE* f = [&] {
     const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
-    return std::fopen(path.c_str(), "wb");
+    return std::fopen(path.c_str(), append ? "ab" : "wb");
   }();
   if (!f) throw cli_error(path + ": cannot create: " + std::strerror(errno));
   std::string header;
-  append_csv(header, o, l, t, r, first, first, true);
+  if (!append) append_csv(header, o, l, t, r, first, first, true);
   bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
   int write_errno = ok ? 0 : errno;
   // Rows in blocks of segments, so the text buffers stay small; formatted on o.threads
   // threads at once and written in order, each block by the thread that formatted it.
+  // (Blocks of up to 64 Ki rows, smaller for a small file, so that every thread gets some.)
+  std::size_t total = 0;
+  for (std::size_t s = first; s < last; ++s) total += r.segments()[s].size;
+  const std::size_t block_rows =
+      std::clamp<std::size_t>(total / (4 * std::max(1U, o.threads)), 4096, 1U << 16);
   std::vector<std::pair<std::size_t, std::size_t>> blocks;
   for (std::size_t s = first; s < last;) {
     std::size_t e = s, rows = 0;
-    while (e < last && rows < (1U << 16)) rows += r.segments()[e++].size;
+    while (e < last && rows < block_rows) rows += r.segments()[e++].size;
     blocks.emplace_back(s, e);
     s = e;
   }
@@ -531,6 +537,29 @@ void create_directories_aside(const std::string& dir) {
   fs::create_directories(dir);
 }
 
+// The partition files of segments [first, last) under directory `aside`, written at once
+// on o.threads threads (each file then on one); a failure is the first partition's, in order.
+void write_partition_files(const write_spec& o, const output_target& target,
+                           const output_layout& layout, const loaded_table& t,
+                           const tsfill::result& r, const std::string& aside, std::size_t first,
+                           std::size_t last) {
+  const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
+  write_spec one_thread = o;
+  one_thread.threads = 1;
+  std::vector<std::function<void()>> files;
+  for (std::size_t s = first; s < last;) {
+    std::size_t e = s;
+    while (e < last && r.segments()[e].partition == r.segments()[s].partition) ++e;
+    const std::string dir = aside + "/" + partition_path(o, r.segments()[s].partition);
+    create_directories_aside(dir);
+    files.emplace_back([&, dir, s, e] {
+      write_segments(dir + "/part-0" + ext, target.format, one_thread, layout, t, r, s, e);
+    });
+    s = e;
+  }
+  run_in_order_of_errors(files, o.threads);
+}
+
 // Every file of the output, under the hidden name `aside`.
 void write_aside(const write_spec& o, const output_target& target, const output_layout& layout,
                  const loaded_table& t, const tsfill::result& r, const std::string& aside) {
@@ -540,30 +569,28 @@ void write_aside(const write_spec& o, const output_target& target, const output_
   } else {
     create_directories_aside(aside);
     const std::string ext = target.format == "parquet" ? ".parquet" : ".csv";
-    if (!o.partition_by_day) {
+    if (!o.partition_by_day)
       write_segments(aside + "/part-0" + ext, target.format, o, layout, t, r, 0, segments);
-    } else {
-      // One file per partition, the files written at once on o.threads threads (each file
-      // then on one); a failure is the first partition's, in order.
-      write_spec one_thread = o;
-      one_thread.threads = 1;
-      std::vector<std::function<void()>> files;
-      for (std::size_t s = 0; s < segments;) {
-        std::size_t e = s;
-        while (e < segments && r.segments()[e].partition == r.segments()[s].partition) ++e;
-        const std::string dir = aside + "/" + partition_path(o, r.segments()[s].partition);
-        create_directories_aside(dir);
-        files.emplace_back([&, dir, s, e] {
-          write_segments(dir + "/part-0" + ext, target.format, one_thread, layout, t, r, s, e);
-        });
-        s = e;
-      }
-      run_in_order_of_errors(files, o.threads);
-    }
+    else
+      write_partition_files(o, target, layout, t, r, aside, 0, segments);
   }
 }
 
 }  // namespace
+
+// An error of writing the hidden copy, named as the user named the output.
+[[noreturn]] void rethrow_named(const output_target& target, const std::string& aside) {
+  try {
+    throw;
+  } catch (const std::filesystem::filesystem_error& e) {  // a bad output path: exit 2
+    throw flag_error("--output", target.path + ": " + e.code().message());
+  } catch (const cli_error& e) {
+    std::string what = e.what();
+    for (std::size_t at; (at = what.find(aside)) != std::string::npos;)
+      what.replace(at, aside.size(), target.path);
+    throw cli_error(what);
+  }
+}
 
 void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r) {
@@ -572,15 +599,72 @@ void write_output(const write_spec& o, const output_target& target, const loaded
   staged_path staged(target.path, o.overwrite);
   try {
     write_aside(o, target, layout, t, r, staged.aside());
-  } catch (const std::filesystem::filesystem_error& e) {  // a bad output path: exit 2
-    throw flag_error("--output", target.path + ": " + e.code().message());
-  } catch (const cli_error& e) {  // named as the user named it, not by its hidden copy
-    std::string what = e.what();
-    for (std::size_t at; (at = what.find(staged.aside())) != std::string::npos;)
-      what.replace(at, staged.aside().size(), target.path);
-    throw cli_error(what);
+  } catch (...) {
+    rethrow_named(target, staged.aside());
   }
   staged.commit();
+}
+
+struct chunked_output::state {
+  state(const write_spec& spec, const output_target& to)
+      : o(spec), target(to), staged(to.path, spec.overwrite) {}
+  write_spec o;
+  output_target target;
+  staged_path staged;
+  std::vector<std::string> names;  // the first chunk's columns
+  std::int64_t last_partition = INT64_MIN;
+  bool started = false;
+};
+
+chunked_output::chunked_output(const write_spec& o, const output_target& target) {
+  if (!target.partitioned && target.format == "parquet")
+    throw flag_error("--chunk-days",
+                     "writes a CSV file or a directory of partitions, not one Parquet file "
+                     "(a Parquet output is a directory here: drop the extension of " +
+                         target.path + ")");
+  if (!o.partition_by_day)
+    throw flag_error("--chunk-days", "needs partitions to read a chunk of (not --partition none)");
+  s_ = std::make_unique<state>(o, target);
+}
+
+chunked_output::~chunked_output() = default;
+
+void chunked_output::write(const loaded_table& t, const tsfill::result& r) {
+  state& s = *s_;
+  const std::size_t segments = r.segments().size();
+  if (segments == 0 && s.started) return;  // (the first chunk writes a CSV file's header)
+  const output_layout layout = layout_of(s.o, t, r, !s.target.partitioned);
+  if (!s.started) {
+    s.names = layout.names;
+  } else if (layout.names != s.names) {
+    throw cli_error(
+        "the columns of the output changed between chunks (a value column taken as numeric by "
+        "the first chunk, left out of a later one): with --chunk-days, name the value columns "
+        "with --values");
+  }
+  // Partitions come in order and each only once: a chunk holds whole partitions.
+  if (segments > 0) {
+    if (r.segments().front().partition <= s.last_partition)
+      throw cli_error("tsfill: internal error: partition " +
+                      format_date(r.segments().front().partition) +
+                      " in two chunks of one --chunk-days run");
+    s.last_partition = r.segments().back().partition;
+  }
+  try {
+    if (s.target.partitioned) {
+      if (!s.started) create_directories_aside(s.staged.aside());
+      write_partition_files(s.o, s.target, layout, t, r, s.staged.aside(), 0, segments);
+    } else {
+      write_csv_file(s.staged.aside(), s.o, layout, t, r, 0, segments, s.started);
+    }
+  } catch (...) {
+    rethrow_named(s.target, s.staged.aside());
+  }
+  s.started = true;
+}
+
+void chunked_output::commit() {
+  s_->staged.commit();
 }
 
 }  // namespace tsfill_io

@@ -7,6 +7,7 @@
 // Everything is written aside and renamed into place, so a failure leaves no partial output.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,24 @@ output_target output_target_of(const write_spec& o);
 
 void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r);
+
+// The output of a run that comes in chunks of whole partitions, in partition order (fill
+// --chunk-days): each chunk written under the hidden name as it comes (a CSV file grows, a
+// directory gains partitions), the whole renamed into place by commit() only, so a failure
+// still leaves no partial output. Every chunk must have the first chunk's columns.
+class chunked_output {
+ public:
+  chunked_output(const write_spec& o, const output_target& target);
+  ~chunked_output();
+  chunked_output(const chunked_output&) = delete;
+  chunked_output& operator=(const chunked_output&) = delete;
+  void write(const loaded_table& t, const tsfill::result& r);
+  void commit();
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
+};
 
 // The directory of a day's partition under a partitioned output: "partition_date=2024-03-05",
 // or with the ymd layout "year=2024/month=03/day=05".

@@ -1,6 +1,7 @@
 #include "table.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <numeric>
 #include <string_view>
@@ -171,6 +172,93 @@ void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_
   }
 }
 
+namespace {
+
+// Bits [from, from + n) of an Arrow bitmap, as a bitmap of their own (a byte at a time).
+std::vector<std::uint8_t> bits_from(const std::vector<std::uint8_t>& bits, std::size_t from,
+                                    std::size_t n) {
+  std::vector<std::uint8_t> out((n + 7) / 8, 0);
+  const std::size_t q = from / 8, r = from % 8;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned b = q + i < bits.size() ? bits[q + i] : 0U;
+    if (r != 0) {
+      b >>= r;
+      if (q + i + 1 < bits.size()) b |= static_cast<unsigned>(bits[q + i + 1]) << (8 - r);
+    }
+    out[i] = static_cast<std::uint8_t>(b);
+  }
+  if (n % 8 != 0) out.back() = static_cast<std::uint8_t>(out.back() & ((1U << (n % 8)) - 1));
+  return out;
+}
+
+std::size_t nulls_in(const std::vector<std::uint8_t>& bits, std::size_t n) {
+  std::size_t valid = 0;
+  for (const std::uint8_t b : bits) valid += static_cast<std::size_t>(std::popcount(b));
+  return n - valid;  // (bits past n are clear)
+}
+
+template <class T>
+std::vector<T> copy_range(const std::vector<T>& v, std::size_t begin, std::size_t end) {
+  return std::vector<T>(v.begin() + static_cast<std::ptrdiff_t>(begin),
+                        v.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
+template <class T>
+void erase_front(std::vector<T>& v, std::size_t n) {
+  v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+}  // namespace
+
+loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end) {
+  loaded_table out;
+  out.files = t.files;
+  for (const std::size_t f : t.file_first_row)
+    out.file_first_row.push_back(std::clamp(f, begin, end) - begin);
+  out.time = copy_range(t.time, begin, end);
+  out.source_row = copy_range(t.source_row, begin, end);
+  if (!t.sequence.empty()) out.sequence = copy_range(t.sequence, begin, end);
+  if (!t.record_id.empty()) out.record_id = copy_range(t.record_id, begin, end);
+  for (const loaded_key& k : t.keys)
+    out.keys.push_back(
+        loaded_key{k.name, k.is_string, copy_range(k.values, begin, end), k.words, k.builder});
+  for (const loaded_value& v : t.values) {
+    loaded_value c;
+    c.name = v.name;
+    c.type = v.type;
+    c.requested = v.requested;
+    c.numeric = v.numeric;
+    if (v.numeric) {
+      tsfill::visit(v.type, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        c.data<T>() = copy_range(v.data<T>(), begin, end);
+      });
+      c.validity = bits_from(v.validity, begin, end - begin);
+      c.nulls = nulls_in(c.validity, end - begin);
+    }
+    out.values.push_back(std::move(c));
+  }
+  out.rejected_by.assign(t.rejected_by.size(), 0);
+  return out;
+}
+
+void drop_front(loaded_table& t, std::size_t n) {
+  const std::size_t rows = t.rows();
+  for (std::size_t& f : t.file_first_row) f = f > n ? f - n : 0;
+  erase_front(t.time, n);
+  erase_front(t.source_row, n);
+  if (!t.sequence.empty()) erase_front(t.sequence, n);
+  if (!t.record_id.empty()) erase_front(t.record_id, n);
+  for (loaded_key& k : t.keys) erase_front(k.values, n);
+  for (loaded_value& v : t.values) {
+    if (!v.numeric) continue;
+    tsfill::visit(
+        v.type, [&](auto* tag) { erase_front(v.data<std::remove_pointer_t<decltype(tag)>>(), n); });
+    v.validity = bits_from(v.validity, n, rows - n);
+    v.nulls = nulls_in(v.validity, rows - n);
+  }
+}
+
 std::string record_id_text(const std::vector<std::string_view>& cells, bool any_null) {
   if (any_null) return {};
   std::string id;
@@ -211,6 +299,18 @@ void drop_repeated_records(loaded_table& t) {
   if (t.rows_repeated != 0) keep_rows(t, 0, keep);
 }
 
+void check_value_types(const loaded_table& t, const std::string& path) {
+  for (const loaded_value& v : t.values) {
+    const std::size_t have = v.type == tsfill::value_type::float64   ? v.f64.size()
+                             : v.type == tsfill::value_type::float32 ? v.f32.size()
+                                                                     : v.i64.size();
+    if (v.numeric && have != t.rows())
+      throw cli_error(path + ", column " + shown_cell(v.name) + ": holds other values than " +
+                      t.files.front() + ", where it holds " + tsfill::to_string(v.type) +
+                      " values (one type per value column across the inputs)");
+  }
+}
+
 loaded_table load_inputs(const read_spec& o) {
   loaded_table t;
   for (const std::string& path : discover_inputs(o.inputs)) {
@@ -220,17 +320,7 @@ loaded_table load_inputs(const read_spec& o) {
       read_parquet(o, path, t);
     else
       read_csv(o, path, t);
-    // A value column of one type in the first file and another here (int64 in a Parquet
-    // file, numbers in a CSV file): said, not loaded into a column of the wrong length.
-    for (const loaded_value& v : t.values) {
-      const std::size_t have = v.type == tsfill::value_type::float64   ? v.f64.size()
-                               : v.type == tsfill::value_type::float32 ? v.f32.size()
-                                                                       : v.i64.size();
-      if (have != t.rows())
-        throw cli_error(path + ", column " + shown_cell(v.name) + ": holds other values than " +
-                        t.files.front() + ", where it holds " + tsfill::to_string(v.type) +
-                        " values (one type per value column across the inputs)");
-    }
+    check_value_types(t, path);
     t.manifest.push_back(summarize(o, path, t.time, t.file_first_row.back()));
   }
   for (loaded_key& k : t.keys)

@@ -150,9 +150,21 @@ struct loaded_table {
 // Reads the inputs named in `o` (CSV or Parquet by extension or --input-format).
 loaded_table load_inputs(const read_spec& o);
 
+// After reading file `path` into `t`: a value column of one type in the first file and
+// another in this one (int64 in a Parquet file, numbers in a CSV file) is said, not loaded
+// into a column of the wrong length.
+void check_value_types(const loaded_table& t, const std::string& path);
+
 // Keeps, of the rows from `first` on, those whose `keep` entry (one per row from `first`) is
 // set; every column, the row origins and the file boundaries follow.
 void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_t>& keep);
+
+// Rows [begin, end) as a table of their own (fill --chunk-days: the rows of a chunk of
+// partitions), with the files, the key dictionaries (words and ids as they are) and the
+// value columns, numeric or not; the counts (rows read, filtered) are not copied.
+loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end);
+// Drops the first `n` rows (the rows of chunks run), keeping everything else.
+void drop_front(loaded_table& t, std::size_t n);
 
 // Frees the rows (times, key codes, values, their origins) once a run has its result, so
 // that writing does not hold the input beside the output; the counts, the key dictionaries

@@ -1,8 +1,14 @@
 // `tsfill fill INPUT... --output OUT`: the job on the inputs, written as a file or a
-// directory of partitions.
+// directory of partitions; with --chunk-days, the inputs in partition order a chunk of
+// partitions at a time, in memory bounded by the chunk.
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -12,8 +18,12 @@
 #include "../app/notices.hpp"
 #include "../stats.hpp"
 #include "commands.hpp"
+#include "csv_reader.hpp"
 #include "output.hpp"
+#include "parquet_io.hpp"
+#include "paths.hpp"
 #include "table.hpp"
+#include "timefmt.hpp"
 
 namespace tsfill_cli {
 namespace {
@@ -42,7 +52,247 @@ int run_fill(job_spec o) {
     stages.emplace_back("read", std::chrono::duration<double>(t1 - t0).count());
     for (const auto& s : r.stats().stage_seconds) stages.push_back(s);
     stages.emplace_back("write", std::chrono::duration<double>(t3 - t2).count());
-    print_stats(o, table, r, stages, job.expected_slots());
+    print_stats(o, summarize(table, r, job.expected_slots()), stages);
+  }
+  return 0;
+}
+
+// --- fill --chunk-days N: the input read a block at a time, N whole partitions at a time run
+// and written -------------------------------------------------------------------------------
+
+// Bytes of CSV read at once (TSFILL_CSV_BLOCK_BYTES: smaller, for tests).
+std::size_t block_bytes() {
+  const char* v = std::getenv("TSFILL_CSV_BLOCK_BYTES");
+  const long n = v != nullptr ? std::atol(v) : 0;
+  return n > 0 ? static_cast<std::size_t>(n) : std::size_t{64} << 20;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - (a % b < 0 ? 1 : 0);
+}
+
+class chunked_fill {
+ public:
+  chunked_fill(const job_spec& o, std::size_t chunk_days, const output_target& target)
+      : o_(o), chunk_days_(chunk_days), job_(make_job(o)), out_(o.writing(), target) {}
+
+  // After each read: runs every N partitions that are complete (a later partition began).
+  void run_complete() {
+    note_partitions();
+    std::size_t next = 0;  // the first partition not run
+    for (; starts_.size() - next > chunk_days_; next += chunk_days_)
+      run_rows(starts_[next].second, starts_[next + chunk_days_].second);
+    forget(next);
+  }
+  // At the end of the input: the rest, N partitions at a time (at least one run, so that an
+  // empty result still writes a CSV file's header).
+  void run_rest() {
+    note_partitions();
+    std::size_t next = 0;
+    for (; next < starts_.size(); next += chunk_days_)
+      run_rows(starts_[next].second, next + chunk_days_ < starts_.size()
+                                         ? starts_[next + chunk_days_].second
+                                         : pending.rows());
+    if (!ran_) run_rows(0, pending.rows());
+    forget(starts_.size());
+  }
+  void commit() { out_.commit(); }
+
+  loaded_table pending;  // rows read, not yet run (the readers append here)
+  run_summary totals;
+  double run_seconds = 0, write_seconds = 0;
+  std::vector<std::pair<std::string, double>> stage_seconds;  // the pipeline's, summed
+
+ private:
+  std::int64_t partition_of(std::int64_t ns) const {
+    constexpr std::int64_t day_ns = 86'400'000'000'000;
+    if (!o_.zone) return floor_div(ns, day_ns);
+    const std::int64_t offset = o_.zone->offset_at(floor_div(ns, 1'000'000'000));
+    return floor_div(ns + offset * 1'000'000'000, day_ns);
+  }
+
+  // The partitions of the rows read since the last look: each must come after the ones
+  // before it (then every partition but the last is complete).
+  void note_partitions() {
+    for (std::size_t i = seen_; i < pending.rows(); ++i) {
+      const std::int64_t p = partition_of(pending.time[i]);
+      if (!starts_.empty() && p == starts_.back().first) continue;
+      if (p < last_) {
+        throw cli_error(
+            pending.describe_row(i) + ": a row of " + format_date(p) + " after rows of " +
+            format_date(last_) +
+            ": --chunk-days reads partitions one after another, so the input must be in "
+            "partition order (each day's rows after the days before it, in any order within "
+            "the day); sort it by time, or run without --chunk-days");
+      }
+      starts_.emplace_back(p, i);
+      last_ = p;
+    }
+    seen_ = pending.rows();
+  }
+
+  // Drops the rows of the first `partitions` partitions, which have run.
+  void forget(std::size_t partitions) {
+    if (partitions == 0) return;
+    const std::size_t n = partitions < starts_.size() ? starts_[partitions].second : pending.rows();
+    drop_front(pending, n);
+    starts_.erase(starts_.begin(), starts_.begin() + static_cast<std::ptrdiff_t>(partitions));
+    for (auto& st : starts_) st.second -= n;
+    seen_ -= n;
+  }
+
+  // Runs and writes the rows [begin, end) of `pending` (whole partitions).
+  void run_rows(std::size_t begin, std::size_t end) {
+    for (const loaded_value& v : pending.values)
+      if (!v.numeric && value_written(v.name)) {
+        std::string why;
+        for (const auto& [name, text] : pending.not_numeric)
+          if (name == v.name) why = text;
+        throw cli_error(why + " (column " + shown_cell(v.name) +
+                        ", written as a value column for the partitions before: with "
+                        "--chunk-days a value column must be numeric throughout)");
+      }
+    loaded_table batch = copy_rows(pending, begin, end);
+    std::erase_if(batch.values, [](const loaded_value& v) { return !v.numeric; });
+    finish_keys(batch);
+    const auto t0 = std::chrono::steady_clock::now();
+    const tsfill::result r = job_.run(batch);
+    release_rows(batch);
+    const auto t1 = std::chrono::steady_clock::now();
+    out_.write(batch, r);
+    const auto t2 = std::chrono::steady_clock::now();
+    run_seconds += std::chrono::duration<double>(t1 - t0).count();
+    write_seconds += std::chrono::duration<double>(t2 - t1).count();
+    for (const auto& [name, secs] : r.stats().stage_seconds) {
+      auto it = std::find_if(stage_seconds.begin(), stage_seconds.end(),
+                             [&](const auto& st) { return st.first == name; });
+      if (it == stage_seconds.end())
+        stage_seconds.emplace_back(name, secs);
+      else
+        it->second += secs;
+    }
+    if (o_.stats) {
+      totals.add_chunk(summarize(batch, r, job_.expected_slots()));
+      count_keys(batch, r);
+    }
+    for (const tsfill::result_column& c : r.values()) names_written_.insert(c.name());
+    ran_ = true;
+  }
+
+  bool value_written(const std::string& name) const { return names_written_.count(name) != 0; }
+
+  // String keys get the batch's codes (the words sorted, as one run of the whole input
+  // orders them). A key whose words were all integers so far is an integer key, as the
+  // whole input's would be unless a later word is not: then it is an error, said so.
+  void finish_keys(loaded_table& batch) {
+    if (integer_key_.empty()) integer_key_.assign(batch.keys.size(), -1);
+    for (std::size_t j = 0; j < batch.keys.size(); ++j) {
+      loaded_key& k = batch.keys[j];
+      if (!k.is_string) continue;
+      const std::vector<std::string> words = k.builder.words();
+      finish_string_key(k, integer_key_[j] == 0);
+      if (integer_key_[j] < 0 && !k.values.empty()) integer_key_[j] = k.is_string ? 0 : 1;
+      if (integer_key_[j] == 1 && k.is_string) {
+        std::string word;
+        for (const std::string& w : words) {
+          std::int64_t v = 0;
+          const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
+          if (ec != std::errc{} || end != w.data() + w.size() || std::to_string(v) != w) {
+            word = w;
+            break;
+          }
+        }
+        throw cli_error("--keys: column " + shown_cell(k.name) + " holds " + shown_cell(word) +
+                        ", but its words in the partitions written before were all integers "
+                        "(an integer key, ordered as numbers): with --chunk-days a key column "
+                        "must hold words from its first chunk on; run without --chunk-days");
+      }
+    }
+  }
+
+  // Distinct keys over all chunks (--stats), by their words.
+  void count_keys(const loaded_table& batch, const tsfill::result& r) {
+    const std::size_t distinct = batch.keys.empty() ? 1 : r.distinct_keys(0).size();
+    for (std::size_t i = 0; i < distinct && !r.segments().empty(); ++i) {
+      std::string id;
+      for (std::size_t j = 0; j < batch.keys.size(); ++j) {
+        const std::int64_t v = r.distinct_keys(j)[i];
+        id += batch.keys[j].is_string ? batch.keys[j].words[static_cast<std::size_t>(v)]
+                                      : std::to_string(v);
+        id.push_back('\x1f');
+      }
+      keys_.insert(std::move(id));
+    }
+    totals.keys = keys_.size();
+  }
+
+  const job_spec& o_;
+  std::size_t chunk_days_;
+  job job_;
+  chunked_output out_;
+  std::vector<std::pair<std::int64_t, std::size_t>> starts_;  // partition, its first row
+  std::size_t seen_ = 0;                                      // rows whose partition is known
+  std::int64_t last_ = INT64_MIN;
+  bool ran_ = false;
+  std::set<std::string> names_written_;
+  std::vector<int> integer_key_;  // per key: -1 not yet known, 0 words, 1 integers
+  std::unordered_set<std::string> keys_;
+};
+
+int run_fill_in_chunks(const job_spec& o, std::size_t chunk_days) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!o.partition_by_day)
+    throw flag_error("--chunk-days", "needs partitions to read a chunk of (not --partition none)");
+  if (!o.unique_columns.empty())
+    throw flag_error("--chunk-days",
+                     "cannot go with --unique: a record's last copy may come in any later "
+                     "partition (run without --chunk-days)");
+  if (o.grid == grid_kind::range || o.grid == grid_kind::session)
+    throw flag_error("--chunk-days", "goes with partition and key grids only");
+  if (o.slot_unit != calendar_slot::none)
+    throw flag_error("--chunk-days", "goes with fixed slots only (not --slot 1w|1mo|1q|1y)");
+  const output_target target = output_target_of(o.writing());
+  std::unique_ptr<rejects_file> rejects;
+  read_spec reading = o.reading();
+  if (!o.rejects.empty()) {
+    rejects = std::make_unique<rejects_file>(o.rejects, o.delimiter, o.overwrite);
+    reading.on_reject = [&rejects](const rejected_row& r) { rejects->add(r); };
+  }
+  chunked_fill run(o, chunk_days, target);
+  loaded_table& t = run.pending;
+  for (const std::string& path : discover_inputs(reading.inputs)) {
+    t.files.push_back(path);
+    t.file_first_row.push_back(t.rows());
+    if (input_format_of(reading, path) == "parquet") {
+      read_parquet(reading, path, t);  // (a Parquet file is read whole)
+      check_value_types(t, path);
+    } else {
+      csv_file_reader file(reading, path, t);
+      while (!file.done()) {
+        file.read(block_bytes());
+        check_value_types(t, path);
+        run.run_complete();
+      }
+      file.finish();
+    }
+    run.run_complete();
+  }
+  run.run_rest();
+  run.commit();
+  if (rejects) rejects->commit();
+  note_columns_left_out(t.not_numeric);
+  if (o.stats) {
+    run_summary& s = run.totals;
+    s.rows_read = t.rows_read;
+    s.rows_filtered = t.rows_filtered;
+    s.rejected_by = t.rejected_by;
+    const double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::vector<std::pair<std::string, double>> stages;
+    stages.emplace_back("read", total - run.run_seconds - run.write_seconds);
+    for (const auto& st : run.stage_seconds) stages.push_back(st);
+    stages.emplace_back("write", run.write_seconds);
+    print_stats(o, s, stages);
   }
   return 0;
 }
@@ -57,10 +307,20 @@ void add_fill_command(CLI::App& app, command_run& run) {
       "partitions OUT/<partition-name>=YYYY-MM-DD/part-0.csv|parquet (the Hive layout).");
   auto flags = std::make_shared<flag_texts>();
   add_job_command_flags(*fill, *flags);
+  CLI::App& g = *fill->add_option_group("chunks", "Inputs larger than memory");
+  flags->value(g, "--chunk-days", "N",
+               "read the inputs a block at a time and run and write N partitions at a time: "
+               "memory bounded by the chunk, not the input, for inputs in partition order "
+               "(a CSV file or a directory output; the same output as without)");
   fill->callback([fill, flags, &run] {
     refuse_unknown_flags(*fill);
     job_spec spec = job_spec_from(*flags);
     validate(spec);
+    if (const auto v = flags->last("--chunk-days")) {
+      const std::size_t days = whole_number("--chunk-days", *v, 1, 1'000'000);
+      run = [spec = std::move(spec), days] { return run_fill_in_chunks(spec, days); };
+      return;
+    }
     run = [spec = std::move(spec)] { return run_fill(spec); };
   });
 }

@@ -1,0 +1,274 @@
+"""`fill --chunk-days N`: the inputs read a block at a time, N partitions run at a time.
+
+The promise: on input in partition order, the output (every byte of a CSV file, every file of
+a partitioned directory, CSV or Parquet), the exit status and every line of stderr (--stats
+counts and notices; the timing line aside) are those of one `fill` of the whole input, while
+memory holds one block and N partitions instead of the input. TSFILL_CSV_BLOCK_BYTES lowers
+the block (64 MiB) so that small generated files are read in many blocks, the edges falling
+anywhere: inside a day, inside a quoted field, between files.
+
+Input out of partition order, and flags a chunked run cannot honour, are one-line errors
+with a non-zero exit and no output.
+"""
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+SEEDS = range(240)
+
+
+def run(exe, args, block=None, chunk=None):
+    env = dict(os.environ)
+    if block is not None:
+        env["TSFILL_CSV_BLOCK_BYTES"] = str(block)
+    if chunk is not None:
+        env["TSFILL_CSV_CHUNK_BYTES"] = str(chunk)
+    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=env)
+    err = "\n".join(line for line in p.stderr.splitlines() if "seconds:" not in line)
+    return p.returncode, err
+
+
+@pytest.fixture(scope="module")
+def exe():
+    path = os.environ.get("TSFILL_BIN", str(Path(__file__).resolve().parents[2] / "build" /
+                                             "release" / "examples" / "tsfill"))
+    assert Path(path).exists(), f"tsfill binary not found at {path}"
+    return path
+
+
+def generate(rng):
+    """CSV text of a silver table in day order (any order within a day), and its days."""
+    days = rng.randint(1, 6)
+    int_keys = rng.random() < 0.25
+    words = [str(rng.randint(1, 30)) for _ in range(4)] if int_keys else \
+        ["A", "B", '"C,1"', "D", '"E""x"', "10", "9"]
+    keys = rng.sample(words, rng.randint(1, len(words)))
+    lines = ["date,k,v,w,note"]
+    day = 3
+    for d in range(days):
+        day += rng.randint(1, 2)
+        rows = []
+        for _ in range(rng.randint(0 if d else 1, 40)):
+            h, m, s = rng.randint(13, 20), rng.choice([0, 7, 29, 30, 31, 59]), rng.randint(0, 59)
+            ts = f"2024-03-{day:02d}T{h:02d}:{m:02d}:{s:02d}Z"
+            v = rng.choice(["", "NA", f"{rng.uniform(-5, 5):.3f}", str(rng.randint(-9, 9))])
+            w = rng.choice(["", f"{rng.random():.6f}"])
+            note = rng.choice(["x", "", '"two\nlines"', '"a,b"'])
+            rows.append(f"{ts},{rng.choice(keys)},{v},{w},{note}")
+        if rng.random() < 0.7:
+            rng.shuffle(rows)
+        lines += rows
+    return "\n".join(lines) + "\n"
+
+
+def job_flags(rng):
+    flags = ["--keys", "k", "--stats", "-q"]
+    flags += ["--dedup", rng.choice(["last", "first", "mean", "last-valid"])]
+    fill = rng.choice(["forward", "backward", "linear", "nearest", "none"])
+    flags += ["--fill", fill]
+    flags += ["--grid", rng.choice(["partition", "key"])]
+    flags += ["--slot", rng.choice(["30min", "1h", "7min"])]
+    if rng.random() < 0.3:
+        flags += ["--values", "v"]
+    if rng.random() < 0.3:
+        flags += ["--where", "k!=B"]
+    if rng.random() < 0.2 and fill in ("forward", "backward"):
+        flags += ["--limit", "1"]
+    return flags
+
+
+def outputs(path):
+    """Every file under an output (or the file), by relative path: bytes."""
+    if path.is_file():
+        return {".": path.read_bytes()}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def split_into_files(rng, text, folder, parquet):
+    """The rows of `text` as several files in order (a day may span two files)."""
+    header, *rows = text.splitlines(keepends=True)
+    # (records with a quoted line break span two lines: split only before a timestamp)
+    starts = [i for i, r in enumerate(rows) if r.startswith("2024-")]
+    cuts = sorted(rng.sample(starts, min(len(starts), rng.randint(1, 3))))
+    cuts = [c for c in cuts if c > 0] + [len(rows)]
+    folder.mkdir()
+    begin = 0
+    for n, end in enumerate(cuts):
+        part = header + "".join(rows[begin:end])
+        if parquet:
+            types = {"date": pa.timestamp("s", "UTC"), "k": pa.string(), "v": pa.float64(),
+                     "w": pa.float64(), "note": pa.string()}
+            table = pacsv.read_csv(pa.py_buffer(part.encode()), convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=["", "NA"], quoted_strings_can_be_null=False))
+            pq.write_table(table, folder / f"part-{n:02d}.parquet")
+        else:
+            (folder / f"part-{n:02d}.csv").write_text(part)
+        begin = end
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_chunks_equal_one_run(exe, tmp_path, seed):
+    rng = random.Random(seed)
+    text = generate(rng)
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    inputs = [src]
+    shape = rng.choice(["file", "file", "csv-files", "parquet-files"])
+    if shape != "file":
+        split_into_files(rng, text, tmp_path / "in", shape == "parquet-files")
+        inputs = [tmp_path / "in"]
+    flags = job_flags(rng)
+    out = rng.choice(["o.csv", "o", "o-parquet"])
+    if out == "o-parquet":
+        flags += ["--format", "parquet"]
+    days = rng.randint(1, 4)
+    block = rng.randint(30, 600)
+    threads = str(rng.choice([1, 3]))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "chunked").mkdir()
+    one = run(exe, ["fill", *inputs, "-o", tmp_path / "one" / out, "--threads", threads, *flags])
+    chunked = run(exe, ["fill", *inputs, "-o", tmp_path / "chunked" / out, "--threads", threads,
+                        "--chunk-days", days, *flags], block=block, chunk=rng.randint(40, 400))
+    why = f"seed {seed}: {shape}, --chunk-days {days}, blocks of {block} bytes, {flags}, input:\n{text}"
+    assert chunked == one, why
+    assert one[0] == 0, why
+    assert outputs(tmp_path / "chunked" / out) == outputs(tmp_path / "one" / out), why
+
+
+def test_a_bad_cell_after_many_chunks_is_the_error_of_one_run_and_nothing_is_written(exe, tmp_path):
+    rows = ["date,k,v"]
+    for d in range(4, 14):
+        rows += [f"2024-03-{d:02d}T14:{m:02d}:00Z,A,{m}" for m in range(0, 60, 5)]
+    rows.insert(100, "2024-03-12T15:00:00Z,A,oops")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(rows) + "\n")
+    for out in ["o.csv", "o"]:
+        one = run(exe, ["fill", src, "-o", tmp_path / "one" / out, "--keys", "k", "--values", "v"])
+        chunked = run(exe, ["fill", src, "-o", tmp_path / out, "--keys", "k", "--values", "v",
+                            "--chunk-days", "1"], block=64)
+        assert chunked == one
+        assert one[0] != 0 and f"{src}, row 100 (line 101), column 'v'" in one[1], one[1]
+        assert not (tmp_path / out).exists()
+        assert [p.name for p in tmp_path.iterdir()] == ["in.csv"]  # (no hidden copy left)
+
+
+def test_rows_out_of_partition_order_are_an_error_naming_the_row(exe, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("date,k,v\n2024-03-04T14:00:00Z,A,1\n2024-03-05T14:00:00Z,A,2\n"
+                   "2024-03-04T15:00:00Z,A,3\n")
+    code, err = run(exe, ["fill", src, "-o", tmp_path / "o", "--keys", "k", "--chunk-days", "1"])
+    assert code == 2, err
+    assert err.startswith(f"tsfill: {src} row 3: a row of 2024-03-04 after rows of 2024-03-05: "
+                          "--chunk-days reads partitions one after another"), err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+    # Two files whose days interleave: the same, naming the second file's row.
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("date,k,v\n2024-03-05T14:00:00Z,A,1\n")
+    (tmp_path / "d" / "b.csv").write_text("date,k,v\n2024-03-06T14:00:00Z,A,1\n"
+                                          "2024-03-04T14:00:00Z,A,1\n")
+    code, err = run(exe, ["fill", tmp_path / "d", "-o", tmp_path / "o", "--keys", "k",
+                          "--chunk-days", "2"])
+    assert code == 2 and f"{tmp_path / 'd' / 'b.csv'} row 2: a row of 2024-03-04" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--partition", "none"], "--chunk-days: needs partitions to read a chunk of"),
+    (["--unique", "date,k"], "--chunk-days: cannot go with --unique"),
+    (["--grid", "range:2024-03-04T14:00/2024-03-04T16:00"], "--chunk-days: goes with partition and key grids only"),
+    (["--chunk-days", "0"], "--chunk-days"),
+    (["--chunk-days", "x"], "--chunk-days"),
+])
+def test_flags_a_chunked_run_cannot_honour_are_refused(exe, tmp_path, flags, says):
+    src = tmp_path / "in.csv"
+    src.write_text("date,k,v\n2024-03-04T14:00:00Z,A,1\n")
+    code, err = run(exe, ["fill", src, "-o", tmp_path / "o.csv", "--keys", "k", "--chunk-days", "1",
+                          *flags])
+    assert code == 2, err
+    assert says in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_one_parquet_file_is_refused_before_anything_is_read(exe, tmp_path):
+    code, err = run(exe, ["fill", tmp_path / "missing.csv", "-o", tmp_path / "o.parquet",
+                          "--chunk-days", "1"])
+    assert code == 2 and "--chunk-days: writes a CSV file or a directory of partitions" in err, err
+
+
+def test_a_column_turning_text_after_the_first_chunk_is_an_error(exe, tmp_path):
+    # One run leaves w out (not numeric); a chunked run has written w already: it says so.
+    rows = ["date,k,v,w"] + [f"2024-03-{d:02d}T14:00:00Z,A,{d},{d}" for d in range(4, 10)]
+    rows.append("2024-03-10T14:00:00Z,A,1,n/a")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(rows) + "\n")
+    code, err = run(exe, ["fill", src, "-o", tmp_path / "o", "--keys", "k", "--chunk-days", "1"],
+                    block=40)
+    assert code == 2, err
+    assert f"{src}, row 7 (line 8): 'n/a' is not a number" in err, err
+    assert "with --chunk-days a value column must be numeric throughout" in err
+    assert not (tmp_path / "o").exists()
+    # Named with --values, it is the usual error of a bad cell.
+    code, err = run(exe, ["fill", src, "-o", tmp_path / "o", "--keys", "k", "--values", "v",
+                          "--chunk-days", "1"], block=40)
+    assert code == 0, err
+
+
+def test_a_key_of_integers_that_later_holds_a_word_is_an_error(exe, tmp_path):
+    rows = ["date,k,v"] + [f"2024-03-{d:02d}T14:00:00Z,{d},1" for d in range(4, 8)]
+    rows.append("2024-03-08T14:00:00Z,AB,1")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(rows) + "\n")
+    code, err = run(exe, ["fill", src, "-o", tmp_path / "o.csv", "--keys", "k", "--chunk-days", "1"],
+                    block=30)
+    assert code == 2, err
+    assert "--keys: column 'k' holds 'AB'" in err, err
+    assert not (tmp_path / "o.csv").exists()
+
+
+# A child's peak starts at its parent's size when it forks (exec keeps it), and this process
+# holds pyarrow: a bare interpreter forks tsfill and reports its wait4 peak instead.
+MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def peak_rss_mib(args, env):
+    """Peak resident memory of one tsfill process, in MiB."""
+    p = subprocess.run([sys.executable, "-S", "-c", MEASURE, *map(str, args)], env=env,
+                       capture_output=True, text=True)
+    code, kib = p.stdout.split()
+    assert code == "0", p.stderr
+    return int(kib) / 1024
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_input(exe, tmp_path):
+    if b"__asan_init" in Path(exe).read_bytes():
+        pytest.skip("peak memory means nothing under AddressSanitizer (its quarantine holds "
+                    "freed blocks)")
+    # 40 days x 400 keys x 48 snapshots: 768,000 rows, 26 MB of CSV.
+    src = tmp_path / "in.csv"
+    with open(src, "w") as f:
+        f.write("date,k,v,w\n")
+        for d in range(40):
+            day = f"2024-{1 + d // 28:02d}-{1 + d % 28:02d}"
+            f.writelines(f"{day}T{13 + s // 6:02d}:{s % 6 * 10:02d}:00Z,K{k},{k * 0.5 + s},{s}\n"
+                         for s in range(48) for k in range(400))
+    env = dict(os.environ, TSFILL_CSV_BLOCK_BYTES=str(2 << 20))
+    whole = peak_rss_mib([exe, "fill", src, "-o", tmp_path / "one", "--keys", "k", "-q"], env)
+    chunked = peak_rss_mib([exe, "fill", src, "-o", tmp_path / "chunked", "--keys", "k", "-q",
+                            "--chunk-days", "1"], env)
+    assert outputs(tmp_path / "chunked") == outputs(tmp_path / "one")
+    assert chunked < whole / 2, f"peak {chunked:.0f} MiB in chunks of a day, {whole:.0f} MiB whole"
