@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -272,3 +273,88 @@ def test_memory_is_bounded_by_the_chunk_not_the_input(exe, tmp_path):
                             "--chunk-days", "1"], env)
     assert outputs(tmp_path / "chunked") == outputs(tmp_path / "one")
     assert chunked < whole / 2, f"peak {chunked:.0f} MiB in chunks of a day, {whole:.0f} MiB whole"
+
+
+# --- faults, with real processes -----------------------------------------------------------
+
+def days_file(path, days, keys):
+    with open(path, "w") as f:
+        f.write("date,k,v\n")
+        for d in range(days):
+            day = f"2024-{1 + d // 28:02d}-{1 + d % 28:02d}"
+            f.writelines(f"{day}T{13 + s // 6:02d}:{s % 6 * 10:02d}:00Z,K{k},{k + s}\n"
+                         for s in range(48) for k in range(keys))
+
+
+def tree(path):
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_kill_9_at_random_moments_leaves_the_old_output_and_a_rerun_equals_one_run(exe, tmp_path):
+    src = tmp_path / "in.csv"
+    days_file(src, 30, 300)
+    one = tmp_path / "one"
+    assert run(exe, ["fill", src, "-o", one, "--keys", "k"])[0] == 0
+    out = tmp_path / "out"
+    args = [exe, "fill", src, "-o", out, "--keys", "k", "--chunk-days", "2", "--overwrite"]
+    env = dict(os.environ, TSFILL_CSV_BLOCK_BYTES=str(1 << 20))
+    old = tmp_path / "old.csv"
+    old.write_text("date,k,v\n2024-03-04T14:00:00Z,A,1\n")
+    assert run(exe, ["fill", old, "-o", out, "--keys", "k"])[0] == 0
+    before = tree(out)
+    start = time.monotonic()
+    assert subprocess.run(args, env=env, capture_output=True).returncode == 0
+    took = time.monotonic() - start
+    assert tree(out) == tree(one)
+    assert run(exe, ["fill", old, "-o", out, "--keys", "k", "--overwrite"])[0] == 0
+    rng = random.Random(9)
+    for _ in range(6):
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, took))
+        proc.kill()
+        rc = proc.wait(timeout=60)
+        assert tree(out) in (before, tree(one)), rc  # the old output whole, or the whole new one
+        if tree(out) != before:  # (it had finished: back to the old one for the next round)
+            assert run(exe, ["fill", old, "-o", out, "--keys", "k", "--overwrite"])[0] == 0
+    # The next run sweeps the dead runs' hidden copies and writes what one run writes.
+    assert subprocess.run(args, env=env, capture_output=True).returncode == 0
+    assert tree(out) == tree(one)
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".")], os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize("sig,code", [(2, 130), (15, 143)])
+def test_a_signal_mid_run_removes_the_hidden_copy(exe, tmp_path, sig, code):
+    src = tmp_path / "in.csv"
+    days_file(src, 30, 300)
+    out = tmp_path / "out.csv"
+    env = dict(os.environ, TSFILL_CSV_BLOCK_BYTES=str(1 << 20))
+    proc = subprocess.Popen([exe, "fill", src, "-o", out, "--keys", "k", "--chunk-days", "1"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    aside = tmp_path / f".out.csv.tsfill-tmp-{proc.pid}"
+    deadline = time.time() + 30
+    while not aside.exists() and proc.poll() is None and time.time() < deadline:
+        pass
+    proc.send_signal(sig)
+    rc = proc.wait(timeout=60)
+    assert rc in (0, code), (rc, proc.stderr.read())
+    assert os.listdir(tmp_path) == ["in.csv"] or (rc == 0 and out.exists())
+
+
+def test_a_full_disk_mid_run_names_the_output_and_leaves_nothing(exe, tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        src = tmp_path / "in.csv"
+        days_file(src, 40, 30)  # (about 2.5 MB out: the first chunks fit, a later one does not)
+        for out in (mnt / "o.csv", mnt / "dataset"):
+            code, err = run(exe, ["fill", src, "-o", out, "--keys", "k", "--chunk-days", "1"],
+                            block=4096)
+            assert code == 2 and len(err.splitlines()) == 1, err
+            assert str(out) in err and "tsfill-tmp" not in err, err
+            assert "No space left" in err or "write failed" in err, err
+            assert os.listdir(mnt) == []
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
