@@ -228,6 +228,9 @@ struct chunk_error {
 // The records that start in [begin, limit) of one file, parsed on their own.
 struct csv_chunk {
   std::size_t begin = 0, limit = 0;
+  // Data rows of the file before the chunk, where known: --rejects, which reads one chunk a
+  // time, numbers its rows with it.
+  std::uint64_t rows_before = 0;
   // Its columns are allocated for the records up to here: the first chunk of a table's first
   // file reserves for the whole file, so that the table can take its columns over and the
   // other chunks append without moving them.
@@ -299,7 +302,8 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
         keep = passes(o.where[w], cell, is_null_token(o, cell));
         if (keep) continue;
         ++t.rejected_by[w];
-        if (o.on_reject) o.on_reject({c.path, row, c.rule_texts[w], c.header, fields});
+        if (o.on_reject)
+          o.on_reject({c.path, k.rows_before + row, c.rule_texts[w], c.header, fields});
       }
       if (!keep) {
         ++t.rows_filtered;
@@ -636,6 +640,7 @@ void csv_file_reader::read(std::size_t bytes) {
   for (std::size_t i = 0; i < starts.size(); ++i)
     chunks.push_back(new_chunk(starts[i], i + 1 < starts.size() ? starts[i + 1] : end));
   if (t.rows() == 0) chunks[0].reserve_until = end;
+  chunks[0].rows_before = s_->row_offset;
   progress_line progress(o.progress, "reading " + path, (end - begin) / chunks.size());
   {
     std::vector<std::thread> workers;

@@ -11,7 +11,7 @@ bool parquet_supported() {
   return false;
 }
 
-void read_parquet(const read_spec&, const std::string& path, loaded_table&) {
+void read_parquet(const read_spec&, const std::string& path, loaded_table&, const read_steps&) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
 }
@@ -210,7 +210,7 @@ void check(const arrow::Status& s, const std::string& path) {
 
 // --rejects: the rows --where dropped, each with all its cells as text, in row order.
 void report_rejects(const read_spec& o, const std::string& path, const arrow::Table& table,
-                    const std::vector<std::int32_t>& rejected_by) {
+                    const std::vector<std::int32_t>& rejected_by, std::size_t row_base) {
   std::vector<std::size_t> rows;
   for (std::size_t r = 0; r < rejected_by.size(); ++r)
     if (rejected_by[r] >= 0) rows.push_back(r);
@@ -230,8 +230,8 @@ void report_rejects(const read_spec& o, const std::string& path, const arrow::Ta
   std::vector<std::string_view> views;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     views.assign(cells[i].begin(), cells[i].end());
-    o.on_reject(
-        {path, rows[i] + 1, rules[static_cast<std::size_t>(rejected_by[rows[i]])], header, views});
+    o.on_reject({path, row_base + rows[i] + 1,
+                 rules[static_cast<std::size_t>(rejected_by[rows[i]])], header, views});
   }
 }
 
@@ -299,7 +299,8 @@ void copy_doubles(const arrow::ChunkedArray& col, std::size_t base, loaded_value
 
 }  // namespace
 
-void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) {
+void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
+                  const read_steps& steps) {
   auto file = check(arrow::io::ReadableFile::Open(path), path);
   parquet::arrow::FileReaderBuilder builder;
   check(builder.Open(file), path);
@@ -317,118 +318,9 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
         throw cli_error(path + ": the schema names the column " + shown_cell(field->name()) +
                         " twice");
   }
-  // Only the columns the run reads are decoded.
-  std::shared_ptr<arrow::Table> table =
-      check(reader->ReadTable(needed_columns(o, t, *reader, *schema)), path);
-  const auto n = static_cast<std::size_t>(table->num_rows());
-  auto column = [&](const std::string& name, const char* flag) {
-    auto c = table->GetColumnByName(name);
-    if (!c) throw cli_error(std::string(flag) + ": " + path + " has no column '" + name + "'");
-    return c;
-  };
-
-  // Rows kept by --where (rules.hpp); the first rule a row fails is counted.
-  std::vector<std::uint8_t> keep(n, 1);
-  std::vector<std::int32_t> rejected_by(o.on_reject ? n : 0, -1);  // the rule, for --rejects
-  t.rejected_by.resize(o.where.size(), 0);
-  for (std::size_t w = 0; w < o.where.size(); ++w) {
-    for_each_cell(*column(o.where[w].column, "--where"), [&](std::size_t r, const cell& c) {
-      if (keep[r] && !passes(o.where[w], c.null ? std::string() : text_of(c), c.null)) {
-        keep[r] = 0;
-        ++t.rejected_by[w];
-        if (o.on_reject) rejected_by[r] = static_cast<std::int32_t>(w);
-      }
-    });
-  }
-  if (o.on_reject) report_rejects(o, path, *table, rejected_by);
-  // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
-  std::vector<std::int64_t> row_ns(n, 0);
-  for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
-    if (!keep[r]) return;
-    std::string why;
-    const std::optional<std::int64_t> ns = time_of(c, o.time_unit, why);
-    if (!ns) throw input_error(path, r + 1, 0, o.time_column, "cannot read the time: " + why);
-    row_ns[r] = *ns;
-    if (o.keep_time && !o.keep_time(*ns)) keep[r] = 0;
-  });
-  std::vector<std::size_t> kept;
-  for (std::size_t r = 0; r < n; ++r)
-    if (keep[r]) kept.push_back(r);
-  t.rows_read += n;
-  t.rows_filtered += n - kept.size();
-  const std::size_t base = t.rows();
-  std::vector<std::size_t> out_row(n, SIZE_MAX);  // input row -> kept row index
-  for (std::size_t k = 0; k < kept.size(); ++k) out_row[kept[k]] = base + k;
-  for (const std::size_t r : kept) {
-    t.source_row.push_back(r + 1);
-    t.time.push_back(row_ns[r]);
-  }
-
-  // Record ids (--unique).
-  if (!o.unique_columns.empty()) {
-    std::vector<std::vector<std::string> > cells(kept.size());
-    std::vector<std::uint8_t> any_null(kept.size(), 0);
-    for (const std::string& name : o.unique_columns)
-      for_each_cell(*column(name, "--unique"), [&](std::size_t r, const cell& c) {
-        if (out_row[r] == SIZE_MAX) return;
-        const std::size_t k = out_row[r] - base;
-        any_null[k] = any_null[k] || c.null;
-        cells[k].push_back(c.null ? std::string() : text_of(c));
-      });
-    for (std::size_t k = 0; k < kept.size(); ++k)
-      t.record_id.push_back(record_id_text(
-          std::vector<std::string_view>(cells[k].begin(), cells[k].end()), any_null[k] != 0));
-  }
-
-  // Sequence numbers.
-  if (!o.sequence_column.empty()) {
-    t.sequence.resize(base + kept.size());
-    for_each_cell(
-        *column(o.sequence_column, "--sequence-column"), [&](std::size_t r, const cell& c) {
-          if (out_row[r] == SIZE_MAX) return;
-          if (c.null || c.k != cell::kind::integer)
-            throw input_error(
-                path, r + 1, 0, o.sequence_column,
-                c.null ? "the sequence number is null" : "a sequence number must be an integer");
-          t.sequence[out_row[r]] = c.i;
-        });
-  }
-
   // Keys.
   if (t.files.size() == 1)
     for (const std::string& k : o.keys) t.keys.push_back(loaded_key{k, true, {}, {}, {}});
-  // Each key column, and then each value column, converted on its own thread (up to
-  // o.threads at once); an error is the one the column order would meet first.
-  std::vector<std::function<void()> > conversions;
-  for (std::size_t j = 0; j < o.keys.size(); ++j)
-    conversions.emplace_back([&, j] {
-      loaded_key& key = t.keys[j];
-      key.values.resize(base + kept.size());
-      std::unordered_map<std::int64_t, std::int64_t> integer_codes;
-      word_cache words;
-      for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
-        if (out_row[r] == SIZE_MAX) return;
-        if (c.null) throw input_error(path, r + 1, 0, key.name, "a key is null");
-        if (c.k == cell::kind::other)
-          throw input_error(path, r + 1, 0, key.name, "this type cannot be a key");
-        // Everything goes through the dictionary; finish_string_key turns an all-integer
-        // dictionary back into an integer key. (Integers: their text made once each.)
-        std::int64_t code = 0;
-        if (c.k == cell::kind::text) {
-          bool added = false;
-          code = words.id_of(c.s, key, added);
-        } else if (c.k == cell::kind::integer) {
-          const auto [at, added] = integer_codes.try_emplace(c.i, 0);
-          if (added) at->second = key.code_of(std::to_string(c.i));
-          code = at->second;
-        } else {
-          code = key.code_of(text_of(c));
-        }
-        key.values[out_row[r]] = code;
-      });
-    });
-  run_in_order_of_errors(conversions, o.threads);
-
   // Values: every numeric non-key, non-time column, or those --values selects.
   if (t.files.size() == 1) {
     for (const auto& field : schema->fields()) {
@@ -465,48 +357,176 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t) 
       }
     }
   }
-  conversions.clear();
-  for (loaded_value& value : t.values)
-    conversions.emplace_back([&, v = &value] {
-      const auto col = column(v->name, "--values");
-      if (!is_number_type(*col->type()) || value_type_of(*col->type()) != v->type)
-        throw input_error(path, 0, 0, v->name,
-                          "has type " + col->type()->ToString() + ", unlike in " + t.files.front());
-      const std::size_t rows = base + kept.size();
-      v->validity.resize((rows + 7) / 8, 0);
-      v->f64.resize(v->type == tsfill::value_type::float64 ? rows : 0);
-      v->f32.resize(v->type == tsfill::value_type::float32 ? rows : 0);
-      v->i64.resize(v->type == tsfill::value_type::int64 ? rows : 0);
-      if (kept.size() == n && col->type()->id() == arrow::Type::DOUBLE) {
-        copy_doubles(*col, base, *v);  // every row kept: whole chunks at once
-        return;
-      }
-      for_each_cell(*col, [&](std::size_t r, const cell& c) {
-        const std::size_t row = out_row[r];
-        if (row == SIZE_MAX) return;
-        if (c.null || c.k == cell::kind::other) {
-          if (c.k == cell::kind::other && !c.null)
-            throw input_error(path, r + 1, 0, v->name, "the value does not fit in int64");
-          ++v->nulls;
-          if (v->type == tsfill::value_type::float64) v->f64[row] = std::nan("");
-          if (v->type == tsfill::value_type::float32) v->f32[row] = std::nanf("");
-          return;
+  // The row groups, all at once or (steps.rows) in steps of about that many rows.
+  const int row_groups = reader->num_row_groups();
+  std::size_t row_base = 0;  // the file's rows before this step
+  for (int next = 0; next < row_groups || (next == 0 && row_groups == 0);) {
+    std::vector<int> groups;
+    std::size_t step_rows = 0;
+    while (next < row_groups && (groups.empty() || step_rows < steps.rows)) {
+      step_rows += static_cast<std::size_t>(
+          reader->parquet_reader()->metadata()->RowGroup(next)->num_rows());
+      groups.push_back(next++);
+    }
+    if (row_groups == 0) next = 1;
+    // Only the columns the run reads are decoded.
+    std::shared_ptr<arrow::Table> table =
+        check(reader->ReadRowGroups(groups, needed_columns(o, t, *reader, *schema)), path);
+    const auto n = static_cast<std::size_t>(table->num_rows());
+    auto column = [&](const std::string& name, const char* flag) {
+      auto c = table->GetColumnByName(name);
+      if (!c) throw cli_error(std::string(flag) + ": " + path + " has no column '" + name + "'");
+      return c;
+    };
+
+    // Rows kept by --where (rules.hpp); the first rule a row fails is counted.
+    std::vector<std::uint8_t> keep(n, 1);
+    std::vector<std::int32_t> rejected_by(o.on_reject ? n : 0, -1);  // the rule, for --rejects
+    t.rejected_by.resize(o.where.size(), 0);
+    for (std::size_t w = 0; w < o.where.size(); ++w) {
+      for_each_cell(*column(o.where[w].column, "--where"), [&](std::size_t r, const cell& c) {
+        if (keep[r] && !passes(o.where[w], c.null ? std::string() : text_of(c), c.null)) {
+          keep[r] = 0;
+          ++t.rejected_by[w];
+          if (o.on_reject) rejected_by[r] = static_cast<std::int32_t>(w);
         }
-        v->validity[row / 8] = static_cast<std::uint8_t>(v->validity[row / 8] | (1U << (row % 8)));
-        tsfill::visit(v->type, [&](auto* tag) {
-          using T = std::remove_pointer_t<decltype(tag)>;
-          if constexpr (std::is_same_v<T, std::int64_t>)
-            v->template data<T>()[row] = c.i;
-          else
-            v->template data<T>()[row] = static_cast<T>(c.d);
+      });
+    }
+    if (o.on_reject) report_rejects(o, path, *table, rejected_by, row_base);
+    // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
+    std::vector<std::int64_t> row_ns(n, 0);
+    for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
+      if (!keep[r]) return;
+      std::string why;
+      const std::optional<std::int64_t> ns = time_of(c, o.time_unit, why);
+      if (!ns)
+        throw input_error(path, row_base + r + 1, 0, o.time_column, "cannot read the time: " + why);
+      row_ns[r] = *ns;
+      if (o.keep_time && !o.keep_time(*ns)) keep[r] = 0;
+    });
+    std::vector<std::size_t> kept;
+    for (std::size_t r = 0; r < n; ++r)
+      if (keep[r]) kept.push_back(r);
+    t.rows_read += n;
+    t.rows_filtered += n - kept.size();
+    const std::size_t base = t.rows();
+    std::vector<std::size_t> out_row(n, SIZE_MAX);  // input row -> kept row index
+    for (std::size_t k = 0; k < kept.size(); ++k) out_row[kept[k]] = base + k;
+    for (const std::size_t r : kept) {
+      t.source_row.push_back(row_base + r + 1);
+      t.time.push_back(row_ns[r]);
+    }
+
+    // Record ids (--unique).
+    if (!o.unique_columns.empty()) {
+      std::vector<std::vector<std::string> > cells(kept.size());
+      std::vector<std::uint8_t> any_null(kept.size(), 0);
+      for (const std::string& name : o.unique_columns)
+        for_each_cell(*column(name, "--unique"), [&](std::size_t r, const cell& c) {
+          if (out_row[r] == SIZE_MAX) return;
+          const std::size_t k = out_row[r] - base;
+          any_null[k] = any_null[k] || c.null;
+          cells[k].push_back(c.null ? std::string() : text_of(c));
+        });
+      for (std::size_t k = 0; k < kept.size(); ++k)
+        t.record_id.push_back(record_id_text(
+            std::vector<std::string_view>(cells[k].begin(), cells[k].end()), any_null[k] != 0));
+    }
+
+    // Sequence numbers.
+    if (!o.sequence_column.empty()) {
+      t.sequence.resize(base + kept.size());
+      for_each_cell(
+          *column(o.sequence_column, "--sequence-column"), [&](std::size_t r, const cell& c) {
+            if (out_row[r] == SIZE_MAX) return;
+            if (c.null || c.k != cell::kind::integer)
+              throw input_error(
+                  path, row_base + r + 1, 0, o.sequence_column,
+                  c.null ? "the sequence number is null" : "a sequence number must be an integer");
+            t.sequence[out_row[r]] = c.i;
+          });
+    }
+
+    // Each key column, and then each value column, converted on its own thread (up to
+    // o.threads at once); an error is the one the column order would meet first.
+    std::vector<std::function<void()> > conversions;
+    for (std::size_t j = 0; j < o.keys.size(); ++j)
+      conversions.emplace_back([&, j] {
+        loaded_key& key = t.keys[j];
+        key.values.resize(base + kept.size());
+        std::unordered_map<std::int64_t, std::int64_t> integer_codes;
+        word_cache words;
+        for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
+          if (out_row[r] == SIZE_MAX) return;
+          if (c.null) throw input_error(path, row_base + r + 1, 0, key.name, "a key is null");
+          if (c.k == cell::kind::other)
+            throw input_error(path, row_base + r + 1, 0, key.name, "this type cannot be a key");
+          // Everything goes through the dictionary; finish_string_key turns an all-integer
+          // dictionary back into an integer key. (Integers: their text made once each.)
+          std::int64_t code = 0;
+          if (c.k == cell::kind::text) {
+            bool added = false;
+            code = words.id_of(c.s, key, added);
+          } else if (c.k == cell::kind::integer) {
+            const auto [at, added] = integer_codes.try_emplace(c.i, 0);
+            if (added) at->second = key.code_of(std::to_string(c.i));
+            code = at->second;
+          } else {
+            code = key.code_of(text_of(c));
+          }
+          key.values[out_row[r]] = code;
         });
       });
-    });
-  run_in_order_of_errors(conversions, o.threads);
-  // Every column is copied out: Arrow's decoded table goes, and its allocator gives the
-  // memory back now, before the pipeline allocates its own.
-  table.reset();
-  arrow::default_memory_pool()->ReleaseUnused();
+    run_in_order_of_errors(conversions, o.threads);
+
+    conversions.clear();
+    for (loaded_value& value : t.values)
+      conversions.emplace_back([&, v = &value] {
+        const auto col = column(v->name, "--values");
+        if (!is_number_type(*col->type()) || value_type_of(*col->type()) != v->type)
+          throw input_error(
+              path, 0, 0, v->name,
+              "has type " + col->type()->ToString() + ", unlike in " + t.files.front());
+        const std::size_t rows = base + kept.size();
+        v->validity.resize((rows + 7) / 8, 0);
+        v->f64.resize(v->type == tsfill::value_type::float64 ? rows : 0);
+        v->f32.resize(v->type == tsfill::value_type::float32 ? rows : 0);
+        v->i64.resize(v->type == tsfill::value_type::int64 ? rows : 0);
+        if (kept.size() == n && col->type()->id() == arrow::Type::DOUBLE) {
+          copy_doubles(*col, base, *v);  // every row kept: whole chunks at once
+          return;
+        }
+        for_each_cell(*col, [&](std::size_t r, const cell& c) {
+          const std::size_t row = out_row[r];
+          if (row == SIZE_MAX) return;
+          if (c.null || c.k == cell::kind::other) {
+            if (c.k == cell::kind::other && !c.null)
+              throw input_error(path, row_base + r + 1, 0, v->name,
+                                "the value does not fit in int64");
+            ++v->nulls;
+            if (v->type == tsfill::value_type::float64) v->f64[row] = std::nan("");
+            if (v->type == tsfill::value_type::float32) v->f32[row] = std::nanf("");
+            return;
+          }
+          v->validity[row / 8] =
+              static_cast<std::uint8_t>(v->validity[row / 8] | (1U << (row % 8)));
+          tsfill::visit(v->type, [&](auto* tag) {
+            using T = std::remove_pointer_t<decltype(tag)>;
+            if constexpr (std::is_same_v<T, std::int64_t>)
+              v->template data<T>()[row] = c.i;
+            else
+              v->template data<T>()[row] = static_cast<T>(c.d);
+          });
+        });
+      });
+    run_in_order_of_errors(conversions, o.threads);
+    // Every column is copied out: Arrow's decoded table goes, and its allocator gives the
+    // memory back now, before the pipeline allocates its own.
+    table.reset();
+    arrow::default_memory_pool()->ReleaseUnused();
+    row_base += n;
+    if (steps.after) steps.after();
+  }
 }
 
 namespace {

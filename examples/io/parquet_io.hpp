@@ -3,6 +3,8 @@
 // cli_error saying so).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include <tsfill/tsfill.hpp>
@@ -15,10 +17,19 @@ namespace tsfill_io {
 
 bool parquet_supported();
 
+// Reading a file in steps of whole row groups (fill --chunk-days: memory bounded by the
+// step, not the file): each step holds row groups until it has at least `rows` rows; once
+// a step's rows are in the table, `after` runs (it may take rows out of the table).
+struct read_steps {
+  std::size_t rows = SIZE_MAX;
+  std::function<void()> after;
+};
+
 // Appends the rows of a Parquet file (after --where) to `t`. Time columns may be
 // timestamps, dates, epoch integers (--time-unit) or ISO-8601 strings; keys integers,
 // strings or dictionaries; values any integer or floating type.
-void read_parquet(const read_spec& o, const std::string& path, loaded_table& t);
+void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
+                  const read_steps& steps = {});
 
 // Writes the rows of segments [first, last) as one Parquet file.
 void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,

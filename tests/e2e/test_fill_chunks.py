@@ -108,7 +108,8 @@ def split_into_files(rng, text, folder, parquet):
                      "w": pa.float64(), "note": pa.string()}
             table = pacsv.read_csv(pa.py_buffer(part.encode()), convert_options=pacsv.ConvertOptions(
                 column_types=types, null_values=["", "NA"], quoted_strings_can_be_null=False))
-            pq.write_table(table, folder / f"part-{n:02d}.parquet")
+            pq.write_table(table, folder / f"part-{n:02d}.parquet",
+                           row_group_size=rng.choice([3, 17, 1 << 20]))  # (read in steps of groups)
         else:
             (folder / f"part-{n:02d}.csv").write_text(part)
         begin = end
@@ -358,3 +359,35 @@ def test_a_full_disk_mid_run_names_the_output_and_leaves_nothing(exe, tmp_path):
             assert os.listdir(mnt) == []
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_rejects_and_row_numbers_deep_in_a_file_are_those_of_one_run(exe, tmp_path, fmt):
+    rows = [(f"2024-03-{4 + i // 40:02d}T{14 + i % 40 // 10:02d}:{i % 10 * 5:02d}:00Z",
+             "B" if i % 7 == 0 else "A", float(i)) for i in range(200)]
+    table = pa.table({"date": pa.array([r[0] for r in rows]), "k": pa.array([r[1] for r in rows]),
+                      "v": pa.array([r[2] for r in rows])})
+    src = tmp_path / f"in.{fmt}"
+    if fmt == "csv":
+        pacsv.write_csv(table, src)
+    else:
+        pq.write_table(table, src, row_group_size=9)
+    common = ["--keys", "k", "--where", "k=A", "--stats"]
+    one = run(exe, ["fill", src, "-o", tmp_path / "one.csv", "--rejects", tmp_path / "r1.csv", *common])
+    chunked = run(exe, ["fill", src, "-o", tmp_path / "two.csv", "--rejects", tmp_path / "r2.csv",
+                        "--chunk-days", "1", *common], block=100)
+    assert chunked == one and one[0] == 0, one
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "r2.csv").read_bytes() == (tmp_path / "r1.csv").read_bytes()
+    # A bad time in the 19th row group: the same row number either way.
+    times = table.column("date").to_pylist()
+    times[170] = "2024-03-08T25:00:00Z"
+    bad = tmp_path / f"bad.{fmt}"
+    broken = table.set_column(0, "date", pa.array(times))
+    pacsv.write_csv(broken, bad) if fmt == "csv" else pq.write_table(broken, bad, row_group_size=9)
+    one = run(exe, ["fill", bad, "-o", tmp_path / "b1.csv", "--keys", "k"])
+    chunked = run(exe, ["fill", bad, "-o", tmp_path / "b2.csv", "--keys", "k", "--chunk-days", "1"],
+                  block=100)
+    assert chunked == one and one[0] == 2, one
+    assert "row 171" in one[1], one[1]
+    assert not (tmp_path / "b2.csv").exists()

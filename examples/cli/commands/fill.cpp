@@ -60,7 +60,8 @@ int run_fill(job_spec o) {
 // --- fill --chunk-days N: the input read a block at a time, N whole partitions at a time run
 // and written -------------------------------------------------------------------------------
 
-// Bytes of CSV read at once (TSFILL_CSV_BLOCK_BYTES: smaller, for tests).
+// Bytes of CSV read at once, and a sixty-fourth of it rows of Parquet row groups
+// (TSFILL_CSV_BLOCK_BYTES: smaller, for tests).
 std::size_t block_bytes() {
   const char* v = std::getenv("TSFILL_CSV_BLOCK_BYTES");
   const long n = v != nullptr ? std::atol(v) : 0;
@@ -264,8 +265,12 @@ int run_fill_in_chunks(const job_spec& o, std::size_t chunk_days) {
     t.files.push_back(path);
     t.file_first_row.push_back(t.rows());
     if (input_format_of(reading, path) == "parquet") {
-      read_parquet(reading, path, t);  // (a Parquet file is read whole)
-      check_value_types(t, path);
+      // Row groups of about as many rows as a CSV block holds (64 bytes a row).
+      read_steps steps{std::max<std::size_t>(1, block_bytes() / 64), [&] {
+                         check_value_types(t, path);
+                         run.run_complete();
+                       }};
+      read_parquet(reading, path, t, steps);
     } else {
       csv_file_reader file(reading, path, t);
       while (!file.done()) {
