@@ -247,6 +247,7 @@ struct csv_chunk {
 // About how many records start in [begin, limit): line ends in its first 64 KiB, scaled
 // (a little over, so that the columns are allocated once; untouched pages cost nothing).
 std::size_t expected_records(std::string_view data, std::size_t begin, std::size_t limit) {
+  if (begin >= std::min(limit, data.size())) return 0;
   const std::size_t bytes = std::min(limit, data.size()) - begin;
   const std::size_t sample = std::min<std::size_t>(bytes, 64U << 10);
   const auto lines =
@@ -657,6 +658,9 @@ void csv_file_reader::read(std::size_t bytes) {
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     if (i > 0 && chunks[i - 1].stopped_at != chunks[i].begin) {
       chunks.resize(i);
+      // (the record that ended the chunk before ran past the block's end: the rest is the
+      // next read's)
+      if (chunks[i - 1].stopped_at >= end) break;
       chunks.push_back(new_chunk(chunks[i - 1].stopped_at, end));
       parse_chunk(o, cols, data, chunks[i]);
     }

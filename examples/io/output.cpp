@@ -614,14 +614,10 @@ struct chunked_output::state {
   std::vector<std::string> names;  // the first chunk's columns
   std::int64_t last_partition = INT64_MIN;
   bool started = false;
+  std::unique_ptr<parquet_file_writer> parquet;  // one Parquet file, open across chunks
 };
 
 chunked_output::chunked_output(const write_spec& o, const output_target& target) {
-  if (!target.partitioned && target.format == "parquet")
-    throw flag_error("--chunk-days",
-                     "writes a CSV file or a directory of partitions, not one Parquet file "
-                     "(a Parquet output is a directory here: drop the extension of " +
-                         target.path + ")");
   if (!o.partition_by_day)
     throw flag_error("--chunk-days", "needs partitions to read a chunk of (not --partition none)");
   s_ = std::make_unique<state>(o, target);
@@ -654,6 +650,9 @@ void chunked_output::write(const loaded_table& t, const tsfill::result& r) {
     if (s.target.partitioned) {
       if (!s.started) create_directories_aside(s.staged.aside());
       write_partition_files(s.o, s.target, layout, t, r, s.staged.aside(), 0, segments);
+    } else if (s.target.format == "parquet") {
+      if (!s.parquet) s.parquet = std::make_unique<parquet_file_writer>(s.staged.aside());
+      s.parquet->append(s.o, layout, t, r);
     } else {
       write_csv_file(s.staged.aside(), s.o, layout, t, r, 0, segments, s.started);
     }
@@ -664,6 +663,13 @@ void chunked_output::write(const loaded_table& t, const tsfill::result& r) {
 }
 
 void chunked_output::commit() {
+  if (s_->parquet) {
+    try {
+      s_->parquet->close();
+    } catch (...) {
+      rethrow_named(s_->target, s_->staged.aside());
+    }
+  }
   s_->staged.commit();
 }
 

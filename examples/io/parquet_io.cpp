@@ -22,6 +22,20 @@ void write_parquet(const std::string& path, const write_spec&, const output_layo
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
 }
 
+struct parquet_file_writer::state {};
+
+parquet_file_writer::parquet_file_writer(std::string path) {
+  throw cli_error(path +
+                  ": this tsfill was built without Parquet support (Arrow C++ was not found)");
+}
+
+parquet_file_writer::~parquet_file_writer() = default;
+
+void parquet_file_writer::append(const write_spec&, const output_layout&, const loaded_table&,
+                                 const tsfill::result&) {}
+
+void parquet_file_writer::close() {}
+
 }  // namespace tsfill_io
 
 #else
@@ -574,9 +588,16 @@ void append_provenance(const std::string& path, const write_spec& o, const tsfil
 
 }  // namespace
 
-void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
-                   const loaded_table& t, const tsfill::result& r, std::size_t first,
-                   std::size_t last) {
+namespace {
+
+constexpr std::int64_t row_group_rows = 1 << 20;
+
+// The output columns of segments [first, last) as Arrow arrays (slot times and values over
+// the result's own memory).
+std::shared_ptr<arrow::Table> result_table(const std::string& path, const write_spec& o,
+                                           const output_layout& layout, const loaded_table& t,
+                                           const tsfill::result& r, std::size_t first,
+                                           std::size_t last) {
   arrow::MemoryPool* pool = arrow::default_memory_pool();
   std::size_t rows = 0;
   for (std::size_t s = first; s < last; ++s) rows += r.segments()[s].size;
@@ -646,12 +667,14 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
     }
   }
   append_provenance(path, o, r, begin, rows, pool, layout, name, fields, arrays);
-  const auto table =
-      arrow::Table::Make(arrow::schema(fields), arrays, static_cast<std::int64_t>(rows));
-  auto out = [&] {
-    const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
-    return check(arrow::io::FileOutputStream::Open(path), path);
-  }();
+  return arrow::Table::Make(arrow::schema(fields), arrays, static_cast<std::int64_t>(rows));
+}
+
+// How the columns of `schema` are written.
+std::shared_ptr<parquet::WriterProperties> writer_properties(const arrow::Schema& schema,
+                                                             const output_layout& layout,
+                                                             const loaded_table& t) {
+  const arrow::FieldVector& fields = schema.fields();
   // Snappy; no dictionary for the value columns and the slot times, whose values hardly
   // repeat within a page (measured on the reference workload: the dictionary attempt cost
   // a fifth of the write and saved no bytes); keys and partitions keep theirs.
@@ -663,15 +686,82 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
         (id == arrow::Type::INT64 && c >= t.keys.size() + (layout.with_partition ? 1U : 0U)))
       settings.disable_dictionary(fields[c]->name());
   }
-  const auto props = settings.build();
-  // The Arrow schema goes into the file too, so readers get the zone of slot_ts back. With
-  // o.threads > 1 the columns of a row group are encoded at once.
-  const auto arrow_props = parquet::ArrowWriterProperties::Builder()
-                               .store_schema()
-                               ->set_use_threads(o.threads > 1)
-                               ->build();
-  check(parquet::arrow::WriteTable(*table, pool, out, 1 << 20, props, arrow_props), path);
+  settings.max_row_group_length(row_group_rows);
+  return settings.build();
+}
+
+// The Arrow schema goes into the file too, so readers get the zone of slot_ts back. With
+// o.threads > 1 the columns of a row group are encoded at once.
+std::shared_ptr<parquet::ArrowWriterProperties> arrow_writer_properties(const write_spec& o) {
+  return parquet::ArrowWriterProperties::Builder()
+      .store_schema()
+      ->set_use_threads(o.threads > 1)
+      ->build();
+}
+
+std::shared_ptr<arrow::io::FileOutputStream> create_file(const std::string& path) {
+  const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
+  return check(arrow::io::FileOutputStream::Open(path), path);
+}
+
+}  // namespace
+
+void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
+                   const loaded_table& t, const tsfill::result& r, std::size_t first,
+                   std::size_t last) {
+  const auto table = result_table(path, o, layout, t, r, first, last);
+  const auto out = create_file(path);
+  check(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, row_group_rows,
+                                   writer_properties(*table->schema(), layout, t),
+                                   arrow_writer_properties(o)),
+        path);
   check(out->Close(), path);
+}
+
+struct parquet_file_writer::state {
+  std::string path;
+  std::shared_ptr<arrow::io::FileOutputStream> out;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
+  std::int64_t rows = 0;
+  std::shared_ptr<arrow::Table> empty;  // no rows at all: written as one run writes it
+};
+
+parquet_file_writer::parquet_file_writer(std::string path) : s_(std::make_unique<state>()) {
+  s_->path = std::move(path);
+}
+
+parquet_file_writer::~parquet_file_writer() = default;
+
+void parquet_file_writer::append(const write_spec& o, const output_layout& layout,
+                                 const loaded_table& t, const tsfill::result& r) {
+  state& s = *s_;
+  const auto table = result_table(s.path, o, layout, t, r, 0, r.segments().size());
+  if (!s.writer) {
+    s.out = create_file(s.path);
+    s.writer =
+        check(parquet::arrow::FileWriter::Open(
+                  *table->schema(), arrow::default_memory_pool(), s.out,
+                  writer_properties(*table->schema(), layout, t), arrow_writer_properties(o)),
+              s.path);
+  }
+  if (table->num_rows() == 0 && !s.empty) s.empty = table;
+  s.rows += table->num_rows();
+  // Into the buffered row group: row groups are cut at row_group_rows, not at the chunks.
+  arrow::TableBatchReader batches(*table);
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (true) {
+    check(batches.ReadNext(&batch), s.path);
+    if (!batch) break;
+    check(s.writer->WriteRecordBatch(*batch), s.path);
+  }
+}
+
+void parquet_file_writer::close() {
+  state& s = *s_;
+  if (s.writer && s.rows == 0 && s.empty)  // (one empty row group, as WriteTable makes)
+    check(s.writer->WriteTable(*s.empty, row_group_rows), s.path);
+  if (s.writer) check(s.writer->Close(), s.path);
+  if (s.out) check(s.out->Close(), s.path);
 }
 
 }  // namespace tsfill_io

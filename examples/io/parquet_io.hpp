@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <tsfill/tsfill.hpp>
@@ -35,5 +36,24 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
 void write_parquet(const std::string& path, const write_spec& o, const output_layout& layout,
                    const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
                    std::size_t last_segment);
+
+// One Parquet file written a result at a time (fill --chunk-days): the rows of every
+// append go into row groups of a million rows, cut where a whole write would cut them, not
+// where the appends begin. close() finishes the file; a writer not closed leaves a file
+// that is not Parquet (callers write aside).
+class parquet_file_writer {
+ public:
+  explicit parquet_file_writer(std::string path);
+  ~parquet_file_writer();
+  parquet_file_writer(const parquet_file_writer&) = delete;
+  parquet_file_writer& operator=(const parquet_file_writer&) = delete;
+  void append(const write_spec& o, const output_layout& layout, const loaded_table& t,
+              const tsfill::result& r);
+  void close();
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
+};
 
 }  // namespace tsfill_io

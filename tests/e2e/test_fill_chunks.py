@@ -127,7 +127,7 @@ def test_chunks_equal_one_run(exe, tmp_path, seed):
         split_into_files(rng, text, tmp_path / "in", shape == "parquet-files")
         inputs = [tmp_path / "in"]
     flags = job_flags(rng)
-    out = rng.choice(["o.csv", "o", "o-parquet"])
+    out = rng.choice(["o.csv", "o", "o-parquet", "o.parquet"])
     if out == "o-parquet":
         flags += ["--format", "parquet"]
     days = rng.randint(1, 4)
@@ -135,13 +135,20 @@ def test_chunks_equal_one_run(exe, tmp_path, seed):
     threads = str(rng.choice([1, 3]))
     (tmp_path / "one").mkdir()
     (tmp_path / "chunked").mkdir()
-    one = run(exe, ["fill", *inputs, "-o", tmp_path / "one" / out, "--threads", threads, *flags])
+    (tmp_path / "auto").mkdir()
+    one = run(exe, ["fill", *inputs, "-o", tmp_path / "one" / out, "--threads", threads,
+                    "--chunk-days", "0", *flags])
     chunked = run(exe, ["fill", *inputs, "-o", tmp_path / "chunked" / out, "--threads", threads,
                         "--chunk-days", days, *flags], block=block, chunk=rng.randint(40, 400))
+    # Without the flag: chunks where possible (one here, the rows being few), else one run.
+    auto = run(exe, ["fill", *inputs, "-o", tmp_path / "auto" / out, "--threads", threads, *flags],
+               block=block)
     why = f"seed {seed}: {shape}, --chunk-days {days}, blocks of {block} bytes, {flags}, input:\n{text}"
     assert chunked == one, why
+    assert auto == one, why
     assert one[0] == 0, why
     assert outputs(tmp_path / "chunked" / out) == outputs(tmp_path / "one" / out), why
+    assert outputs(tmp_path / "auto" / out) == outputs(tmp_path / "one" / out), why
 
 
 def test_a_bad_cell_after_many_chunks_is_the_error_of_one_run_and_nothing_is_written(exe, tmp_path):
@@ -152,7 +159,8 @@ def test_a_bad_cell_after_many_chunks_is_the_error_of_one_run_and_nothing_is_wri
     src = tmp_path / "in.csv"
     src.write_text("\n".join(rows) + "\n")
     for out in ["o.csv", "o"]:
-        one = run(exe, ["fill", src, "-o", tmp_path / "one" / out, "--keys", "k", "--values", "v"])
+        one = run(exe, ["fill", src, "-o", tmp_path / "one" / out, "--keys", "k", "--values", "v",
+                        "--chunk-days", "0"])
         chunked = run(exe, ["fill", src, "-o", tmp_path / out, "--keys", "k", "--values", "v",
                             "--chunk-days", "1"], block=64)
         assert chunked == one
@@ -185,8 +193,9 @@ def test_rows_out_of_partition_order_are_an_error_naming_the_row(exe, tmp_path):
 @pytest.mark.parametrize("flags, says", [
     (["--partition", "none"], "--chunk-days: needs partitions to read a chunk of"),
     (["--unique", "date,k"], "--chunk-days: cannot go with --unique"),
-    (["--grid", "range:2024-03-04T14:00/2024-03-04T16:00"], "--chunk-days: goes with partition and key grids only"),
-    (["--chunk-days", "0"], "--chunk-days"),
+    (["--grid", "range:2024-03-04T14:00/2024-03-04T16:00"], "--chunk-days: goes with partition, key and observed grids only"),
+    (["--carry-in"], "--chunk-days: cannot go with --carry-in"),
+    (["--chunk-days", "-1"], "--chunk-days"),
     (["--chunk-days", "x"], "--chunk-days"),
 ])
 def test_flags_a_chunked_run_cannot_honour_are_refused(exe, tmp_path, flags, says):
@@ -197,12 +206,6 @@ def test_flags_a_chunked_run_cannot_honour_are_refused(exe, tmp_path, flags, say
     assert code == 2, err
     assert says in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "o.csv").exists()
-
-
-def test_one_parquet_file_is_refused_before_anything_is_read(exe, tmp_path):
-    code, err = run(exe, ["fill", tmp_path / "missing.csv", "-o", tmp_path / "o.parquet",
-                          "--chunk-days", "1"])
-    assert code == 2 and "--chunk-days: writes a CSV file or a directory of partitions" in err, err
 
 
 def test_a_column_turning_text_after_the_first_chunk_is_an_error(exe, tmp_path):
@@ -269,7 +272,8 @@ def test_memory_is_bounded_by_the_chunk_not_the_input(exe, tmp_path):
             f.writelines(f"{day}T{13 + s // 6:02d}:{s % 6 * 10:02d}:00Z,K{k},{k * 0.5 + s},{s}\n"
                          for s in range(48) for k in range(400))
     env = dict(os.environ, TSFILL_CSV_BLOCK_BYTES=str(2 << 20))
-    whole = peak_rss_mib([exe, "fill", src, "-o", tmp_path / "one", "--keys", "k", "-q"], env)
+    whole = peak_rss_mib([exe, "fill", src, "-o", tmp_path / "one", "--keys", "k", "-q",
+                          "--chunk-days", "0"], env)
     chunked = peak_rss_mib([exe, "fill", src, "-o", tmp_path / "chunked", "--keys", "k", "-q",
                             "--chunk-days", "1"], env)
     assert outputs(tmp_path / "chunked") == outputs(tmp_path / "one")
@@ -295,7 +299,7 @@ def test_kill_9_at_random_moments_leaves_the_old_output_and_a_rerun_equals_one_r
     src = tmp_path / "in.csv"
     days_file(src, 30, 300)
     one = tmp_path / "one"
-    assert run(exe, ["fill", src, "-o", one, "--keys", "k"])[0] == 0
+    assert run(exe, ["fill", src, "-o", one, "--keys", "k", "--chunk-days", "0"])[0] == 0
     out = tmp_path / "out"
     args = [exe, "fill", src, "-o", out, "--keys", "k", "--chunk-days", "2", "--overwrite"]
     env = dict(os.environ, TSFILL_CSV_BLOCK_BYTES=str(1 << 20))
@@ -385,9 +389,33 @@ def test_rejects_and_row_numbers_deep_in_a_file_are_those_of_one_run(exe, tmp_pa
     bad = tmp_path / f"bad.{fmt}"
     broken = table.set_column(0, "date", pa.array(times))
     pacsv.write_csv(broken, bad) if fmt == "csv" else pq.write_table(broken, bad, row_group_size=9)
-    one = run(exe, ["fill", bad, "-o", tmp_path / "b1.csv", "--keys", "k"])
+    one = run(exe, ["fill", bad, "-o", tmp_path / "b1.csv", "--keys", "k", "--chunk-days", "0"])
     chunked = run(exe, ["fill", bad, "-o", tmp_path / "b2.csv", "--keys", "k", "--chunk-days", "1"],
                   block=100)
     assert chunked == one and one[0] == 2, one
     assert "row 171" in one[1], one[1]
     assert not (tmp_path / "b2.csv").exists()
+
+
+def test_blocks_ending_inside_records_split_among_threads(exe, tmp_path):
+    # Records with quoted line breaks, read in blocks of every size from a few bytes on and
+    # parsed on 3 threads in small chunks: a chunk's last record often runs past its block's
+    # end (then the rest of the block is the next read's, not a chunk to parse again).
+    rng = random.Random(5)
+    rows = ["date,k,v,note"]
+    for d in range(4, 9):
+        for m in range(0, 60, 4):
+            note = rng.choice(['"a\nb\nc"', '"x,y"', "z", '"q""q\n"'])
+            rows.append(f"2024-03-{d:02d}T14:{m:02d}:00Z,{rng.choice('AB')},{m},{note}")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(rows) + "\n")
+    one = run(exe, ["fill", src, "-o", tmp_path / "one.csv", "--keys", "k", "--stats",
+                    "--chunk-days", "0"])
+    assert one[0] == 0, one
+    for block in range(20, 400, 9):
+        for chunk in (40, 77):
+            got = run(exe, ["fill", src, "-o", tmp_path / "o.csv", "--keys", "k", "--stats",
+                            "--chunk-days", "1", "--threads", "3", "--overwrite"],
+                      block=block, chunk=chunk)
+            assert got == one, (block, chunk)
+            assert (tmp_path / "o.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
