@@ -182,7 +182,6 @@ def timed(args, env=None):
 
 def normalized(path, fmt):
     """An output read back as columns sorted by (partition, key, slot): slot as epoch µs."""
-    import numpy as np
     import polars as pl
     df = pl.read_parquet(path) if fmt == "parquet" else pl.read_csv(path, try_parse_dates=True)
     df = df.with_columns(pl.col("slot_ts").cast(pl.Datetime("us")).dt.replace_time_zone(None)
