@@ -210,7 +210,8 @@ void erase_front(std::vector<T>& v, std::size_t n) {
 
 }  // namespace
 
-loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end) {
+loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end,
+                       bool borrow_values) {
   loaded_table out;
   out.files = t.files;
   for (const std::size_t f : t.file_first_row)
@@ -228,7 +229,13 @@ loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end
     c.type = v.type;
     c.requested = v.requested;
     c.numeric = v.numeric;
-    if (v.numeric) {
+    if (v.numeric && borrow_values) {
+      tsfill::visit(v.type, [&](auto* tag) {
+        c.borrowed = v.data<std::remove_pointer_t<decltype(tag)>>().data() + begin;
+      });
+      c.borrowed_validity = v.validity.data();
+      c.borrowed_bit = begin;
+    } else if (v.numeric) {
       tsfill::visit(v.type, [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
         c.data<T>() = copy_range(v.data<T>(), begin, end);

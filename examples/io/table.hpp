@@ -161,8 +161,11 @@ void keep_rows(loaded_table& t, std::size_t first, const std::vector<std::uint8_
 
 // Rows [begin, end) as a table of their own (fill --chunk-days: the rows of a chunk of
 // partitions), with the files, the key dictionaries (words and ids as they are) and the
-// value columns, numeric or not; the counts (rows read, filtered) are not copied.
-loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end);
+// value columns, numeric or not; the counts (rows read, filtered) are not copied. With
+// `borrow_values` the value columns point into `t` (loaded_value::borrowed) instead: the
+// copy is then good only while `t` is not changed.
+loaded_table copy_rows(const loaded_table& t, std::size_t begin, std::size_t end,
+                       bool borrow_values = false);
 // Drops the first `n` rows (the rows of chunks run), keeping everything else.
 void drop_front(loaded_table& t, std::size_t n);
 

@@ -167,7 +167,8 @@ class chunked_fill {
                         ", written as a value column for the partitions before: with "
                         "--chunk-days a value column must be numeric throughout)");
       }
-    loaded_table batch = copy_rows(pending, begin, end);
+    // (values borrowed from `pending`, which does not change until the chunk is written)
+    loaded_table batch = copy_rows(pending, begin, end, true);
     std::erase_if(batch.values, [](const loaded_value& v) { return !v.numeric; });
     finish_keys(batch);
     const auto t0 = std::chrono::steady_clock::now();
@@ -327,12 +328,12 @@ int run_fill_in_chunks(const job_spec& o, chunk_size size) {
 
 // Without --chunk-days, a job that can run a chunk of partitions at a time does so when its
 // inputs are files (about 256 Ki rows a chunk: smaller chunks leave fewer rows to carry
-// from block to block, and measured faster than 1 Mi on the reference file): when they are in partition order, that
-// is the output and --stats of one run over the whole input, in a fraction of the memory,
-// and faster (memory reused, not mapped afresh). Anything the chunks cannot do alike (input
-// out of partition order, a column found not numeric or a key not an integer after the
-// first chunk, any error) leaves it to one run over the whole input, which then gives its
-// own output or error (the chunks' hidden copy is gone by then).
+// from block to block, and measured faster than 1 Mi on the reference file): when they are in
+// partition order, that is the output and --stats of one run over the whole input, in a fraction of
+// the memory, and faster (memory reused, not mapped afresh). Anything the chunks cannot do alike
+// (input out of partition order, a column found not numeric or a key not an integer after the first
+// chunk, any error) leaves it to one run over the whole input, which then gives its own output or
+// error (the chunks' hidden copy is gone by then).
 int run_fill_chunked_if_possible(const job_spec& o) {
   bool possible = why_not_in_chunks(o).empty() && o.rejects.empty();
   if (possible)
