@@ -78,17 +78,27 @@ std::string input_format_of(const read_spec& o, const std::string& path) {
   return is_parquet_path(path) ? "parquet" : "csv";
 }
 
+bool canonical_integer(const std::string& word, std::int64_t& value) {
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  return ec == std::errc{} && end == word.data() + word.size() && !word.empty() &&
+         std::to_string(value) == word;  // "007" stays a word
+}
+
+std::int64_t day_partition(std::int64_t ns, const tsfill::zone_offsets* zone) {
+  constexpr std::int64_t day_ns = 86'400'000'000'000;
+  auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
+  if (zone == nullptr) return floor_div(ns, day_ns);
+  const std::int64_t offset = zone->offset_at(floor_div(ns, 1'000'000'000));
+  return floor_div(ns + offset * 1'000'000'000, day_ns);
+}
+
 void finish_string_key(loaded_key& k, bool words_stay_words) {
   // All words integers? Then it is an integer key (sorted numerically).
   const std::vector<std::string>& seen = k.builder.words();
   std::vector<std::int64_t> as_int(seen.size());
   bool all_int = !seen.empty() && !words_stay_words;
-  for (std::size_t w = 0; w < seen.size() && all_int; ++w) {
-    const std::string& s = seen[w];
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), as_int[w]);
-    all_int = ec == std::errc{} && end == s.data() + s.size() && !s.empty() &&
-              std::to_string(as_int[w]) == s;  // "007" stays a string key
-  }
+  for (std::size_t w = 0; w < seen.size() && all_int; ++w)
+    all_int = canonical_integer(seen[w], as_int[w]);
   if (all_int) {
     for (std::int64_t& v : k.values) v = as_int[static_cast<std::size_t>(v)];
     k.builder = {};
@@ -105,11 +115,6 @@ void finish_string_key(loaded_key& k, bool words_stay_words) {
 
 namespace {
 
-std::int64_t utc_day(std::int64_t ns) {
-  constexpr std::int64_t day = 86'400'000'000'000;
-  return ns / day - (ns % day < 0 ? 1 : 0);
-}
-
 // What one file contributed: the kept rows from `first` on.
 file_summary summarize(const read_spec& o, const std::string& path,
                        const std::vector<std::int64_t>& time, std::size_t first) {
@@ -119,7 +124,7 @@ file_summary summarize(const read_spec& o, const std::string& path,
   for (std::size_t i = first; i < time.size(); ++i) {
     f.min_ns = std::min(f.min_ns, time[i]);
     f.max_ns = std::max(f.max_ns, time[i]);
-    ++f.partitions[o.partition_of ? o.partition_of(time[i]) : utc_day(time[i])];
+    ++f.partitions[o.partition_of ? o.partition_of(time[i]) : day_partition(time[i], nullptr)];
   }
   return f;
 }

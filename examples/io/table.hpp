@@ -16,6 +16,7 @@
 
 #include <tsfill/columns.hpp>
 #include <tsfill/dictionary.hpp>
+#include <tsfill/zone_offsets.hpp>
 
 #include "paths.hpp"
 #include "specs.hpp"
@@ -195,6 +196,12 @@ std::optional<value_selection> value_candidate(const read_spec& o, const std::st
                                                loaded_table& t);
 bool is_parquet_path(const std::string& path);
 std::string input_format_of(const read_spec& o, const std::string& path);
+// The readers' rule for key words: a word that is an integer in canonical form ("7", not
+// "007" or "+7") reads as that integer.
+bool canonical_integer(const std::string& word, std::int64_t& value);
+// The day partition of a time (ns since the epoch, UTC): its UTC day, or its local day in
+// `zone` (--tz).
+std::int64_t day_partition(std::int64_t ns, const tsfill::zone_offsets* zone);
 // Sorts the dictionary and remaps codes, or (unless `words_stay_words`) turns an
 // all-integer dictionary into an integer key.
 void finish_string_key(loaded_key& k, bool words_stay_words = false);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <exception>
 #include <set>
@@ -26,22 +25,13 @@
 namespace tsfill_cli {
 namespace {
 
-constexpr std::int64_t day_ns = 86'400'000'000'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - (a % b < 0 ? 1 : 0);
-}
-
 // The readers' rule (finish_string_key): a key whose every word is an integer in canonical
 // form is an integer key.
 bool all_integers(const std::set<std::string>& words) {
-  if (words.empty()) return false;
-  for (const std::string& s : words) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || end != s.data() + s.size() || std::to_string(v) != s) return false;
-  }
-  return true;
+  std::int64_t v = 0;
+  return !words.empty() && std::all_of(words.begin(), words.end(), [&](const std::string& w) {
+    return canonical_integer(w, v);
+  });
 }
 
 // What the scan keeps of one file.
@@ -339,9 +329,7 @@ void partitioned_run::plan_key_codes() {
         } else {  // this file alone read as integers: map each integer's text
           for (const std::string& w : all) {
             std::int64_t v = 0;
-            const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
-            if (ec == std::errc{} && end == w.data() + w.size() && std::to_string(v) == w)
-              r.of_integer.emplace(v, code_of(w));
+            if (canonical_integer(w, v)) r.of_integer.emplace(v, code_of(w));
           }
         }
       }
@@ -352,9 +340,7 @@ void partitioned_run::plan_key_codes() {
 }
 
 std::int64_t partitioned_run::partition_of(std::int64_t ns) const {
-  if (!spec_.zone) return floor_div(ns, day_ns);
-  const std::int64_t offset = spec_.zone->offset_at(floor_div(ns, 1'000'000'000));
-  return floor_div(ns + offset * 1'000'000'000, day_ns);
+  return day_partition(ns, spec_.zone.get());
 }
 
 std::string partitioned_run::partition_dir(std::int64_t partition) const {

@@ -2,7 +2,6 @@
 // directory of partitions; with --chunk-days, the inputs in partition order a chunk of
 // partitions at a time, in memory bounded by the chunk.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -69,10 +68,6 @@ std::size_t block_bytes() {
   return n > 0 ? static_cast<std::size_t>(n) : std::size_t{64} << 20;
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - (a % b < 0 ? 1 : 0);
-}
-
 // How many partitions a chunk holds: at least `partitions`, and more until it has at least
 // `rows` rows.
 struct chunk_size {
@@ -102,18 +97,11 @@ class chunked_fill {
   std::vector<std::pair<std::string, double>> stage_seconds;  // the pipeline's, summed
 
  private:
-  std::int64_t partition_of(std::int64_t ns) const {
-    constexpr std::int64_t day_ns = 86'400'000'000'000;
-    if (!o_.zone) return floor_div(ns, day_ns);
-    const std::int64_t offset = o_.zone->offset_at(floor_div(ns, 1'000'000'000));
-    return floor_div(ns + offset * 1'000'000'000, day_ns);
-  }
-
   // The partitions of the rows read since the last look: each must come after the ones
   // before it (then every partition but the last is complete).
   void note_partitions() {
     for (std::size_t i = seen_; i < pending.rows(); ++i) {
-      const std::int64_t p = partition_of(pending.time[i]);
+      const std::int64_t p = day_partition(pending.time[i], o_.zone.get());
       if (!starts_.empty() && p == starts_.back().first) continue;
       if (p < last_) {
         throw cli_error(
@@ -209,15 +197,10 @@ class chunked_fill {
       finish_string_key(k, integer_key_[j] == 0);
       if (integer_key_[j] < 0 && !k.values.empty()) integer_key_[j] = k.is_string ? 0 : 1;
       if (integer_key_[j] == 1 && k.is_string) {
-        std::string word;
-        for (const std::string& w : words) {
-          std::int64_t v = 0;
-          const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
-          if (ec != std::errc{} || end != w.data() + w.size() || std::to_string(v) != w) {
-            word = w;
-            break;
-          }
-        }
+        std::int64_t v = 0;
+        const auto word = *std::find_if(words.begin(), words.end(), [&](const std::string& w) {
+          return !canonical_integer(w, v);
+        });
         throw cli_error("--keys: column " + shown_cell(k.name) + " holds " + shown_cell(word) +
                         ", but its words in the partitions written before were all integers "
                         "(an integer key, ordered as numbers): with --chunk-days a key column "
