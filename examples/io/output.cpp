@@ -576,8 +576,6 @@ void write_aside(const write_spec& o, const output_target& target, const output_
   }
 }
 
-}  // namespace
-
 // An error of writing the hidden copy, named as the user named the output.
 [[noreturn]] void rethrow_named(const output_target& target, const std::string& aside) {
   try {
@@ -591,6 +589,8 @@ void write_aside(const write_spec& o, const output_target& target, const output_
     throw cli_error(what);
   }
 }
+
+}  // namespace
 
 void write_output(const write_spec& o, const output_target& target, const loaded_table& t,
                   const tsfill::result& r) {
@@ -617,11 +617,8 @@ struct chunked_output::state {
   std::unique_ptr<parquet_file_writer> parquet;  // one Parquet file, open across chunks
 };
 
-chunked_output::chunked_output(const write_spec& o, const output_target& target) {
-  if (!o.partition_by_day)
-    throw flag_error("--chunk-days", "needs partitions to read a chunk of (not --partition none)");
-  s_ = std::make_unique<state>(o, target);
-}
+chunked_output::chunked_output(const write_spec& o, const output_target& target)
+    : s_(std::make_unique<state>(o, target)) {}
 
 chunked_output::~chunked_output() = default;
 
