@@ -106,3 +106,83 @@ def test_streaming_recomputes_only_the_days_a_batch_touches(spark, tmp_path):
     gold_job.stream_gold(spark, str(silver_dir), gold, checkpoint, schema=schema).awaitTermination()
     assert rows_of(spark.read.parquet(gold)) == batch_job()
     assert sorted(os.listdir(os.path.join(gold, "partition_date=2024-03-04"))) == day4  # untouched
+
+
+# --- silver laid out by day: gold_by_day_files -------------------------------------------
+
+def write_silver_by_day(csv_path, directory, files_per_day=2):
+    """The CSV silver rows as Parquet files under DIR/day=YYYY-MM-DD/, each day split across
+    `files_per_day` files (NA as null, the time in milliseconds UTC)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    table = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(null_values=["NA"]))
+    table = table.set_column(0, "date", table.column("date").cast(pa.timestamp("ms", tz="UTC")))
+    day = pc.strftime(table.column("date"), "%Y-%m-%d")
+    for d in pc.unique(day).to_pylist():
+        rows = table.filter(pc.equal(day, d))
+        (directory / f"day={d}").mkdir(parents=True, exist_ok=True)
+        step = -(-rows.num_rows // files_per_day)
+        for i in range(files_per_day):
+            pq.write_table(rows.slice(i * step, step), directory / f"day={d}" / f"part-{i:05d}.parquet")
+
+
+def day_dirs(gold):
+    """{partition directory: {file name: bytes}} of a gold table."""
+    return {d: {f: open(os.path.join(gold, d, f), "rb").read() for f in sorted(os.listdir(os.path.join(gold, d)))}
+            for d in sorted(os.listdir(gold)) if d.startswith("partition_date=")}
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_day_files_equal_the_pyspark_job(spark, tmp_path, seed):
+    write_silver(tmp_path / "silver.csv", seed, days=4, rows=3000)
+    by_day, gold = tmp_path / "silver-by-day", str(tmp_path / "gold")
+    write_silver_by_day(tmp_path / "silver.csv", by_day, files_per_day=1 + seed % 3)
+    done = gold_job.gold_by_day_files(spark, str(by_day), gold, tasks=1 + seed % 4)
+    want = rows_of(gold_job.gold_with_pyspark(spark.read.parquet(str(by_day))))
+    got_df = spark.read.parquet(gold)
+    assert dict(got_df.dtypes)["slot_ts"] == "timestamp"  # (microseconds, UTC: what Spark reads)
+    got = rows_of(got_df)
+    assert len(got) == len(want) > 0
+    assert got == want
+    assert [d for d, _ in done] == ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07"]
+    assert sum(n for _, n in done) == len(got)
+    assert os.listdir(os.path.join(gold, "_tsfill_tmp")) == []  # (no scratch left behind)
+
+
+def test_day_files_replace_only_the_days_named(spark, tmp_path):
+    write_silver(tmp_path / "silver.csv", 14, days=3)
+    by_day, gold = tmp_path / "silver-by-day", str(tmp_path / "gold")
+    write_silver_by_day(tmp_path / "silver.csv", by_day)
+    gold_job.gold_by_day_files(spark, str(by_day), gold)
+    before = day_dirs(gold)
+    # Late rows arrive for the 5th as a new file: only that day is recomputed and replaced.
+    write_silver(tmp_path / "late.csv", 15, days=3)
+    late = tmp_path / "late"
+    write_silver_by_day(tmp_path / "late.csv", late, files_per_day=1)
+    os.rename(late / "day=2024-03-05" / "part-00000.parquet", by_day / "day=2024-03-05" / "late.parquet")
+    assert gold_job.gold_by_day_files(spark, str(by_day), gold, days=["2024-03-05"])[0][0] == "2024-03-05"
+    after = day_dirs(gold)
+    assert after.keys() == before.keys()
+    for d in before:
+        assert (after[d] == before[d]) == (d != "partition_date=2024-03-05"), d
+    # The replaced day equals a run over everything from scratch.
+    fresh = str(tmp_path / "fresh")
+    gold_job.gold_by_day_files(spark, str(by_day), fresh)
+    assert rows_of(spark.read.parquet(gold)) == rows_of(spark.read.parquet(fresh))
+
+
+def test_day_files_errors_reach_the_driver_and_leave_the_gold_table(spark, tmp_path):
+    write_silver(tmp_path / "silver.csv", 16, days=2, rows=200)
+    by_day, gold = tmp_path / "silver-by-day", str(tmp_path / "gold")
+    write_silver_by_day(tmp_path / "silver.csv", by_day)
+    gold_job.gold_by_day_files(spark, str(by_day), gold)
+    before = day_dirs(gold)
+    with pytest.raises(Exception, match="--slot"):
+        gold_job.gold_by_day_files(spark, str(by_day), gold, slot="7x")
+    assert day_dirs(gold) == before
+    (tmp_path / "empty").mkdir()
+    assert gold_job.gold_by_day_files(spark, str(tmp_path / "empty"), gold) == []
+    with pytest.raises(FileNotFoundError):
+        gold_job.gold_by_day_files(spark, str(tmp_path / "missing"), gold)
