@@ -216,26 +216,46 @@ def _fill_day_files(batches, *, silver, gold, days, day_column, time, keys, valu
                                          schema=pa.schema([("day", pa.string()), ("rows", pa.int64())]))
 
 
+GOLD_FILE = "part-00000.parquet"  # (the one file of a day gold_by_day_files writes)
+
+
 def _replace_day(fs, root, day, table):
-    """GOLD/partition_date=DAY now holds `table` and nothing else. The file is written under
-    GOLD/_tsfill_tmp (Spark's readers skip names starting with _), then the old directory
-    is moved aside and the new one moved in: readers see the old day or the new one, or
-    (between the two moves, as with Spark's own dynamic overwrite) briefly none; a killed
-    task leaves only _tsfill_tmp behind, never a partial day."""
+    """GOLD/partition_date=DAY now holds `table` as GOLD_FILE and nothing else.
+
+    A day this job wrote before (GOLD_FILE alone) gets the new file written beside it under
+    a hidden name (Spark's and pyarrow's readers skip names starting with . or _) and
+    renamed over it: on a POSIX filesystem readers see the old day or the new one, whole,
+    and a killed task leaves the old day and a hidden file that the next run sweeps.
+    A new day, or one holding other files (Spark's write_gold names its own), is written
+    under GOLD/_tsfill_tmp and moved in, the old directory moved aside first: between the
+    two moves readers see no day, as with Spark's own dynamic overwrite, and a task killed
+    there leaves the old day under _tsfill_tmp until a re-run writes the day again."""
     import uuid
     import pyarrow.fs as pafs
-    import pyarrow.parquet as pq
+    target = f"{root}/partition_date={day}"
+    if fs.get_file_info(target).type == pafs.FileType.Directory:
+        names = [f.base_name for f in fs.get_file_info(pafs.FileSelector(target))]
+        if [n for n in names if not n.startswith((".", "_"))] == [GOLD_FILE]:
+            for stale in (n for n in names if n.startswith(".tsfill-")):
+                fs.delete_file(f"{target}/{stale}")
+            hidden = f"{target}/.tsfill-{uuid.uuid4().hex}.parquet"
+            _write_gold_file(fs, hidden, table)
+            fs.move(hidden, f"{target}/{GOLD_FILE}")
+            return
     scratch = f"{root}/_tsfill_tmp/{uuid.uuid4().hex}"
     fs.create_dir(f"{scratch}/new")
-    # (Spark's timestamps are microseconds: nanoseconds would be unreadable to it, and a
-    # time that would lose digits is an error, not a rounded value.)
-    pq.write_table(table, f"{scratch}/new/part-00000.parquet", filesystem=fs, compression="snappy",
-                   coerce_timestamps="us")
-    target = f"{root}/partition_date={day}"
+    _write_gold_file(fs, f"{scratch}/new/{GOLD_FILE}", table)
     if fs.get_file_info(target).type != pafs.FileType.NotFound:
         fs.move(target, f"{scratch}/old")
     fs.move(f"{scratch}/new", target)
     fs.delete_dir(scratch)
+
+
+def _write_gold_file(fs, path, table):
+    import pyarrow.parquet as pq
+    # (Spark's timestamps are microseconds: nanoseconds would be unreadable to it, and a
+    # time that would lose digits is an error, not a rounded value.)
+    pq.write_table(table, path, filesystem=fs, compression="snappy", coerce_timestamps="us")
 
 
 def _uri(path: str) -> str:

@@ -129,8 +129,13 @@ def write_silver_by_day(csv_path, directory, files_per_day=2):
 
 
 def day_dirs(gold):
-    """{partition directory: {file name: bytes}} of a gold table."""
-    return {d: {f: open(os.path.join(gold, d, f), "rb").read() for f in sorted(os.listdir(os.path.join(gold, d)))}
+    """{partition directory: {file name: SHA-256 of its bytes}} of a gold table."""
+    import hashlib
+
+    def digest(path):
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
+    return {d: {f: digest(os.path.join(gold, d, f)) for f in sorted(os.listdir(os.path.join(gold, d)))}
             for d in sorted(os.listdir(gold)) if d.startswith("partition_date=")}
 
 
@@ -186,3 +191,73 @@ def test_day_files_errors_reach_the_driver_and_leave_the_gold_table(spark, tmp_p
     assert gold_job.gold_by_day_files(spark, str(tmp_path / "empty"), gold) == []
     with pytest.raises(FileNotFoundError):
         gold_job.gold_by_day_files(spark, str(tmp_path / "missing"), gold)
+
+
+def test_day_files_killed_at_random_moments_leave_whole_days(spark, tmp_path):
+    """kill -9 of the whole job (driver, JVM and Python workers: its process group) while
+    it rewrites days it wrote before: every day is there, each the old file or the new one
+    byte for byte; a re-run gives what one uninterrupted run gives."""
+    import shutil
+    import signal
+    import subprocess
+    import time
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+    import compare_e2e  # (its silver table: days of 2,000 keys, so a day's write takes a while)
+    compare_e2e.generate(tmp_path / "old", 10, 2000, seed=21)
+    compare_e2e.generate(tmp_path / "new", 10, 2000, seed=22)
+    old_silver, new_silver = tmp_path / "old-by-day", tmp_path / "new-by-day"
+    write_silver_by_day(tmp_path / "old" / "silver.csv", old_silver, files_per_day=1)
+    write_silver_by_day(tmp_path / "new" / "silver.csv", new_silver, files_per_day=1)
+    flags = dict(keys=["ticker", "tenor"], values=["v0", "v1", "v2", "v3"], where=None)
+    job = [sys.executable, os.path.join(os.path.dirname(gold_job.__file__), "gold_job.py"), "--by-day",
+           "--keys", "ticker,tenor", "--values", "v0,v1,v2,v3", "--where", "none"]
+
+    def run(silver, gold, kill_after=None):
+        """Runs the job in this session; with kill_after, as its own process, killed that
+        many seconds after the first day it rewrites changes (a file renamed in or a hidden
+        file written); True if it was still running then."""
+        if kill_after is None:
+            gold_job.gold_by_day_files(spark, str(silver), str(gold), **flags)
+            return False
+        p = subprocess.Popen(job + [str(silver), str(gold)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def look(d):
+            f = os.stat(os.path.join(gold, d, "part-00000.parquet"))
+            return f.st_ino, f.st_mtime_ns, f.st_size, len(os.listdir(os.path.join(gold, d)))
+        first = {d: look(d) for d in os.listdir(gold) if d.startswith("partition_date=")}
+        deadline = time.monotonic() + 300
+        while p.poll() is None and time.monotonic() < deadline:
+            changed = any(look(d) != seen for d, seen in first.items())
+            if changed:
+                time.sleep(kill_after)
+                break
+            time.sleep(0.002)
+        killed = p.poll() is None
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        return killed
+
+    old_gold, new_gold = tmp_path / "gold-old", tmp_path / "gold-new"
+    run(old_silver, old_gold)
+    run(new_silver, new_gold)
+    old_days, new_days = day_dirs(old_gold), day_dirs(new_gold)
+    assert old_days.keys() == new_days.keys() and len(old_days) == 10
+    assert all(old_days[d] != new_days[d] for d in old_days)
+    rng = random.Random(23)
+    gold = tmp_path / "gold"
+    outcomes, kills = [], 0
+    for attempt, delay in enumerate(rng.sample([0.0, 0.02, 0.08, 0.2], 4)):
+        shutil.rmtree(gold, ignore_errors=True)
+        shutil.copytree(old_gold, gold)
+        kills += run(new_silver, gold, kill_after=rng.uniform(0.5, 1.0) * delay)
+        seen = day_dirs(gold)
+        assert seen.keys() == old_days.keys(), attempt
+        for d in seen:
+            visible = {f: b for f, b in seen[d].items() if not f.startswith((".", "_"))}
+            assert visible in (old_days[d], new_days[d]), (attempt, d)
+            outcomes.append("new" if visible == new_days[d] else "old")
+        run(new_silver, gold)
+        assert {d: {f: b for f, b in files.items() if not f.startswith(".")}
+                for d, files in day_dirs(gold).items()} == new_days, attempt
+        assert not [f for d in day_dirs(gold).values() for f in d if f.startswith(".tsfill-")]
+    assert kills >= 2, (kills, outcomes)  # (the kills landed while days were rewritten)
