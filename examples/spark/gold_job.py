@@ -207,13 +207,29 @@ def _fill_day_files(batches, *, silver, gold, days, day_column, time, keys, valu
                                  filesystem=silver_fs)
             if where:
                 rows = rows.filter(pc.equal(rows.column(where[0]), where[1])).drop_columns([where[0]])
-            out = tsfill.fill(rows, time=time, keys=keys, values=values, slot=slot)
-            out = pa.table(out).drop_columns(["partition_date"])
+            out = pa.table(tsfill.fill(rows, time=time, keys=keys, values=values, slot=slot))
+            _check_layout(out.column("partition_date"), day, f"{silver}/{day_column}={day}")
+            out = out.drop_columns(["partition_date"])
             if out.num_rows:
                 _replace_day(gold_fs, gold_root, day, out)
             done.append((day, out.num_rows))
         yield pa.RecordBatch.from_pydict({"day": [d for d, _ in done], "rows": [n for _, n in done]},
                                          schema=pa.schema([("day", pa.string()), ("rows", pa.int64())]))
+
+
+def _check_layout(partition_dates, day, where):
+    """The job trusts the layout (each day's rows in its own directory): a row of another
+    day there would make two gold directories disagree, so it is an error naming both."""
+    import pyarrow.compute as pc
+    if len(partition_dates) == 0:
+        return
+    bounds = pc.min_max(partition_dates)
+    low, high = (str(bounds[k].as_py()) for k in ("min", "max"))
+    if low != day or high != day:
+        other = low if low != day else high
+        raise ValueError(f"{where}: holds rows of {other} (in UTC), not only of {day}: "
+                         "gold_by_day_files needs each day's rows in that day's directory; "
+                         "use gold_with_tsfill for a silver table laid out otherwise")
 
 
 GOLD_FILE = "part-00000.parquet"  # (the one file of a day gold_by_day_files writes)

@@ -187,6 +187,11 @@ def test_day_files_errors_reach_the_driver_and_leave_the_gold_table(spark, tmp_p
     with pytest.raises(Exception, match="--slot"):
         gold_job.gold_by_day_files(spark, str(by_day), gold, slot="7x")
     assert day_dirs(gold) == before
+    # A row of another day in a day's directory: an error naming the directory and both days.
+    os.rename(by_day / "day=2024-03-05" / "part-00000.parquet", by_day / "day=2024-03-04" / "moved.parquet")
+    with pytest.raises(Exception, match=r"day=2024-03-04: holds rows of 2024-03-05 \(in UTC\), not only of 2024-03-04"):
+        gold_job.gold_by_day_files(spark, str(by_day), gold, days=["2024-03-04"])
+    assert day_dirs(gold) == before
     (tmp_path / "empty").mkdir()
     assert gold_job.gold_by_day_files(spark, str(tmp_path / "empty"), gold) == []
     with pytest.raises(FileNotFoundError):
