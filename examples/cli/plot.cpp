@@ -124,6 +124,8 @@ std::string wall_clock_tics(std::int64_t first, std::int64_t last, bool one_day,
 
 int run_plot(job_spec o, const flag_texts& flags) {
   const plot_flags p = read_plot_flags(flags);
+  if (!o.keep_original)
+    throw flag_error("--no-original", "a plot draws the original values beside the filled ones");
   const bool svg = has_extension(o.output, ".svg");
   const bool png = has_extension(o.output, ".png");
   if (!svg && !png)

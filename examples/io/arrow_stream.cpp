@@ -837,6 +837,7 @@ arrow_result::arrow_result(const write_spec& o, const loaded_table& t, tsfill::r
   }
   for (const bool filled : {false, true})
     for (const tsfill::result_column& c : res.values()) {
+      if (!filled && !c.has_original()) continue;  // (original=False)
       const char* format = c.type() == tsfill::value_type::float64   ? "g"
                            : c.type() == tsfill::value_type::float32 ? "f"
                                                                      : "l";

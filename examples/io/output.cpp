@@ -422,7 +422,8 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
   }
   for (const loaded_key& k : t.keys) l.names.push_back(k.name);
   l.names.emplace_back("slot_ts");
-  for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name());
+  for (const tsfill::result_column& c : r.values())
+    if (c.has_original()) l.names.push_back(c.name());
   for (const tsfill::result_column& c : r.values()) l.names.push_back(c.name() + o.suffix);
   const std::size_t provenance_start = l.names.size();
   for (const tsfill::result_column& c : r.values()) {
@@ -505,6 +506,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
       for (const bool filled : {false, true}) {
         for (std::size_t j = 0; j < r.values().size(); ++j) {
           const tsfill::result_column& c = r.values()[j];
+          if (!filled && !c.has_original()) continue;  // (--no-original)
           out.push_back(d);
           if (!(filled ? c.filled_valid(i) : c.original_valid(i))) continue;
           tsfill::visit(c.type(), [&](auto* tag) {

@@ -658,6 +658,7 @@ std::shared_ptr<arrow::Table> result_table(const std::string& path, const write_
            r.slot_times().data(), sizeof(std::int64_t), nullptr, false);
   for (const bool filled : {false, true}) {
     for (const tsfill::result_column& c : r.values()) {
+      if (!filled && !c.has_original()) continue;  // (--no-original)
       tsfill::visit(c.type(), [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
         borrowed(arrow::CTypeTraits<T>::type_singleton(),

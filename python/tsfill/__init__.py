@@ -62,7 +62,8 @@ def fill_flags(*, time: str = "date", keys: Union[str, Sequence[str]] = (),
                suffix: str = "_bf", tz: Union[str, None] = None,
                calendar: Union[str, Sequence[str], None] = None, threads: int = 1,
                provenance: Union[bool, str] = False, time_unit: Union[str, None] = None,
-               nan_is_null: bool = False, max_memory: Union[str, None] = None) -> list[str]:
+               nan_is_null: bool = False, max_memory: Union[str, None] = None,
+               original: bool = True) -> list[str]:
     """The ``tsfill fill`` flags that ``fill`` with these keywords runs with."""
     flags = ["--time", time, "--slot", slot, "--partition", partition, "--dedup", dedup,
              "--grid", grid, "--suffix", suffix, "--threads", str(threads)]
@@ -101,6 +102,8 @@ def fill_flags(*, time: str = "date", keys: Union[str, Sequence[str]] = (),
         flags.append("--nan-is-null")
     if max_memory is not None:
         flags += ["--max-memory", max_memory]
+    if not original:
+        flags.append("--no-original")
     return flags
 
 
@@ -114,15 +117,17 @@ def fill(table: Any, *, time: str = "date", keys: Union[str, Sequence[str]] = ()
          tz: Union[str, None] = None, calendar: Union[str, Sequence[str], None] = None,
          threads: int = 1, provenance: Union[bool, str] = False,
          time_unit: Union[str, None] = None, nan_is_null: bool = False,
-         max_memory: Union[str, None] = None) -> Any:
+         max_memory: Union[str, None] = None, original: bool = True) -> Any:
     """Regularize rows into a uniform grid of slots per key and partition, then fill gaps.
 
     Returns a ``pyarrow.Table`` when pyarrow is installed, else a ``tsfill.Result`` (Arrow
     data for any consumer of the PyCapsule interface: ``polars.DataFrame(r)``,
     ``pyarrow.table(r)``, ``deltalake.write_deltalake(path, r)``). Columns: ``partition_date``
     (date; absent with ``partition="none"``), the keys, ``slot_ts`` (UTC timestamp, or in
-    ``tz``), each value column, each filled column (``COL`` + ``suffix``), then with
-    ``provenance`` ``COL_how`` (and ``COL_from`` unless ``provenance="status"``).
+    ``tz``), each value column (not with ``original=False``, the lean form), each filled
+    column (``COL`` + ``suffix``; ``suffix=""`` with ``original=False`` keeps the input's
+    names), then with ``provenance`` ``COL_how`` (and ``COL_from`` unless
+    ``provenance="status"``).
 
     Timestamps may be Arrow timestamps of any unit (a zone-less one is read as UTC), dates,
     ISO-8601 strings, or integers with ``time_unit``. ``values`` takes names or globs
@@ -136,7 +141,7 @@ def fill(table: Any, *, time: str = "date", keys: Union[str, Sequence[str]] = ()
                        max_age=max_age, limit_area=limit_area, all_or_nothing=all_or_nothing,
                        carry_in=carry_in, suffix=suffix, tz=tz, calendar=calendar,
                        threads=threads, provenance=provenance, time_unit=time_unit,
-                       nan_is_null=nan_is_null, max_memory=max_memory)
+                       nan_is_null=nan_is_null, max_memory=max_memory, original=original)
     result = _fill(table, flags)
     if result.notice:  # (as the command line's note: no column vanishes without a word)
         import warnings

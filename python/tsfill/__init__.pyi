@@ -15,7 +15,7 @@ def fill_flags(*, time: str = ..., keys: Union[str, Sequence[str]] = ...,
                tz: Union[str, None] = ..., calendar: Union[str, Sequence[str], None] = ...,
                threads: int = ..., provenance: Union[bool, str] = ...,
                time_unit: Union[str, None] = ..., nan_is_null: bool = ...,
-               max_memory: Union[str, None] = ...) -> List[str]: ...
+               max_memory: Union[str, None] = ..., original: bool = ...) -> List[str]: ...
 
 def fill(table: Any, *, time: str = ..., keys: Union[str, Sequence[str]] = ...,
          values: Union[str, Sequence[str], None] = ...,
@@ -26,4 +26,5 @@ def fill(table: Any, *, time: str = ..., keys: Union[str, Sequence[str]] = ...,
          carry_in: bool = ..., suffix: str = ..., tz: Union[str, None] = ...,
          calendar: Union[str, Sequence[str], None] = ..., threads: int = ...,
          provenance: Union[bool, str] = ..., time_unit: Union[str, None] = ...,
-         nan_is_null: bool = ..., max_memory: Union[str, None] = ...) -> Any: ...
+         nan_is_null: bool = ..., max_memory: Union[str, None] = ...,
+         original: bool = ...) -> Any: ...

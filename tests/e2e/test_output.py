@@ -7,6 +7,7 @@ import struct
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -271,3 +272,48 @@ def test_partitioned_output_is_the_same_on_any_number_of_threads(tsfill, tmp_pat
         trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert len(trees[0]) == 3
     assert trees[0] == trees[1]
+
+
+# --- --no-original: the lean form, filled value columns only ----------------------------
+
+def without_originals(table, values):
+    return table.drop_columns([v for v in values if v in table.column_names])
+
+
+@pytest.mark.parametrize("out_name,extra", [
+    ("gold.csv", []), ("gold.parquet", []), ("gold.csv", ["--chunk-days", "0"]),
+    ("gold.parquet", ["--provenance", "--chunk-days", "1"]), ("gold.csv", ["--provenance=status", "--tz", "America/New_York"]),
+    ("gold", ["--format", "parquet"]), ("gold", ["--format", "csv", "--dedup", "mean", "--fill", "linear"])])
+def test_no_original_is_the_full_output_without_the_original_columns(tsfill, tmp_path, out_name, extra):
+    rows = make_silver(days=3, seed=31)
+    src = tmp_path / "silver.csv"
+    write_csv(src, rows)
+    full, lean, named = tmp_path / "full", tmp_path / "lean", tmp_path / "named"
+    for d in (full, lean, named):
+        d.mkdir()
+    tsfill("fill", src, "--output", full / out_name, *REFERENCE_FLAGS, *extra)
+    tsfill("fill", src, "--output", lean / out_name, *REFERENCE_FLAGS, *extra, "--no-original")
+    tsfill("fill", src, "--output", named / out_name, *REFERENCE_FLAGS, *extra, "--no-original", "--suffix", "")
+    values = ["volD10", "volD25", "volATM", "volU25", "volU40", "vWidth"]
+
+    def read(path):
+        if path.is_dir():
+            return ds.dataset(path, format="csv" if "csv" in extra else "parquet", partitioning="hive").to_table()
+        return pq.read_table(path) if path.suffix == ".parquet" else pacsv.read_csv(path)
+    want = without_originals(read(full / out_name), values)
+    got = read(lean / out_name)
+    assert got.column_names == want.column_names and got.num_rows > 100
+    assert got.equals(want)
+    renamed = read(named / out_name)
+    assert renamed.column_names == [c[:-3] if c.endswith("_bf") else c for c in want.column_names]
+    assert renamed.rename_columns(want.column_names).equals(want)
+
+
+def test_no_original_flag_errors(tsfill, tmp_path):
+    p = tsfill("fill", SAMPLE, "--output", tmp_path / "x.csv", *REFERENCE_FLAGS, "--suffix", "", check=False)
+    assert p.returncode == 2 and "--suffix: must not be empty" in p.stderr and "--no-original" in p.stderr
+    assert not (tmp_path / "x.csv").exists()
+    p = tsfill("plot", WEATHER, "--output", tmp_path / "x.png", "--keys", "origin", "--time", "time_hour",
+               "--key", "origin=JFK", "--value", "pressure", "--no-original", check=False)
+    assert p.returncode == 2 and p.stderr.startswith("tsfill: --no-original: a plot draws")
+    assert not (tmp_path / "x.png").exists()

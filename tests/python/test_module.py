@@ -105,6 +105,8 @@ MATRIX = [
     {"where": {"session": "RegularMkt"}}, {"where": {"session": ["RegularMkt", "PreMkt"]}},
     {"where": ["v1>0", "n:notnull"]}, {"values": "v*"}, {"values": ["v2", "n"]},
     {"keys": "ticker"}, {"keys": ()}, {"suffix": "_filled"},
+    {"original": False}, {"original": False, "suffix": ""},
+    {"original": False, "provenance": True, "fill": "linear"},
 ]
 
 

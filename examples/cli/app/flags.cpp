@@ -161,6 +161,9 @@ void add_output_flags(CLI::App& command, flag_texts& f) {
                   "add per value column COL_how (observed, forward, backward, interpolated, "
                   "constant or missing) and COL_from (the slot the value came from); "
                   "--provenance=status: COL_how only");
+  f.toggle(g, "--no-original",
+           "write the filled value columns only, not the original ones (the lean form: with "
+           "--suffix '' under the input's names)");
   f.toggle(g, "--overwrite", "replace an existing output");
   f.toggle(g, "--stats", "print a summary on stderr");
   f.toggle(g, "--no-progress,--quiet,-q", "no progress line on a terminal");

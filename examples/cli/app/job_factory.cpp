@@ -94,6 +94,7 @@ tsfill::result job::run(const tsfill::table_view<>& input, tsfill::run_options b
   batch.threads = options_.threads;
   batch.max_bytes = options_.max_memory;
   batch.source_times = options_.provenance.from;
+  batch.keep_original = options_.keep_original;
   try {
     return run_(input, fills, batch);
   } catch (const tsfill::resource_error& e) {  // the limit is a flag's (or its default)

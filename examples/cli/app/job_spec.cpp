@@ -277,11 +277,13 @@ job_spec job_spec_from(const flag_texts& f) {
           "expected nothing (how and from) or =status (how only), got " + shown_cell(*v));
     o.provenance = {true, *v == "all"};
   }
+  o.keep_original = !f.on("--no-original");
   if (auto v = f.last("--suffix")) {
     o.suffix = *v;
-    if (o.suffix.empty())
+    if (o.suffix.empty() && o.keep_original)
       throw flag_error("--suffix",
-                       "must not be empty (the filled columns would replace the originals)");
+                       "must not be empty (the filled columns would have the originals' names; "
+                       "with --no-original they may)");
   }
   if (auto v = f.last("--null-values")) o.null_values = split(*v, ',');
   o.nan_is_null = f.on("--nan-is-null");

@@ -60,6 +60,7 @@ struct job_spec {
   bool all_or_nothing = false;
   bool carry_in = false;  // forward fill carries the previous partition's last value in
   std::string suffix = "_bf";
+  bool keep_original = true;                  // --no-original: the filled value columns only
   write_spec::provenance_columns provenance;  // --provenance[=status]
   std::vector<std::string> null_values = {"", "NA", "null", "NULL"};
   bool nan_is_null = false;
