@@ -8,7 +8,8 @@
                      last(..., ignorenulls=True) over a window): the reference
   gold_by_day_files  a silver table laid out by day (SILVER/day=YYYY-MM-DD/*.parquet): no
                      shuffle, each Spark task reads, fills and writes its own days (12x the
-                     reference in bench/spark_bench.py, against 2.2x for applyInArrow)
+                     reference in bench/spark_bench.py, against 2.2x for applyInArrow);
+                     stream_gold_by_day_files, its foreachBatch form
 
 write_gold, a dynamic partition overwrite of the gold table by tradingDate (Parquet; on
 Databricks, Delta's replaceWhere does the same: see docs/python.md), and stream_gold, the
@@ -215,6 +216,26 @@ def _fill_day_files(batches, *, silver, gold, days, day_column, time, keys, valu
             done.append((day, out.num_rows))
         yield pa.RecordBatch.from_pydict({"day": [d for d, _ in done], "rows": [n for _, n in done]},
                                          schema=pa.schema([("day", pa.string()), ("rows", pa.int64())]))
+
+
+def stream_gold_by_day_files(spark: SparkSession, silver_dir: str, gold_dir: str, checkpoint: str,
+                             *, schema, day_column="day", **job):
+    """stream_gold for a silver table laid out by day: new Parquet files under
+    SILVER/<day_column>=DAY/ arrive as micro-batches; each batch names the days it touches
+    (the directory's day, read from the path: no data is collected) and gold_by_day_files
+    recomputes those days from all their files and replaces them. `schema`: the silver
+    files' columns (a streaming file source needs it). Runs what is there, then stops
+    (availableNow); returns the query."""
+    def per_batch(batch: DataFrame, batch_id: int) -> None:
+        days = sorted({str(r[0]) for r in batch.select(day_column).distinct().collect()})
+        if days:
+            gold_by_day_files(spark, silver_dir, gold_dir, days=days, day_column=day_column, **job)
+
+    schema = T.StructType([f for f in schema.fields if f.name != day_column] +
+                          [T.StructField(day_column, T.StringType())])
+    return (spark.readStream.schema(schema).parquet(silver_dir)
+            .writeStream.foreachBatch(per_batch).option("checkpointLocation", checkpoint)
+            .trigger(availableNow=True).start())
 
 
 def _check_layout(partition_dates, day, where):

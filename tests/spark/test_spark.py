@@ -266,3 +266,30 @@ def test_day_files_killed_at_random_moments_leave_whole_days(spark, tmp_path):
                 for d, files in day_dirs(gold).items()} == new_days, attempt
         assert not [f for d in day_dirs(gold).values() for f in d if f.startswith(".tsfill-")]
     assert kills >= 2, (kills, outcomes)  # (the kills landed while days were rewritten)
+
+
+def test_day_files_streaming_recomputes_only_the_days_a_batch_touches(spark, tmp_path):
+    import shutil
+    silver, gold, checkpoint = tmp_path / "silver", str(tmp_path / "gold"), str(tmp_path / "ck")
+    write_silver(tmp_path / "a.csv", 17, days=2)  # 2024-03-04 and -05
+    write_silver_by_day(tmp_path / "a.csv", silver, files_per_day=1)
+    schema = spark.read.parquet(str(silver / "day=2024-03-04")).schema
+    gold_job.stream_gold_by_day_files(spark, str(silver), gold, checkpoint, schema=schema).awaitTermination()
+    batch = str(tmp_path / "batch")
+    gold_job.gold_by_day_files(spark, str(silver), batch)
+    assert day_dirs(gold) == day_dirs(batch) and len(day_dirs(gold)) == 2
+    day4 = day_dirs(gold)["partition_date=2024-03-04"]
+    day4_file = os.path.join(gold, "partition_date=2024-03-04", "part-00000.parquet")
+    day4_inode = os.stat(day4_file).st_ino
+    # Late rows for the 5th and a new day, the 6th: those two recomputed from all their files.
+    write_silver(tmp_path / "b.csv", 18, days=3)
+    late = tmp_path / "late"
+    write_silver_by_day(tmp_path / "b.csv", late, files_per_day=1)
+    shutil.move(late / "day=2024-03-05" / "part-00000.parquet", silver / "day=2024-03-05" / "late.parquet")
+    shutil.move(late / "day=2024-03-06", silver / "day=2024-03-06")
+    gold_job.stream_gold_by_day_files(spark, str(silver), gold, checkpoint, schema=schema).awaitTermination()
+    shutil.rmtree(batch)
+    gold_job.gold_by_day_files(spark, str(silver), batch)
+    assert day_dirs(gold) == day_dirs(batch) and len(day_dirs(gold)) == 3
+    assert day_dirs(gold)["partition_date=2024-03-04"] == day4
+    assert os.stat(day4_file).st_ino == day4_inode  # (not rewritten: the same file)
