@@ -135,6 +135,20 @@ std::string type_name(const ArrowSchema& s) {
   for (const auto& [format, name] : names)
     if (f == format) return name;
   if (f.size() > 2 && f.substr(0, 2) == "d:") return "decimal(" + std::string(f.substr(2)) + ")";
+  static const std::pair<std::string_view, const char*> nested[] = {{"+l", "list"},
+                                                                    {"+L", "large_list"},
+                                                                    {"+vl", "list_view"},
+                                                                    {"+vL", "large_list_view"},
+                                                                    {"+w:", "fixed_size_list"},
+                                                                    {"+s", "struct"},
+                                                                    {"+m", "map"},
+                                                                    {"+ud:", "union"},
+                                                                    {"+us:", "union"},
+                                                                    {"w:", "fixed_size_binary"},
+                                                                    {"vz", "binary_view"}};
+  for (const auto& [prefix, name] : nested)
+    if (f.substr(0, prefix.size()) == prefix && (prefix.back() == ':' || f.size() == prefix.size()))
+      return std::string(name);
   if (f.size() >= 4 && f.substr(0, 2) == "ts" && f[3] == ':')
     return "timestamp[" + std::string(f.substr(2, 1)) + "s" +
            (f.size() > 4 ? ", tz=" + std::string(f.substr(4)) : "") + "]";
@@ -363,6 +377,8 @@ loaded_table load_arrow(const read_spec& o, const arrow_input& in) {
         throw flag_error("--values", "column '" + name + "' of " + in.name + " has type " +
                                          type_name(s) + ", not a number");
       t.columns_left_out.push_back(name);
+      // (the warning names it, as the Parquet reader's note does)
+      t.not_numeric.emplace_back(name, in.name + ": type " + type_name(s));
       continue;
     }
     loaded_value v;

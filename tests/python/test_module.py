@@ -347,3 +347,23 @@ def test_arrow_input_it_cannot_use_is_named_never_a_crash():
     assert tsfill.fill(odd).schema.names == ["partition_date", "slot_ts", "v", "v_bf"]
     empty = pa.Table.from_batches([], schema=pa.schema([("date", pa.timestamp("ns")), ("v", pa.float64())]))
     assert tsfill.fill(empty).num_rows == 0
+
+
+def test_columns_of_types_that_are_not_values_are_named_in_the_warning():
+    rows = make_rows(41)
+    t = table_of(rows)
+    n = t.num_rows
+    t = (t.append_column("l", pa.array([[i] for i in range(n)]))
+          .append_column("b", pa.array([b"x"] * n))
+          .append_column("ok", pa.array([True] * n))
+          .append_column("st", pa.array([{"x": i} for i in range(n)]))
+          .append_column("fl", pa.array([[i, i] for i in range(n)], pa.list_(pa.int64(), 2))))
+    with pytest.warns(UserWarning) as caught:
+        got = tsfill.fill(t, keys=("ticker", "days"), values=None)
+    text = " ".join(str(w.message) for w in caught)
+    for name, kind in (("l", "list"), ("b", "binary"), ("ok", "bool"), ("st", "struct"),
+                       ("fl", "fixed_size_list")):
+        assert f"'{name}' (the table: type {kind})" in text, (name, text)
+    assert not {"l", "b", "ok", "st", "fl"} & set(got.column_names)
+    with pytest.raises(ValueError, match="--values: column 'st' of the table has type struct, not a number"):
+        tsfill.fill(t, keys=("ticker", "days"), values=["v1", "st"])
