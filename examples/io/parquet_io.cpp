@@ -180,6 +180,54 @@ std::vector<cell> decode_cells(const arrow::Array& a) {
   return out;
 }
 
+// A key column's codes for the rows of one chunk without nulls that holds few distinct
+// values (a dictionary, or integers in a range of at most 2^16): each distinct value is
+// coded once, by `code_of_cell` at its first row (so codes, and errors, come as the
+// row-by-row path makes them), then looked up by index. False: not such a chunk.
+template <class F>
+bool key_codes_by_value(const arrow::Array& a, std::size_t base,
+                        const std::vector<std::size_t>& out_row, std::vector<std::int64_t>& codes,
+                        F&& code_of_cell) {
+  if (a.null_count() != 0) return false;
+  const auto n = static_cast<std::size_t>(a.length());
+  auto by_index = [&](std::size_t distinct, auto index_of, auto cell_of) {
+    std::vector<std::int64_t> code_for(distinct, -1);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (out_row[base + r] == SIZE_MAX) continue;
+      const std::size_t i = index_of(r);
+      if (code_for[i] < 0) code_for[i] = code_of_cell(base + r, cell_of(r, i));
+      codes[out_row[base + r]] = code_for[i];
+    }
+    return true;
+  };
+  if (a.type_id() == arrow::Type::DICTIONARY) {
+    const auto& dict = static_cast<const arrow::DictionaryArray&>(a);
+    if (dict.indices()->type_id() != arrow::Type::INT32) return false;
+    const std::int32_t* index = static_cast<const arrow::Int32Array&>(*dict.indices()).raw_values();
+    const std::vector<cell> words = decode_cells(*dict.dictionary());
+    return by_index(
+        words.size(), [&](std::size_t r) { return static_cast<std::size_t>(index[r]); },
+        [&](std::size_t, std::size_t i) { return words[i]; });
+  }
+  if (a.type_id() == arrow::Type::INT64 && n > 0) {
+    const std::int64_t* v = static_cast<const arrow::Int64Array&>(a).raw_values();
+    const auto [lo, hi] = std::minmax_element(v, v + n);
+    if (static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo) >= (1U << 16))
+      return false;
+    const std::int64_t low = *lo;
+    return by_index(
+        static_cast<std::size_t>(*hi - low) + 1,
+        [&](std::size_t r) { return static_cast<std::size_t>(v[r] - low); },
+        [&](std::size_t r, std::size_t) {
+          cell c;
+          c.k = cell::kind::integer;
+          c.i = v[r];
+          return c;
+        });
+  }
+  return false;
+}
+
 template <class F>
 void for_each_cell(const arrow::ChunkedArray& col, F&& f) {
   std::size_t base = 0;
@@ -321,6 +369,15 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
   parquet::ArrowReaderProperties properties;
   properties.set_use_threads(o.threads > 1);  // columns decoded at once
   properties.set_pre_buffer(true);            // (coalesced reads of the chunks it needs)
+  // Text keys come as dictionaries (Parquet stores them so): codes are then made once per
+  // word of a row group, not looked up once per row.
+  const parquet::SchemaDescriptor& leaves = *builder.raw_reader()->metadata()->schema();
+  for (const std::string& k : o.keys) {
+    const int leaf = leaves.ColumnIndex(k);
+    if (leaf >= 0 && leaves.Column(leaf)->physical_type() == parquet::Type::BYTE_ARRAY &&
+        leaves.Column(leaf)->logical_type()->is_string())
+      properties.set_read_dictionary(leaf, true);
+  }
   builder.properties(properties);
   const std::unique_ptr<parquet::arrow::FileReader> reader = check(builder.Build(), path);
   std::shared_ptr<arrow::Schema> schema;
@@ -470,8 +527,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
         key.values.resize(base + kept.size());
         std::unordered_map<std::int64_t, std::int64_t> integer_codes;
         word_cache words;
-        for_each_cell(*column(o.keys[j], "--keys"), [&](std::size_t r, const cell& c) {
-          if (out_row[r] == SIZE_MAX) return;
+        auto code_of_cell = [&](std::size_t r, const cell& c) -> std::int64_t {
           if (c.null) throw input_error(path, row_base + r + 1, 0, key.name, "a key is null");
           if (c.k == cell::kind::other)
             throw input_error(path, row_base + r + 1, 0, key.name, "this type cannot be a key");
@@ -488,8 +544,16 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
           } else {
             code = key.code_of(text_of(c));
           }
-          key.values[out_row[r]] = code;
-        });
+          return code;
+        };
+        std::size_t chunk_base = 0;
+        for (const auto& chunk : column(o.keys[j], "--keys")->chunks()) {
+          if (!key_codes_by_value(*chunk, chunk_base, out_row, key.values, code_of_cell))
+            for_each_cell(*chunk, chunk_base, [&](std::size_t r, const cell& c) {
+              if (out_row[r] != SIZE_MAX) key.values[out_row[r]] = code_of_cell(r, c);
+            });
+          chunk_base += static_cast<std::size_t>(chunk->length());
+        }
       });
     run_in_order_of_errors(conversions, o.threads);
 

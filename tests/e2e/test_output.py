@@ -226,38 +226,44 @@ def test_progress_line_only_on_a_terminal(tsfill, tmp_path):
     assert len(q.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_parquet_input_equals_the_same_rows_as_csv(tsfill, tmp_path, seed):
     # Double columns are copied chunk by chunk when every row is kept (row groups of a few
     # rows, so many chunks, nulls at every bit offset); only the columns a run needs are
-    # decoded (a text column and an unused one beside them). Whatever the path, the output
-    # equals that of the same rows read from CSV, byte for byte.
+    # decoded (a text column and an unused one beside them); text keys are read as
+    # dictionaries (whether the file stored them so or not) and integer keys in a narrow range
+    # coded by value, wide ones row by row. Whatever the path, the output equals that of the
+    # same rows read from CSV, byte for byte.
     rng = random.Random(seed)
     n = rng.randint(1, 400)
+    ints = [3, 30, 90] if seed % 2 else [-5, 0, 70_000, 2**40]
     t0 = dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
     times = sorted(t0 + dt.timedelta(seconds=rng.randint(0, 3 * 86400)) for _ in range(n))
     keys = [rng.choice(["AA", "BB", "C,C"]) for _ in range(n)]
     cols = {f"v{k}": [None if rng.random() < 0.2 else rng.uniform(-1e3, 1e3) for _ in range(n)]
             for k in range(3)}
+    numbers = [rng.choice(ints) for _ in range(n)]
     table = pa.table({"date": pa.array(times, pa.timestamp("ms", tz="UTC")), "k": keys,
                       **{c: pa.array(v, pa.float64()) for c, v in cols.items()},
-                      "note": ["x"] * n, "unused": pa.array(range(n), pa.int64())})
+                      "note": ["x"] * n, "unused": pa.array(range(n), pa.int64()),
+                      "n": pa.array(numbers, pa.int64())})
     pq_in = tmp_path / "in.parquet"
-    pq.write_table(table, pq_in, row_group_size=rng.randint(1, 50))
+    pq.write_table(table, pq_in, row_group_size=rng.randint(1, 50), use_dictionary=seed % 3 != 0)
     csv_in = tmp_path / "in.csv"
     with open(csv_in, "w") as f:
-        f.write("date,k,v0,v1,v2,note,unused\n")
+        f.write("date,k,v0,v1,v2,note,unused,n\n")
         for i in range(n):
             cells = ["" if cols[c][i] is None else repr(cols[c][i]) for c in ("v0", "v1", "v2")]
             key = f'"{keys[i]}"' if "," in keys[i] else keys[i]
-            f.write(f"{times[i].strftime('%Y-%m-%dT%H:%M:%S.000Z')},{key},{','.join(cells)},x,{i}\n")
-    for extra in ([], ["--where", "k!=BB"], ["--values", "v*", "--threads", "1"]):
+            f.write(f"{times[i].strftime('%Y-%m-%dT%H:%M:%S.000Z')},{key},{','.join(cells)},x,{i},{numbers[i]}\n")
+    for keys_flag, extra in (("k", []), ("k", ["--where", "k!=BB"]), ("k", ["--values", "v*", "--threads", "1"]),
+                             ("n,k", ["--values", "v*"]), ("n", ["--values", "v0", "--where", "k!=AA"])):
         outs = []
         for src in (csv_in, pq_in):
             out = tmp_path / f"out-{src.suffix[1:]}.csv"
-            tsfill("fill", src, "--output", out, "--keys", "k", "--overwrite", *extra)
+            tsfill("fill", src, "--output", out, "--keys", keys_flag, "--overwrite", *extra)
             outs.append(out.read_bytes())
-        assert outs[0] == outs[1], f"seed {seed}, {extra}"
+        assert outs[0] == outs[1], f"seed {seed}, {keys_flag}, {extra}"
 
 
 @pytest.mark.parametrize("ext", ["", ".parquet-dir"])
