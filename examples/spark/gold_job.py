@@ -171,9 +171,9 @@ def gold_by_day_files(spark: SparkSession, silver_dir: str, gold_dir: str, *, da
     (SILVER/<day_column>=YYYY-MM-DD/*.parquet, as the seed's silver table is): Spark
     schedules the days and nothing else. Each task reads its days' files with pyarrow (only
     the columns the job needs), fills each day with tsfill.fill and writes it as
-    GOLD/partition_date=DAY/part-00000.parquet, replacing that day's directory (the dynamic
-    partition overwrite of write_gold, one day at a time); days without gold rows are left
-    as they are, as write_gold leaves them. No shuffle, no JVM row conversion, no Spark
+    GOLD/partition_date=DAY/part-00000.parquet, replacing that day whole (the dynamic
+    partition overwrite of write_gold, one day at a time: see _replace_day); days without
+    gold rows are left as they are, as write_gold leaves them. No shuffle, no JVM row conversion, no Spark
     Parquet reader or writer: see docs/performance.md#inside-spark for what that saves.
 
     `days`: the days to recompute (default: every day the silver table has), e.g. the days
@@ -206,8 +206,12 @@ def _fill_day_files(batches, *, silver, gold, days, day_column, time, keys, valu
             columns = [time, *keys, *values] + ([where[0]] if where else [])
             rows = pq.read_table(f"{silver_root}/{day_column}={day}", columns=columns,
                                  filesystem=silver_fs)
-            if where:
-                rows = rows.filter(pc.equal(rows.column(where[0]), where[1])).drop_columns([where[0]])
+            if where:  # (as Spark's col == value: the value cast to the column's type)
+                column = rows.column(where[0])
+                wanted = pa.scalar(where[1])
+                if wanted.type != column.type:
+                    wanted = wanted.cast(column.type)
+                rows = rows.filter(pc.equal(column, wanted)).drop_columns([where[0]])
             out = pa.table(tsfill.fill(rows, time=time, keys=keys, values=values, slot=slot))
             _check_layout(out.column("partition_date"), day, f"{silver}/{day_column}={day}")
             out = out.drop_columns(["partition_date"])
@@ -222,10 +226,10 @@ def stream_gold_by_day_files(spark: SparkSession, silver_dir: str, gold_dir: str
                              *, schema, day_column="day", **job):
     """stream_gold for a silver table laid out by day: new Parquet files under
     SILVER/<day_column>=DAY/ arrive as micro-batches; each batch names the days it touches
-    (the directory's day, read from the path: no data is collected) and gold_by_day_files
-    recomputes those days from all their files and replaces them. `schema`: the silver
-    files' columns (a streaming file source needs it). Runs what is there, then stops
-    (availableNow); returns the query."""
+    (the directories' days, read from the paths: only the distinct days reach the driver)
+    and gold_by_day_files recomputes those days from all their files and replaces them.
+    `schema`: the silver files' columns (a streaming file source needs it). Runs what is
+    there, then stops (availableNow); returns the query."""
     def per_batch(batch: DataFrame, batch_id: int) -> None:
         days = sorted({str(r[0]) for r in batch.select(day_column).distinct().collect()})
         if days:
