@@ -241,7 +241,13 @@ parquet_encoding encoding_of(const parquet::FileMetaData& meta) {
 
 std::shared_ptr<arrow::Table> read_parquet_table(const std::string& path,
                                                  parquet_encoding* encoding) {
-  auto file = check(arrow::io::ReadableFile::Open(path), path);
+  // Mapped (pages decompressed from the page cache, not copied first); a partition replaced
+  // meanwhile keeps its old bytes for the mapping.
+  std::shared_ptr<arrow::io::RandomAccessFile> file;
+  if (auto mapped = arrow::io::MemoryMappedFile::Open(path, arrow::io::FileMode::READ); mapped.ok())
+    file = *mapped;
+  else
+    file = check(arrow::io::ReadableFile::Open(path), path);
   auto reader = check(parquet::arrow::OpenFile(file, arrow::default_memory_pool()), path);
   if (encoding) *encoding = encoding_of(*reader->parquet_reader()->metadata());
   std::shared_ptr<arrow::Table> t = check(reader->ReadTable(), path);

@@ -359,11 +359,20 @@ void copy_doubles(const arrow::ChunkedArray& col, std::size_t base, loaded_value
   }
 }
 
+// The file mapped, as the CSV reader maps its input: pages are decompressed straight from
+// the page cache instead of being copied into buffers first (a tenth of a Parquet run's
+// time). What cannot be mapped is read as before.
+std::shared_ptr<arrow::io::RandomAccessFile> open_mapped(const std::string& path) {
+  auto mapped = arrow::io::MemoryMappedFile::Open(path, arrow::io::FileMode::READ);
+  if (mapped.ok()) return *mapped;
+  return check(arrow::io::ReadableFile::Open(path), path);
+}
+
 }  // namespace
 
 void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
                   const read_steps& steps) {
-  auto file = check(arrow::io::ReadableFile::Open(path), path);
+  const std::shared_ptr<arrow::io::RandomAccessFile> file = open_mapped(path);
   parquet::arrow::FileReaderBuilder builder;
   check(builder.Open(file), path);
   parquet::ArrowReaderProperties properties;
