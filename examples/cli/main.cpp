@@ -15,6 +15,7 @@
 
 #include "cli_error.hpp"
 #include "commands/commands.hpp"
+#include "parquet_io.hpp"
 #include "signals.hpp"
 
 namespace {
@@ -42,6 +43,7 @@ std::string one_line(const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   watch_stop_signals();  // first: every thread started later inherits the blocked signals
+  tsfill_io::choose_arrow_memory_pool();  // (before Arrow allocates anything)
   CLI::App app{
       "tsfill turns irregular, duplicated, gappy time-series rows into a uniform, gap-filled "
       "grid. Run 'tsfill COMMAND --help' for a command's flags.",

@@ -11,6 +11,8 @@ bool parquet_supported() {
   return false;
 }
 
+void choose_arrow_memory_pool() {}
+
 void read_parquet(const read_spec&, const std::string& path, loaded_table&, const read_steps&) {
   throw cli_error(path +
                   ": this tsfill was built without Parquet support (Arrow C++ was not found)");
@@ -43,6 +45,7 @@ void parquet_file_writer::close() {}
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -369,6 +372,13 @@ std::shared_ptr<arrow::io::RandomAccessFile> open_mapped(const std::string& path
 }
 
 }  // namespace
+
+void choose_arrow_memory_pool() {
+  if (std::getenv("ARROW_DEFAULT_MEMORY_POOL") != nullptr) return;  // (the user's choice)
+  const std::vector<std::string> backends = arrow::SupportedMemoryBackendNames();
+  if (std::find(backends.begin(), backends.end(), "jemalloc") != backends.end())
+    ::setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc", 0);  // (read at Arrow's first allocation)
+}
 
 void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
                   const read_steps& steps) {

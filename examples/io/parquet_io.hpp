@@ -18,6 +18,12 @@ namespace tsfill_io {
 
 bool parquet_supported();
 
+// Called first thing by the program: Arrow's memory comes from jemalloc when this Arrow has
+// it and ARROW_DEFAULT_MEMORY_POOL does not say otherwise. Arrow's default, mimalloc, gives
+// the pages of a freed row group back to the system at once, and the next one faults them
+// in afresh: the kernel zeroing pages was a third of a 1-thread Parquet run's time.
+void choose_arrow_memory_pool();
+
 // Reading a file in steps of whole row groups (fill --chunk-days: memory bounded by the
 // step, not the file): each step holds row groups until it has at least `rows` rows; once
 // a step's rows are in the table, `after` runs (it may take rows out of the table).
