@@ -53,7 +53,7 @@ inline std::string text_of(const cell& c) {
 // as they are, text as ISO-8601, integers as epochs in `time_unit` (s|ms|us|ns).
 inline std::optional<std::int64_t> time_of(const cell& c, const std::string& time_unit,
                                            std::string& why) {
-  why = "unsupported type";
+  // (`why` is written on failure only: every row of a file passes through here)
   if (c.null) {
     why = "the time is null";
   } else if (c.k == cell::kind::instant) {
@@ -68,6 +68,8 @@ inline std::optional<std::int64_t> time_of(const cell& c, const std::string& tim
     return parse_epoch(std::to_string(c.i), time_unit, &why);
   } else if (c.k == cell::kind::out_of_range) {
     why = "outside the nanosecond range (UTC years 1678-2261)";
+  } else {
+    why = "unsupported type";
   }
   return std::nullopt;
 }

@@ -485,9 +485,9 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
     if (o.on_reject) report_rejects(o, path, *table, rejected_by, row_base);
     // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
     std::vector<std::int64_t> row_ns(n, 0);
+    std::string why;
     for_each_cell(*column(o.time_column, "--time"), [&](std::size_t r, const cell& c) {
       if (!keep[r]) return;
-      std::string why;
       const std::optional<std::int64_t> ns = time_of(c, o.time_unit, why);
       if (!ns)
         throw input_error(path, row_base + r + 1, 0, o.time_column, "cannot read the time: " + why);
