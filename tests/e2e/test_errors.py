@@ -141,6 +141,40 @@ def test_each_command_has_its_help(tsfill, command):
         assert flag in p.stdout
 
 
+def test_parquet_timestamps_outside_the_nanosecond_range_name_their_row(tsfill, tmp_path):
+    """Timestamp chunks without nulls are scaled to nanoseconds in one pass; a time that
+    overflows must still be the error of its row (in any row group, at any unit), and a row
+    --where drops must not fail the run, as row by row."""
+    import datetime
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    base = datetime.datetime(2024, 3, 4, tzinfo=datetime.timezone.utc)
+    for unit, far in (("s", 32503680000), ("ms", 32503680000000), ("us", 9223372036854775)):
+        secs = [int((base + datetime.timedelta(minutes=10 * i)).timestamp()) for i in range(40)]
+        scale = {"s": 1, "ms": 1000, "us": 1000000}[unit]
+        values = [x * scale for x in secs]
+        values[29] = far  # (past 2262 once in nanoseconds)
+        keys = ["B" if i == 29 else "A" for i in range(40)]
+        src = tmp_path / f"far-{unit}.parquet"
+        pq.write_table(pa.table({"date": pa.array(values, pa.timestamp(unit, tz="UTC")), "k": keys,
+                                 "v": [float(i) for i in range(40)]}), src, row_group_size=8)
+        out = tmp_path / f"o-{unit}.csv"
+        p = tsfill("fill", src, "--output", out, "--keys", "k", check=False)
+        assert p.returncode == 2 and not out.exists(), (unit, p.stderr)
+        assert p.stderr.strip() == ("tsfill: " + str(src) + ", row 30, column 'date': cannot read "
+                                    "the time: outside the nanosecond range (UTC years 1678-2261)")
+        kept = tmp_path / f"kept-{unit}.parquet"
+        pq.write_table(pa.table({"date": pa.array(values[:29] + values[30:], pa.timestamp(unit, tz="UTC")),
+                                 "k": keys[:29] + keys[30:], "v": [float(i) for i in range(40) if i != 29]}),
+                       kept, row_group_size=8)
+        outs = []
+        for f in (src, kept):
+            o = tmp_path / f"w-{f.stem}.csv"
+            tsfill("fill", f, "--output", o, "--keys", "k", "--where", "k=A")
+            outs.append(o.read_bytes())
+        assert outs[0] == outs[1], unit
+
+
 def test_times_outside_the_nanosecond_range_are_refused_not_wrapped(tsfill, tmp_path):
     """Silent wrong data was possible here: a Parquet date of 9999-12-31 wrapped to 1816, an
     offset carried a time past 2261, '+-1' read as -1. Each is now a one-line error."""
