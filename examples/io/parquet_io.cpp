@@ -504,15 +504,15 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
     // Time, of the rows --where keeps; then the rows of other chunks (keep_time) go too.
     std::vector<std::int64_t> row_ns(n, 0);
     std::string why;
-    std::size_t chunk_base = 0;
+    std::size_t first_of_chunk = 0;
     for (const auto& chunk : column(o.time_column, "--time")->chunks()) {
       const auto rows = static_cast<std::size_t>(chunk->length());
-      if (timestamps_by_block(*chunk, chunk_base, row_ns)) {
+      if (timestamps_by_block(*chunk, first_of_chunk, row_ns)) {
         if (o.keep_time)
-          for (std::size_t r = chunk_base; r < chunk_base + rows; ++r)
+          for (std::size_t r = first_of_chunk; r < first_of_chunk + rows; ++r)
             if (keep[r] && !o.keep_time(row_ns[r])) keep[r] = 0;
       } else {
-        for_each_cell(*chunk, chunk_base, [&](std::size_t r, const cell& c) {
+        for_each_cell(*chunk, first_of_chunk, [&](std::size_t r, const cell& c) {
           if (!keep[r]) return;
           const std::optional<std::int64_t> ns = time_of(c, o.time_unit, why);
           if (!ns)
@@ -522,7 +522,7 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
           if (o.keep_time && !o.keep_time(*ns)) keep[r] = 0;
         });
       }
-      chunk_base += rows;
+      first_of_chunk += rows;
     }
     std::vector<std::size_t> kept;
     kept.reserve(n);
