@@ -43,7 +43,8 @@ class csv_parser {
 
  private:
   [[noreturn]] void fail(const std::string& reason) const;
-  std::size_t field_end(std::size_t p) const;  // the delimiter or line end ending a field at p
+  std::size_t field_end(std::size_t p);  // the delimiter or line end ending a field at p
+  std::uint64_t structural_mask(std::size_t block) const;
 
   std::string_view data_;
   char delim_;
@@ -55,6 +56,10 @@ class csv_parser {
   std::uint64_t records_ = 0;
   std::deque<std::string> unescaped_;  // deque: growing it does not move the strings
   std::size_t unescaped_used_ = 0;
+  // The 64-byte block of data_ that field_end looked at last (64-aligned in memory, so a
+  // block never spans two pages), and a bit per byte of it: delimiter, '\n' or '\r'.
+  std::size_t block_ = SIZE_MAX;
+  std::uint64_t block_mask_ = 0;
 };
 
 // One CSV file read a block of bytes at a time (fill --chunk-days: memory bounded by the

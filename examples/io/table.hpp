@@ -42,29 +42,65 @@ class word_cache {
  public:
   // The word's id in `key`'s dictionary; `added` says whether it is new there.
   std::int64_t id_of(std::string_view word, loaded_key& key, bool& added) {
-    entry& e = slots_[slot_of(word)];
+    const fingerprint f = fingerprint_of(word);
+    entry& e = slots_[f.slot()];
     added = false;
-    if (e.id >= 0 && std::string_view(e.word) == word) return e.id;
+    if (e.id >= 0 && e.print == f && (word.size() <= 16 || std::string_view(e.word) == word))
+      return e.id;
     const std::size_t known = key.builder.size();
     e.id = key.code_of(word);
-    e.word.assign(word);
+    e.print = f;
+    if (word.size() > 16) e.word.assign(word);
     added = key.builder.size() != known;
     return e.id;
   }
 
  private:
   static constexpr int bits = 12;
-  static std::size_t slot_of(std::string_view w) {
-    std::uint64_t head = 0, tail = 0;
-    std::memcpy(&head, w.data(), std::min<std::size_t>(8, w.size()));
-    if (w.size() > 8) std::memcpy(&tail, w.data() + w.size() - 8, 8);
-    const std::uint64_t x =
-        (head ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ w.size()) * 0x9E3779B97F4A7C15ULL;
-    return static_cast<std::size_t>(x >> (64 - bits));
+  // A word's length and two words of its bytes, read in place with fixed-size loads (no
+  // call, no byte past the word): for a word of at most 16 bytes they are the word itself,
+  // so equal prints are equal words; longer words compare their text too.
+  struct fingerprint {
+    std::uint64_t head = 0, tail = 0, size = 0;
+    bool operator==(const fingerprint&) const = default;
+    std::size_t slot() const {
+      const std::uint64_t x =
+          (head ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ size) * 0x9E3779B97F4A7C15ULL;
+      return static_cast<std::size_t>(x >> (64 - bits));
+    }
+  };
+  static fingerprint fingerprint_of(std::string_view w) {
+    const char* p = w.data();
+    const std::size_t n = w.size();
+    fingerprint f;
+    f.size = n;
+    auto load8 = [](const char* at) {
+      std::uint64_t v;
+      std::memcpy(&v, at, 8);
+      return v;
+    };
+    auto load4 = [](const char* at) {
+      std::uint32_t v;
+      std::memcpy(&v, at, 4);
+      return std::uint64_t{v};
+    };
+    if (n >= 8) {
+      f.head = load8(p);
+      f.tail = load8(p + n - 8);
+    } else if (n >= 4) {
+      f.head = load4(p) | load4(p + n - 4) << 32;
+    } else if (n > 0) {
+      const auto byte = [&](std::size_t i) {
+        return std::uint64_t{static_cast<unsigned char>(p[i])};
+      };
+      f.head = byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+    }
+    return f;
   }
   struct entry {
-    std::string word;
+    fingerprint print;
     std::int64_t id = -1;
+    std::string word;  // only for words longer than 16 bytes
   };
   std::vector<entry> slots_ = std::vector<entry>(std::size_t{1} << bits);
 };

@@ -37,7 +37,51 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
   return day->time_since_epoch().count();
 }
 
+std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  bool ok = true;
+  auto number = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      const auto d = static_cast<unsigned>(s[i] - '0');
+      ok = ok && d < 10;
+      v = v * 10 + static_cast<int>(d);
+    }
+    return v;
+  };
+  const int y = number(0, 4), m = number(5, 2), d = number(8, 2);
+  const int hh = number(11, 2), mi = number(14, 2), ss = number(17, 2);
+  if (!ok || m < 1 || m > 12 || d < 1 || hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (d > month_days[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
+  std::size_t p = 19;
+  std::int64_t frac = 0;
+  if (p < s.size() && s[p] == '.') {
+    const std::size_t first = ++p;
+    for (; p < s.size() && p - first < 9 && static_cast<unsigned>(s[p] - '0') < 10; ++p)
+      frac = frac * 10 + (s[p] - '0');
+    if (p == first) return std::nullopt;
+    for (std::size_t n = p - first; n < 9; ++n) frac *= 10;
+  }
+  if (p < s.size() && s[p] == 'Z') ++p;
+  if (p != s.size()) return std::nullopt;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; years
+  // 0000-9999, so no negative era).
+  const int yy = y - (m <= 2 ? 1 : 0);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  const std::int64_t t = days * 86'400 + hh * 3600 + mi * 60 + ss;
+  if (t < first_time_ns / ns_per_s || t >= end_time_ns / ns_per_s) return std::nullopt;
+  return t * ns_per_s + frac;
+}
+
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why) {
+  if (const auto fast = parse_fixed_timestamp(s)) return fast;
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   if (s.size() < 10) return fail(why, "expected YYYY-MM-DD[THH:MM[:SS[.f]]][Z|+HH:MM]");

@@ -30,6 +30,10 @@ std::string_view without_plus(std::string_view s) noexcept;
 // digits. Returns nullopt (with `why` set) when the text is not such a timestamp or the
 // instant, its offset applied, is outside in_time_range (UTC years 1678-2261).
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
+// parse_timestamp's fast path, for the layout nearly every file uses,
+// YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z] exactly (no spaces, no offset): the instant, or nullopt
+// for any other text (the general parser then decides; tests compare the two).
+std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept;
 
 // Parses an epoch integer in the given unit ("s", "ms", "us", "ns") to nanoseconds; nullopt
 // (with `why`) for other text or an instant outside in_time_range.

@@ -3,7 +3,10 @@
 // per-file manifest (examples/io), and the job flags from texts to a validated job_spec,
 // with every message checked.
 #include <algorithm>
+#include <bit>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -114,6 +117,74 @@ TEST(timefmt, timestamps) {
   EXPECT_EQ(parse_timestamp("2261-12-31T23:59:59.999999999"), end_time_ns - 1);
   for (const std::int64_t ns : {first_time_ns, end_time_ns - 1})
     EXPECT_EQ(parse_timestamp(format_timestamp(ns)), ns);
+}
+
+// The fixed-layout fast path against the general parser (which a leading space sends every
+// text to: the fast path takes no spaces), on texts of that layout with every field drawn
+// in and out of range, fractions of 0-10 digits, with and without 'Z', and one byte
+// replaced at random in a third of them.
+TEST(timefmt, fixed_layout_fast_path_equals_the_general_parser) {
+  std::mt19937_64 rng(20261207);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto two = [](int v) { return std::string(1, char('0' + v / 10)) + char('0' + v % 10); };
+  std::size_t fast = 0, cases = 0;
+  for (; cases < 200'000; ++cases) {
+    const int year = pick(0, 3) == 0 ? pick(0, 9999) : pick(1670, 2270);
+    std::string text = std::to_string(year);
+    text = std::string(4 - std::min<std::size_t>(4, text.size()), '0') + text;
+    text += "-" + two(pick(0, 13)) + "-" + two(pick(0, 32)) + "T" + two(pick(0, 24)) + ":" +
+            two(pick(0, 60)) + ":" + two(pick(0, 60));
+    if (const int digits = pick(-3, 10); digits >= 0) {
+      text += '.';
+      for (int d = 0; d < digits; ++d) text += char('0' + pick(0, 9));
+    }
+    if (pick(0, 1) == 1) text += 'Z';
+    if (pick(0, 2) == 0)
+      text[static_cast<std::size_t>(pick(0, static_cast<int>(text.size()) - 1))] =
+          "0123456789-T:.Z +xt"[pick(0, 18)];
+    const auto quick = parse_fixed_timestamp(text);
+    const auto general = parse_timestamp(" " + text);
+    if (quick) {
+      ++fast;
+      ASSERT_EQ(quick, general) << "'" << text << "'";
+    }
+    ASSERT_EQ(parse_timestamp(text), general) << "'" << text << "'";
+  }
+  EXPECT_GT(fast, cases / 4);  // (the fast path was taken often enough to be tested)
+  EXPECT_EQ(parse_fixed_timestamp("2024-02-29T12:00:00.123456789Z"), 1'709'208'000'123'456'789);
+  EXPECT_EQ(parse_fixed_timestamp("2023-02-29T12:00:00Z"), std::nullopt);
+  EXPECT_EQ(parse_fixed_timestamp("2024-01-01 00:00:00"), std::nullopt);  // (the general one's)
+}
+
+// Plain decimals take a fast path in parse_number; every value must equal from_chars's to
+// the bit (the sign of zero included), at every length around the path's limits (19 digits,
+// 2^53, 22 decimals).
+TEST(csv, plain_decimals_read_exactly_as_from_chars) {
+  std::mt19937_64 rng(7);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int n = 0; n < 300'000; ++n) {
+    std::string text = pick(0, 3) == 0 ? "-" : "";
+    const int whole = pick(1, 20), decimals = pick(-4, 24);
+    for (int d = 0; d < whole; ++d) text += char('0' + (d == 0 && pick(0, 1) ? 0 : pick(0, 9)));
+    if (decimals >= 0) text += '.';
+    for (int d = 0; d < decimals; ++d) text += char('0' + pick(0, 9));
+    if (n % 5 == 0) {  // mantissas near 2^53 = 9007199254740992
+      text = std::to_string((std::uint64_t{1} << 53) + static_cast<std::uint64_t>(pick(-3, 3)));
+      if (const int at = pick(0, 16); at > 0)
+        text.insert(text.size() - static_cast<std::size_t>(at), ".");
+    }
+    double want = 0, got = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
+    ASSERT_TRUE(ec == std::errc{} && end == text.data() + text.size()) << text;
+    ASSERT_TRUE(parse_number(text, got)) << text;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(got), std::bit_cast<std::uint64_t>(want)) << text;
+  }
+  double x = 1;
+  EXPECT_TRUE(parse_number("-0.0", x));
+  EXPECT_TRUE(std::signbit(x));
+  EXPECT_TRUE(parse_number(" +12.5 ", x));
+  EXPECT_EQ(x, 12.5);
+  EXPECT_FALSE(parse_number("1.2.3", x));
 }
 
 TEST(timefmt, signs) {
