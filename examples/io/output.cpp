@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli_error.hpp"
+#include "output_file.hpp"
 #include "parallel.hpp"
 #include "parquet_io.hpp"
 #include "paths.hpp"
@@ -272,18 +273,18 @@ void check_replaceable(const std::string& path) {
   check(path, 0, check);
 }
 
-// The CSV file of segments [first, last), or (`append`) those rows added to its end.
-void write_csv_file(const std::string& path, const write_spec& o, const output_layout& l,
-                    const loaded_table& t, const tsfill::result& r, std::size_t first,
-                    std::size_t last, bool append = false) {
-  std::FILE* f = [&] {
-    const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
-    return std::fopen(path.c_str(), append ? "ab" : "wb");
-  }();
-  if (!f) throw cli_error(path + ": cannot create: " + std::strerror(errno));
+[[noreturn]] void throw_write_failed(const std::string& path, int write_errno) {
+  throw cli_error(path + ": write failed: " + std::strerror(write_errno));
+}
+
+// The CSV rows of segments [first, last) written to `f` (`path`), after the header unless
+// `rows_only` (a later chunk of one file).
+void write_csv_rows(output_file& f, const std::string& path, const write_spec& o,
+                    const output_layout& l, const loaded_table& t, const tsfill::result& r,
+                    std::size_t first, std::size_t last, bool rows_only) {
   std::string header;
-  if (!append) append_csv(header, o, l, t, r, first, first, true);
-  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  if (!rows_only) append_csv(header, o, l, t, r, first, first, true);
+  bool ok = f.write(header);
   int write_errno = ok ? 0 : errno;
   // Rows in blocks of segments, so the text buffers stay small; formatted on o.threads
   // threads at once and written in order, each block by the thread that formatted it.
@@ -322,7 +323,7 @@ void write_csv_file(const std::string& path, const write_spec& o, const output_l
       turn_changed.wait(hold, [&] { return turn == b || stop; });
       if (stop) return;
       hold.unlock();  // (only the holder of the turn writes)
-      const bool written = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+      const bool written = f.write(buf);
       const int e = errno;
       hold.lock();
       if (!written) {
@@ -340,11 +341,17 @@ void write_csv_file(const std::string& path, const write_spec& o, const output_l
     work();
     for (std::thread& h : helpers) h.join();
   }
-  ok = ok && !stop;
-  const bool closed = std::fclose(f) == 0;
   if (failure) std::rethrow_exception(failure);
-  if (!closed && ok) write_errno = errno;
-  if (!closed || !ok) throw cli_error(path + ": write failed: " + std::strerror(write_errno));
+  if (!ok || stop) throw_write_failed(path, write_errno);
+}
+
+// The CSV file of segments [first, last).
+void write_csv_file(const std::string& path, const write_spec& o, const output_layout& l,
+                    const loaded_table& t, const tsfill::result& r, std::size_t first,
+                    std::size_t last) {
+  output_file f(path, false);
+  write_csv_rows(f, path, o, l, t, r, first, last, false);
+  if (!f.close()) throw_write_failed(path, errno);
 }
 
 }  // namespace
@@ -617,6 +624,7 @@ struct chunked_output::state {
   std::int64_t last_partition = INT64_MIN;
   bool started = false;
   std::unique_ptr<parquet_file_writer> parquet;  // one Parquet file, open across chunks
+  std::unique_ptr<output_file> csv;              // one CSV file, open across chunks
 };
 
 chunked_output::chunked_output(const write_spec& o, const output_target& target)
@@ -653,7 +661,8 @@ void chunked_output::write(const loaded_table& t, const tsfill::result& r) {
       if (!s.parquet) s.parquet = std::make_unique<parquet_file_writer>(s.staged.aside());
       s.parquet->append(s.o, layout, t, r);
     } else {
-      write_csv_file(s.staged.aside(), s.o, layout, t, r, 0, segments, s.started);
+      if (!s.csv) s.csv = std::make_unique<output_file>(s.staged.aside(), false);
+      write_csv_rows(*s.csv, s.staged.aside(), s.o, layout, t, r, 0, segments, s.started);
     }
   } catch (...) {
     rethrow_named(s.target, s.staged.aside());
@@ -662,12 +671,11 @@ void chunked_output::write(const loaded_table& t, const tsfill::result& r) {
 }
 
 void chunked_output::commit() {
-  if (s_->parquet) {
-    try {
-      s_->parquet->close();
-    } catch (...) {
-      rethrow_named(s_->target, s_->staged.aside());
-    }
+  try {
+    if (s_->parquet) s_->parquet->close();
+    if (s_->csv && !s_->csv->close()) throw_write_failed(s_->staged.aside(), errno);
+  } catch (...) {
+    rethrow_named(s_->target, s_->staged.aside());
   }
   s_->staged.commit();
 }

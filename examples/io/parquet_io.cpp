@@ -64,6 +64,7 @@ void parquet_file_writer::close() {}
 
 #include "cell.hpp"
 #include "output.hpp"
+#include "output_file.hpp"
 #include "parallel.hpp"
 #include "timefmt.hpp"
 
@@ -814,9 +815,34 @@ std::shared_ptr<parquet::ArrowWriterProperties> arrow_writer_properties(const wr
       ->build();
 }
 
-std::shared_ptr<arrow::io::FileOutputStream> create_file(const std::string& path) {
-  const auto no_signal_now = hold_signals();  // (names are made only while no signal acts)
-  return check(arrow::io::FileOutputStream::Open(path), path);
+// Arrow's output stream over an output_file (O_DIRECT where it can: see output_file.hpp).
+class direct_output_stream final : public arrow::io::OutputStream {
+ public:
+  explicit direct_output_stream(const std::string& path) : file_(path, false) {}
+  arrow::Status Write(const void* data, std::int64_t nbytes) override {
+    if (closed_) return arrow::Status::Invalid("write to a closed file");
+    if (!file_.write({static_cast<const char*>(data), static_cast<std::size_t>(nbytes)}))
+      return arrow::Status::IOError("write failed: ", std::strerror(errno));
+    position_ += nbytes;
+    return arrow::Status::OK();
+  }
+  arrow::Result<std::int64_t> Tell() const override { return position_; }
+  bool closed() const override { return closed_; }
+  arrow::Status Close() override {
+    if (closed_) return arrow::Status::OK();
+    closed_ = true;
+    if (!file_.close()) return arrow::Status::IOError("write failed: ", std::strerror(errno));
+    return arrow::Status::OK();
+  }
+
+ private:
+  output_file file_;
+  std::int64_t position_ = 0;
+  bool closed_ = false;
+};
+
+std::shared_ptr<arrow::io::OutputStream> create_file(const std::string& path) {
+  return std::make_shared<direct_output_stream>(path);  // (output_file holds the signals)
 }
 
 }  // namespace
@@ -835,7 +861,7 @@ void write_parquet(const std::string& path, const write_spec& o, const output_la
 
 struct parquet_file_writer::state {
   std::string path;
-  std::shared_ptr<arrow::io::FileOutputStream> out;
+  std::shared_ptr<arrow::io::OutputStream> out;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   std::int64_t rows = 0;
   std::shared_ptr<arrow::Table> empty;  // no rows at all: written as one run writes it

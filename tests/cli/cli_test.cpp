@@ -8,8 +8,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -27,6 +30,7 @@
 #include "cli_error.hpp"
 #include "csv_reader.hpp"
 #include "output.hpp"
+#include "output_file.hpp"
 #include "parquet_io.hpp"
 #include "table.hpp"
 #include "timefmt.hpp"
@@ -185,6 +189,58 @@ TEST(csv, plain_decimals_read_exactly_as_from_chars) {
   EXPECT_TRUE(parse_number(" +12.5 ", x));
   EXPECT_EQ(x, 12.5);
   EXPECT_FALSE(parse_number("1.2.3", x));
+}
+
+// output_file writes what it is given, in order, directly (O_DIRECT, where the file system
+// of the build directory takes it) and through the page cache alike: pieces of every size
+// around the staging block and the alignment, empty ones, and a tail that is no multiple
+// of the alignment; a file appended to goes on from its end.
+TEST(output_file, writes_the_same_bytes_directly_and_through_the_page_cache) {
+  std::mt19937_64 rng(11);
+  const std::vector<std::size_t> interesting = {
+      0, 1, 4095, 4096, 4097, (1U << 20) - 1, 1U << 20, (1U << 20) + 1, 3U << 20};
+  for (const bool buffered : {false, true}) {
+    if (buffered)
+      ::setenv("TSFILL_BUFFERED_OUTPUT", "1", 1);
+    else
+      ::unsetenv("TSFILL_BUFFERED_OUTPUT");
+    const std::string path =
+        (std::filesystem::current_path() / ("output_file_test_" + std::to_string(buffered)))
+            .string();
+    std::string want;
+    {
+      tsfill_io::output_file f(path, false);
+      for (int k = 0; k < 40; ++k) {
+        const std::size_t n = k < static_cast<int>(interesting.size())
+                                  ? interesting[static_cast<std::size_t>(k)]
+                                  : std::uniform_int_distribution<std::size_t>(0, 300'000)(rng);
+        std::string piece(n, '\0');
+        for (char& c : piece) c = static_cast<char>('a' + rng() % 26);
+        ASSERT_TRUE(f.write(piece));
+        want += piece;
+      }
+      if (buffered) {
+        EXPECT_FALSE(f.direct());
+      } else if (!f.direct()) {
+        std::cout
+            << "(this file system takes no O_DIRECT: both rounds went through the page cache)\n";
+      }
+      ASSERT_TRUE(f.close());
+    }
+    {
+      tsfill_io::output_file f(path, true);  // (the file ends off the alignment)
+      ASSERT_TRUE(f.write("appended"));
+      want += "appended";
+      ASSERT_TRUE(f.close());
+    }
+    std::ifstream in(path, std::ios::binary);
+    const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(got.size(), want.size());
+    EXPECT_TRUE(got == want) << (buffered ? "buffered" : "direct");
+    std::filesystem::remove(path);
+  }
+  ::unsetenv("TSFILL_BUFFERED_OUTPUT");
+  EXPECT_THROW(tsfill_io::output_file("/nonexistent-dir/x.csv", false), cli_error);
 }
 
 TEST(timefmt, signs) {

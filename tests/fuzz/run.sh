@@ -14,7 +14,7 @@ CXX="${FUZZ_CXX:-$(command -v clang++-14 || command -v clang++)}"
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=all -Iinclude -Iexamples/io)
 io=(examples/io/csv_reader.cpp examples/io/table.cpp examples/io/timefmt.cpp examples/io/paths.cpp
-    examples/io/rules.cpp examples/io/rejects.cpp examples/io/output.cpp examples/io/signals.cpp
+    examples/io/rules.cpp examples/io/rejects.cpp examples/io/output.cpp examples/io/output_file.cpp examples/io/signals.cpp
     examples/io/parquet_io.cpp)  # (parquet_io without Arrow: Parquet says it is not built in)
 cli=(examples/cli/app/flags.cpp examples/cli/app/job_spec.cpp examples/cli/app/job_factory.cpp
      examples/cli/app/job_factory_zoned.cpp examples/cli/calendar_options.cpp)  # (no calendar)
