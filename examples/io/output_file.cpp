@@ -17,7 +17,7 @@ namespace tsfill_io {
 namespace {
 
 constexpr std::size_t alignment = 4096;          // O_DIRECT: offsets, sizes and memory
-constexpr std::size_t staging_bytes = 1U << 20;  // written a block at a time
+constexpr std::size_t staging_bytes = 4U << 20;  // written a block at a time
 
 bool direct_wanted() {
   const char* off = std::getenv("TSFILL_BUFFERED_OUTPUT");

@@ -1,5 +1,5 @@
 // A file the program writes its output into, sequentially: through O_DIRECT where the file
-// system takes it (whole 1 MiB blocks from an aligned staging buffer, the tail written
+// system takes it (whole 4 MiB blocks from an aligned staging buffer, the tail written
 // normally at close), else through the page cache as before.
 //
 // Why: on the VMs tsfill is measured on, copying output into fresh page-cache pages is the

@@ -198,7 +198,7 @@ TEST(csv, plain_decimals_read_exactly_as_from_chars) {
 TEST(output_file, writes_the_same_bytes_directly_and_through_the_page_cache) {
   std::mt19937_64 rng(11);
   const std::vector<std::size_t> interesting = {
-      0, 1, 4095, 4096, 4097, (1U << 20) - 1, 1U << 20, (1U << 20) + 1, 3U << 20};
+      0, 1, 4095, 4096, 4097, (4U << 20) - 1, 4U << 20, (4U << 20) + 1, 9U << 20};
   for (const bool buffered : {false, true}) {
     if (buffered)
       ::setenv("TSFILL_BUFFERED_OUTPUT", "1", 1);
