@@ -160,6 +160,29 @@ TEST(timefmt, fixed_layout_fast_path_equals_the_general_parser) {
   EXPECT_EQ(parse_fixed_timestamp("2024-01-01 00:00:00"), std::nullopt);  // (the general one's)
 }
 
+// The key-word cache in front of the dictionary: a word's id is its first-seen order, as a
+// map of the words gives it, for words of every length (0-40 bytes, over the 16 bytes a
+// fingerprint holds whole) from a two-letter alphabet, so that words differ in one byte
+// anywhere, in the middle included, and share slots of the cache.
+TEST(csv, word_cache_ids_equal_a_map_of_the_words) {
+  std::mt19937_64 rng(3);
+  tsfill_io::loaded_key key;
+  tsfill_io::word_cache cache;
+  std::map<std::string, std::int64_t> first_seen;
+  for (int n = 0; n < 200'000; ++n) {
+    const std::size_t length = rng() % 41;
+    std::string word(length, 'a');
+    for (char& c : word) c = rng() % 8 == 0 ? 'b' : 'a';
+    bool added = false;
+    const std::int64_t id = cache.id_of(word, key, added);
+    const auto [it, is_new] =
+        first_seen.emplace(word, static_cast<std::int64_t>(first_seen.size()));
+    ASSERT_EQ(id, it->second) << "'" << word << "'";
+    ASSERT_EQ(added, is_new) << "'" << word << "'";
+  }
+  EXPECT_GT(first_seen.size(), 5'000U);
+}
+
 // Plain decimals take a fast path in parse_number; every value must equal from_chars's to
 // the bit (the sign of zero included), at every length around the path's limits (19 digits,
 // 2^53, 22 decimals).
