@@ -74,7 +74,7 @@ output_file::output_file(const std::string& path, bool append) : s_(std::make_un
   if (s_->fd < 0) throw cli_error(path + ": cannot create: " + std::strerror(errno));
   struct stat st {};
   // Direct only from an aligned offset (an appended file may end anywhere) and where the
-  // file system takes it (tmpfs, for one, does not: fcntl fails and nothing changes).
+  // file system takes it (where it does not, fcntl fails or the flag does not stick).
   if (direct_wanted() && ::fstat(s_->fd, &st) == 0 && S_ISREG(st.st_mode) &&
       static_cast<std::size_t>(st.st_size) % alignment == 0 &&
       ::fcntl(s_->fd, F_SETFL, ::fcntl(s_->fd, F_GETFL) | O_DIRECT) == 0 &&
@@ -101,8 +101,10 @@ bool output_file::write(std::string_view bytes) {
     errno = s.error;
     return false;
   }
-  if (!s.direct) {
-    if (!s.staging || s.staged == 0) return s.write_all(bytes.data(), bytes.size());
+  if (!s.direct && s.staged == 0) {  // through the page cache: straight from the caller
+    if (s.write_all(bytes.data(), bytes.size())) return true;
+    errno = s.error;
+    return false;
   }
   while (!bytes.empty()) {
     const std::size_t take = std::min(bytes.size(), staging_bytes - s.staged);
