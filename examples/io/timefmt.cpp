@@ -67,8 +67,8 @@ std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
   }
   if (p < s.size() && s[p] == 'Z') ++p;
   if (p != s.size()) return std::nullopt;
-  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; years
-  // 0000-9999, so no negative era).
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; the
+  // era is -1 only for January and February of year 0, far outside the range below).
   const int yy = y - (m <= 2 ? 1 : 0);
   const int era = (yy >= 0 ? yy : yy - 399) / 400;
   const int yoe = yy - era * 400;
