@@ -10,6 +10,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 
 #include <tsfill/tsfill.hpp>
 
@@ -43,6 +44,12 @@ std::string one_line(const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   watch_stop_signals();  // first: every thread started later inherits the blocked signals
+  // Freed memory is kept for the next chunk, row group or partition instead of going back to
+  // the system and coming back as fresh pages the kernel must clear: blocks below 1 GiB come
+  // from the heap, and up to 1 GiB of free heap is kept (page faults of a 1-thread CSV run:
+  // 165 k -> 71 k).
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   tsfill_io::choose_arrow_memory_pool();  // (before Arrow allocates anything)
   CLI::App app{
       "tsfill turns irregular, duplicated, gappy time-series rows into a uniform, gap-filled "

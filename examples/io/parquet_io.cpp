@@ -393,10 +393,8 @@ std::shared_ptr<arrow::io::RandomAccessFile> open_mapped(const std::string& path
 }  // namespace
 
 void choose_arrow_memory_pool() {
-  if (std::getenv("ARROW_DEFAULT_MEMORY_POOL") != nullptr) return;  // (the user's choice)
-  const std::vector<std::string> backends = arrow::SupportedMemoryBackendNames();
-  if (std::find(backends.begin(), backends.end(), "jemalloc") != backends.end())
-    ::setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc", 0);  // (read at Arrow's first allocation)
+  // (read at Arrow's first allocation)
+  ::setenv("ARROW_DEFAULT_MEMORY_POOL", "system", 0);
 }
 
 void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
@@ -649,10 +647,9 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
         });
       });
     run_in_order_of_errors(conversions, o.threads);
-    // Every column is copied out: Arrow's decoded table goes, and its allocator gives the
-    // memory back now, before the pipeline allocates its own.
+    // Every column is copied out: Arrow's decoded table goes (its memory, kept by malloc,
+    // serves the pipeline and the next row groups; ReleaseUnused would trim the heap).
     table.reset();
-    arrow::default_memory_pool()->ReleaseUnused();
     row_base += n;
     if (steps.after) steps.after();
   }

@@ -268,9 +268,9 @@ def test_parquet_input_equals_the_same_rows_as_csv(tsfill, tmp_path, seed):
 
 
 def test_arrow_memory_pool_changes_no_byte_and_prints_nothing(tmp_path):
-    # tsfill asks Arrow for jemalloc unless ARROW_DEFAULT_MEMORY_POOL names a pool (and
-    # only when this Arrow has it: asking for a pool it lacks would print a warning on
-    # every run). Whatever the pool, the output is the same and stderr stays empty.
+    # tsfill asks Arrow for the system allocator (malloc, told to keep freed memory) unless
+    # ARROW_DEFAULT_MEMORY_POOL names a pool. Whatever the pool, the output is the same and
+    # stderr stays empty (an Arrow without jemalloc warns when asked for it: skipped).
     exe = os.environ.get("TSFILL_BIN", str(ROOT / "build" / "release" / "examples" / "tsfill"))
     rng = random.Random(7)
     n = 5000

@@ -20,8 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include <malloc.h>
-
 #include <tsfill/backfill.hpp>
 #include <tsfill/history.hpp>
 
@@ -159,10 +157,6 @@ applied apply_one(const history_spec& o, history_partition p, const h::staged_se
 }
 
 int run_apply(const history_spec& o) {
-  // Each partition needs a few buffers of its whole size: keep freed memory for the next
-  // one instead of returning it and faulting fresh zeroed pages in (a fifth of the time).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   staged_table st(o);
   table_view& t = st.t;
   const history_spec& spec = st.spec;
