@@ -202,7 +202,10 @@ class chunked_fill {
     if (!write_in_background_) {
       const auto t0 = std::chrono::steady_clock::now();
       out_.write(batch, r);
-      write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      write_seconds += took;
+      write_wait_seconds += took;  // (the reading waited for all of it)
       return;
     }
     auto chunk =
