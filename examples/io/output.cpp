@@ -45,9 +45,68 @@ std::size_t format_number(char* buf, T v) {
                                      : v < 0          ? "-inf"
                                                       : "inf";
     if (!special.empty()) return special.copy(buf, special.size());
+    if constexpr (std::is_same_v<T, double>) return format_shortest(buf, v);
   }
   return static_cast<std::size_t>(std::to_chars(buf, buf + 32, v).ptr - buf);
 }
+
+}  // namespace
+
+// Why the fast path gives to_chars' text: with K = 15 - (digits before the point), the
+// integer M = round(|v| * 10^K) has at most 15 digits, and 10^-K is wider than the gap
+// between neighbouring doubles, so at most one M at that scale reads back as v; the
+// division M / 10^K (both exact doubles, so correctly rounded, as a parser rounds) checks
+// that it does. If it does, v's shortest digits are M's without its trailing zeros (a
+// shorter decimal, scaled up, would be another such M). Fixed notation is the shorter
+// form (the one to_chars picks, fixed on a tie) from 0.001 up, and for integers unless
+// trailing zeros make the exponent form shorter (1e+05): those go to to_chars.
+std::size_t format_shortest(char* buf, double v) {
+  static constexpr double exact_powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                            1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                            1e14, 1e15, 1e16, 1e17, 1e18};
+  const double a = std::fabs(v);
+  if (a >= 0.001 && a < 1e15) {
+    int digits_before_point = 0;  // (at least -2: 0.001 <= a)
+    if (a >= 1)
+      while (digits_before_point < 15 && a >= exact_powers[digits_before_point])
+        ++digits_before_point;
+    else
+      while (a * exact_powers[1 - digits_before_point] < 1) --digits_before_point;
+    int k = 15 - digits_before_point;  // 0..17 decimals
+    const double scaled = std::nearbyint(a * exact_powers[k]);
+    if (scaled < 1e15 && scaled / exact_powers[k] == a) {
+      auto m = static_cast<std::uint64_t>(scaled);
+      while (k > 0 && m % 10 == 0) {
+        m /= 10;
+        --k;
+      }
+      char digits[20];
+      int n = 0;
+      for (std::uint64_t rest = m; rest != 0 || n == 0; rest /= 10)
+        digits[n++] = static_cast<char>('0' + rest % 10);  // (backwards)
+      int trailing_zeros = 0;
+      while (k == 0 && trailing_zeros < n - 1 && digits[trailing_zeros] == '0') ++trailing_zeros;
+      const int significant = n - trailing_zeros;
+      if (k > 0 || n <= significant + (significant > 1 ? 1 : 0) + 4) {
+        char* out = buf;
+        if (std::signbit(v)) *out++ = '-';
+        if (k >= n) {  // 0.00ddd
+          *out++ = '0';
+          *out++ = '.';
+          for (int z = 0; z < k - n; ++z) *out++ = '0';
+        }
+        for (int i = n - 1; i >= 0; --i) {
+          *out++ = digits[i];
+          if (i == k && k > 0 && k < n) *out++ = '.';
+        }
+        return static_cast<std::size_t>(out - buf);
+      }
+    }
+  }
+  return static_cast<std::size_t>(std::to_chars(buf, buf + 32, v).ptr - buf);
+}
+
+namespace {
 
 template <class T>
 void append_number(std::string& out, T v) {

@@ -67,6 +67,13 @@ void write_segments(const std::string& path, const std::string& format, const wr
                     const output_layout& layout, const loaded_table& t, const tsfill::result& r,
                     std::size_t first_segment, std::size_t last_segment);
 
+// The shortest text of a finite double that reads back as the same value, as
+// std::to_chars(first, last, v) writes it, into buf[32]; returns its length. Values of
+// 0.001 <= |v| < 1e15 with at most 15 significant digits take a fast path (one
+// multiplication, one division to check the digits, the point placed); the rest go to
+// std::to_chars.
+std::size_t format_shortest(char* buf, double v);
+
 // One CSV field: as is, or quoted (with "" for ") when it holds the delimiter, a quote or a
 // line break.
 void append_csv_field(std::string& out, std::string_view s, char delim);

@@ -214,6 +214,47 @@ TEST(csv, plain_decimals_read_exactly_as_from_chars) {
   EXPECT_FALSE(parse_number("1.2.3", x));
 }
 
+// format_shortest writes what std::to_chars writes, for decimals of 1-17 digits at every
+// scale around the fast path's limits, integers with trailing zeros, random bit patterns,
+// and the neighbours of each.
+TEST(output, shortest_doubles_written_as_to_chars_writes_them) {
+  std::mt19937_64 rng(5);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::vector<double> values = {0.001, 0.01,      0.1,    1,
+                                10,    1e14,      1e15,   1e5,
+                                1e6,   100,       120000, 999999999999999,
+                                0.3,   0.1 + 0.2, 5e-324, 1.7976931348623157e308};
+  for (int n = 0; n < 1'000'000; ++n) {
+    if (n % 4 == 0) {
+      values.push_back(std::bit_cast<double>(rng()));
+      continue;
+    }
+    std::string text = std::to_string(rng() % 1'000'000'000'000'000'000ULL);
+    text.resize(static_cast<std::size_t>(pick(1, 17)));
+    if (n % 4 == 1) text.append(static_cast<std::size_t>(pick(0, 15)), '0');
+    text += "e" + std::to_string(pick(-22, 16));
+    double v = 0;
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    values.push_back(pick(0, 1) ? -v : v);
+  }
+  const std::size_t given = values.size();
+  for (std::size_t i = 0; i < given; ++i) {
+    values.push_back(std::nextafter(values[i], 0.0));
+    values.push_back(std::nextafter(values[i], HUGE_VAL));
+  }
+  std::size_t fast = 0;
+  for (const double v : values) {
+    if (!std::isfinite(v)) continue;
+    char want[32], got[32];
+    const std::string_view expected(want, std::to_chars(want, want + 32, v).ptr);
+    const std::string_view written(got, format_shortest(got, v));
+    ASSERT_EQ(written, expected) << std::hexfloat << v;
+    const double a = std::fabs(v);
+    fast += a >= 0.001 && a < 1e15 && written.size() <= 17 ? 1U : 0U;
+  }
+  EXPECT_GT(fast, values.size() / 8);  // (the fast path's range is exercised, not skipped)
+}
+
 // output_file writes what it is given, in order, directly (O_DIRECT, where the file system
 // of the build directory takes it) and through the page cache alike: pieces of every size
 // around the staging block and the alignment, empty ones, and a tail that is no multiple
