@@ -1,6 +1,7 @@
 // libFuzzer target: numbers through a real CSV file. Eight bytes are a double; written in
-// the writer's form (shortest round trip), read back by the CSV reader as --values v, the
-// bits must be the same (NaN is read as NaN, infinities as infinities; -0 keeps its sign).
+// the writer's form (format_shortest, which must equal std::to_chars), read back by the CSV
+// reader as --values v, the bits must be the same (NaN is read as NaN, infinities as
+// infinities; -0 keeps its sign).
 // The rest of the input is a cell read as is: a number or an error, never a wrong value.
 #include <charconv>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli_error.hpp"
+#include "output.hpp"
 #include "table.hpp"
 
 using namespace tsfill_io;
@@ -47,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     else if (std::isinf(d))
       cell = d < 0 ? "-inf" : "inf";
     else
-      cell.assign(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
+      cell.assign(buf, format_shortest(buf, d));
+    if (std::isfinite(d) && cell != std::string(buf, std::to_chars(buf, buf + sizeof buf, d).ptr))
+      __builtin_trap();
     const loaded_table t = read_cell(path, cell);  // must not throw
     if (t.rows() != 1 || t.values.size() != 1 || t.values[0].f64.size() != 1) __builtin_trap();
     const double back = t.values[0].f64[0];
