@@ -61,6 +61,10 @@ std::size_t format_number(char* buf, T v) {
 // form (the one to_chars picks, fixed on a tie) from 0.001 up, and for integers unless
 // trailing zeros make the exponent form shorter (1e+05): those go to to_chars.
 std::size_t format_shortest(char* buf, double v) {
+  static constexpr char two_digits[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   static constexpr double exact_powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                             1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
                                             1e14, 1e15, 1e16, 1e17, 1e18};
@@ -76,30 +80,37 @@ std::size_t format_shortest(char* buf, double v) {
     const double scaled = std::nearbyint(a * exact_powers[k]);
     if (scaled < 1e15 && scaled / exact_powers[k] == a) {
       auto m = static_cast<std::uint64_t>(scaled);
-      while (k > 0 && m % 10 == 0) {
-        m /= 10;
-        --k;
+      for (const int step : {8, 4, 2, 1}) {  // (drops min(k, trailing zeros) of them)
+        const auto unit = static_cast<std::uint64_t>(exact_powers[step]);
+        if (k >= step && m % unit == 0) {
+          m /= unit;
+          k -= step;
+        }
       }
-      char digits[20];
-      int n = 0;
-      for (std::uint64_t rest = m; rest != 0 || n == 0; rest /= 10)
-        digits[n++] = static_cast<char>('0' + rest % 10);  // (backwards)
-      int trailing_zeros = 0;
-      while (k == 0 && trailing_zeros < n - 1 && digits[trailing_zeros] == '0') ++trailing_zeros;
-      const int significant = n - trailing_zeros;
+      int n = 1;  // digits of m
+      while (n < 15 && static_cast<double>(m) >= exact_powers[n]) ++n;
+      char digits[16];
+      std::uint64_t rest = m;
+      for (int i = n; i >= 2; i -= 2, rest /= 100)
+        std::memcpy(digits + i - 2, two_digits + 2 * (rest % 100), 2);
+      if (n % 2 == 1) digits[0] = static_cast<char>('0' + rest);
+      int significant = n;
+      while (k == 0 && significant > 1 && digits[significant - 1] == '0') --significant;
       if (k > 0 || n <= significant + (significant > 1 ? 1 : 0) + 4) {
         char* out = buf;
         if (std::signbit(v)) *out++ = '-';
+        int from = 0;  // the first digit after the point, or 0
         if (k >= n) {  // 0.00ddd
-          *out++ = '0';
+          std::memcpy(out, "0.00", static_cast<std::size_t>(2 + k - n));
+          out += 2 + k - n;
+        } else if (k > 0) {  // ddd.ddd
+          from = n - k;
+          std::memcpy(out, digits, static_cast<std::size_t>(from));
+          out += from;
           *out++ = '.';
-          for (int z = 0; z < k - n; ++z) *out++ = '0';
         }
-        for (int i = n - 1; i >= 0; --i) {
-          *out++ = digits[i];
-          if (i == k && k > 0 && k < n) *out++ = '.';
-        }
-        return static_cast<std::size_t>(out - buf);
+        std::memcpy(out, digits + from, static_cast<std::size_t>(n - from));
+        return static_cast<std::size_t>(out + n - from - buf);
       }
     }
   }
