@@ -145,6 +145,43 @@ struct last_number {
     }
     out.append(text, size);
   }
+
+  // The same at `out`, which has room for 32 bytes; returns the end of the text.
+  template <class T>
+  char* write(char* out, T v) {
+    std::uint64_t b = 0;
+    std::memcpy(&b, &v, sizeof v);
+    if (!set || b != bits) {
+      set = true;
+      bits = b;
+      size = format_number(text, v);
+    }
+    std::memcpy(out, text, sizeof text);  // (all 32: one fixed-size copy, no call)
+    return out + size;
+  }
+};
+
+// Text written through a pointer at the end of a string: room(n) makes room for n more
+// bytes (growing the string 64 KiB or more at a time, so that zeroing the new bytes is
+// rare) and returns where the text goes on; used(end) says where it ended. The string is
+// cut to the text when this goes.
+class growing_text {
+ public:
+  explicit growing_text(std::string& out) : out_(out), size_(out.size()) {}
+  ~growing_text() { out_.resize(size_); }
+  growing_text(const growing_text&) = delete;
+  growing_text& operator=(const growing_text&) = delete;
+
+  char* room(std::size_t n) {
+    if (out_.size() - size_ < n)
+      out_.resize(size_ + std::max(n, std::max<std::size_t>(size_, 1U << 16)));
+    return out_.data() + size_;
+  }
+  void used(const char* end) { size_ = static_cast<std::size_t>(end - out_.data()); }
+
+ private:
+  std::string& out_;
+  std::size_t size_;
 };
 
 // Formats slot times quickly: the date part is cached per day. With a zone (--tz), local
@@ -152,6 +189,24 @@ struct last_number {
 class timestamp_writer {
  public:
   explicit timestamp_writer(const tsfill::zone_offsets* zone) : zone_(zone) {}
+
+  // At most this many bytes (an int64 of nanoseconds spans the years 1677-2262: 35).
+  static constexpr std::size_t max_size = 64;
+
+  // The text at `out`, which has room for max_size bytes; returns its end.
+  char* write(char* out, std::int64_t ns) {
+    // (the common case: a whole second of the day last written, whose year has four digits)
+    const std::uint64_t into_day = static_cast<std::uint64_t>(ns) - day_begin_;
+    if (zone_ == nullptr && date_.size() == 11 && into_day < std::uint64_t{day_ns} &&
+        into_day % 1'000'000'000 == 0) {
+      std::memcpy(out, date_.data(), 11);
+      return write_clock(out + 11, static_cast<std::int64_t>(into_day / 1'000'000'000));
+    }
+    scratch_.clear();
+    append(scratch_, ns);
+    std::memcpy(out, scratch_.data(), scratch_.size());
+    return out + scratch_.size();
+  }
 
   void append(std::string& out, std::int64_t ns) {
     if (zone_ == nullptr) return append_wall(out, ns);
@@ -170,7 +225,6 @@ class timestamp_writer {
 
  private:
   void append_wall(std::string& out, std::int64_t ns) {
-    constexpr std::int64_t day_ns = 86'400'000'000'000;
     std::int64_t day = ns / day_ns, rem = ns % day_ns;
     if (rem < 0) {
       rem += day_ns;
@@ -179,23 +233,34 @@ class timestamp_writer {
     if (rem % 1'000'000'000 != 0) return append_timestamp(out, ns);  // sub-second: rare
     if (day != day_) {
       day_ = day;
+      day_begin_ = static_cast<std::uint64_t>(ns) - static_cast<std::uint64_t>(rem);  // (wraps)
       date_ = format_date(day) + ' ';
     }
     out.append(date_);
-    const std::int64_t s = rem / 1'000'000'000;
-    const char two[] = {
+    char clock[8];
+    write_clock(clock, rem / 1'000'000'000);
+    out.append(clock, sizeof clock);
+  }
+
+  // HH:MM:SS of the second `s` of a day; returns the end.
+  static char* write_clock(char* out, std::int64_t s) {
+    const char text[] = {
         static_cast<char>('0' + s / 36000),   static_cast<char>('0' + s / 3600 % 10), ':',
         static_cast<char>('0' + s / 600 % 6), static_cast<char>('0' + s / 60 % 10),   ':',
         static_cast<char>('0' + s % 60 / 10), static_cast<char>('0' + s % 10)};
-    out.append(two, sizeof two);
+    std::memcpy(out, text, sizeof text);
+    return out + sizeof text;
   }
 
+  static constexpr std::int64_t day_ns = 86'400'000'000'000;
   const tsfill::zone_offsets* zone_;
   std::int64_t interval_begin_ = 0, interval_end_ = 0;  // empty: the first call looks up
   std::int32_t offset_s_ = 0;
   std::string suffix_;
   std::int64_t day_ = INT64_MIN;
-  std::string date_;
+  std::uint64_t day_begin_ = 0;  // (ns, modulo 2^64)
+  std::string date_;             // "YYYY-MM-DD " of day_ (empty before the first)
+  std::string scratch_;
 };
 
 constexpr const char* temp_marker = ".tsfill-tmp-";
@@ -555,6 +620,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
   }
   timestamp_writer ts(o.zone.get());
   std::vector<last_number> previous(r.values().size());
+  growing_text text(out);
   std::string partition_text;
   std::int64_t partition_of_text = INT64_MIN;
   for (std::size_t si = first; si < last; ++si) {
@@ -577,32 +643,44 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
         append_number(prefix, v);
       prefix.push_back(d);
     }
+    // Each row is written through a pointer into room made beforehand for the longest row
+    // (no size check per field; numbers copied in one fixed-size piece).
+    const std::size_t value_columns = r.values().size();
+    const std::size_t longest_row =
+        prefix.size() + timestamp_writer::max_size + 2 * value_columns * (1 + 32) +
+        value_columns * ((o.provenance.how ? 1 + 16 : 0) +
+                         (o.provenance.from ? 1 + timestamp_writer::max_size : 0)) +
+        1;
     for (std::size_t i = s.offset; i < s.offset + s.size; ++i) {
-      out.append(prefix);
-      ts.append(out, r.slot_times()[i]);
+      char* p = text.room(longest_row);
+      std::memcpy(p, prefix.data(), prefix.size());
+      p = ts.write(p + prefix.size(), r.slot_times()[i]);
       for (const bool filled : {false, true}) {
-        for (std::size_t j = 0; j < r.values().size(); ++j) {
+        for (std::size_t j = 0; j < value_columns; ++j) {
           const tsfill::result_column& c = r.values()[j];
           if (!filled && !c.has_original()) continue;  // (--no-original)
-          out.push_back(d);
+          *p++ = d;
           if (!(filled ? c.filled_valid(i) : c.original_valid(i))) continue;
           tsfill::visit(c.type(), [&](auto* tag) {
             using T = std::remove_pointer_t<decltype(tag)>;
-            previous[j].append(out, (filled ? c.filled<T>() : c.original<T>())[i]);
+            p = previous[j].write(p, (filled ? c.filled<T>() : c.original<T>())[i]);
           });
         }
       }
       for (const tsfill::result_column& c : r.values()) {
         if (o.provenance.how) {
-          out.push_back(d);
-          out.append(tsfill::to_string(c.status()[i]));
+          *p++ = d;
+          const std::string_view how = tsfill::to_string(c.status()[i]);  // (<= 16 bytes)
+          std::memcpy(p, how.data(), how.size());
+          p += how.size();
         }
         if (o.provenance.from) {
-          out.push_back(d);
-          if (c.source_times()[i] != tsfill::no_source_time) ts.append(out, c.source_times()[i]);
+          *p++ = d;
+          if (c.source_times()[i] != tsfill::no_source_time) p = ts.write(p, c.source_times()[i]);
         }
       }
-      out.push_back('\n');
+      *p++ = '\n';
+      text.used(p);
     }
   }
 }
