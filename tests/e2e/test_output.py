@@ -387,3 +387,42 @@ def test_direct_and_buffered_output_write_the_same_bytes(tmp_path, chunks):
         assert got[0] == got[1], target
         if target == "o.csv":
             assert len(got[0]["o.csv"]) > 9 << 20 and len(got[0]["o.csv"]) % 4096 != 0
+
+
+@pytest.mark.parametrize("tz", [None, "Asia/Kolkata", "America/New_York"])
+def test_slot_times_written_as_python_writes_them(tsfill, tmp_path, tz):
+    # The CSV writer formats a slot time from the date cached for its day and the clock of
+    # the second; a day changes the cache, years of other widths and zones take the general
+    # form. Every slot of days around 1970, a leap day, the first and last years an int64 of
+    # nanoseconds holds, and a change of daylight saving time, against Python's datetime.
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(tz) if tz else dt.timezone.utc
+    days = [dt.date(2024, 2, 29), dt.date(2024, 3, 10), dt.date(2024, 11, 3)]
+    if tz is None:
+        days += [dt.date(1678, 1, 2), dt.date(1969, 12, 31), dt.date(1970, 1, 1),
+                 dt.date(2261, 12, 31)]
+    rng = random.Random(3)
+    lines = ["date,v"]
+    for day in days:
+        start = dt.datetime.combine(day, dt.time(), zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        for t in [start, end - dt.timedelta(seconds=1)] + [
+                start + dt.timedelta(seconds=rng.randrange(0, 20 * 3600)) for _ in range(5)]:
+            lines.append(f"{t.astimezone(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')}Z,1")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    tsfill("fill", src, "--output", out, "--slot", "1h", "--provenance",
+           *(["--tz", tz] if tz else []))
+    header, rows = read_output(out)
+    want = []
+    for day in sorted(days):
+        t = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        while t < end:
+            local = t.astimezone(zone)
+            want.append(local.isoformat(sep=" ") if tz else local.strftime("%Y-%m-%d %H:%M:%S"))
+            t += dt.timedelta(hours=1)
+    assert [row[header.index("slot_ts")] for row in rows] == want
+    # COL_from names a slot too, written by the same writer
+    assert {row[header.index("v_from")] for row in rows} - {""} <= set(want)
