@@ -161,29 +161,6 @@ struct last_number {
   }
 };
 
-// Text written through a pointer at the end of a string: room(n) makes room for n more
-// bytes (growing the string 64 KiB or more at a time, so that zeroing the new bytes is
-// rare) and returns where the text goes on; used(end) says where it ended. The string is
-// cut to the text when this goes.
-class growing_text {
- public:
-  explicit growing_text(std::string& out) : out_(out), size_(out.size()) {}
-  ~growing_text() { out_.resize(size_); }
-  growing_text(const growing_text&) = delete;
-  growing_text& operator=(const growing_text&) = delete;
-
-  char* room(std::size_t n) {
-    if (out_.size() - size_ < n)
-      out_.resize(size_ + std::max(n, std::max<std::size_t>(size_, 1U << 16)));
-    return out_.data() + size_;
-  }
-  void used(const char* end) { size_ = static_cast<std::size_t>(end - out_.data()); }
-
- private:
-  std::string& out_;
-  std::size_t size_;
-};
-
 // Formats slot times quickly: the date part is cached per day. With a zone (--tz), local
 // time followed by its offset, "YYYY-MM-DD HH:MM:SS+HH:MM"; the zone interval is cached.
 class timestamp_writer {
@@ -417,9 +394,9 @@ void check_replaceable(const std::string& path) {
 void write_csv_rows(output_file& f, const std::string& path, const write_spec& o,
                     const output_layout& l, const loaded_table& t, const tsfill::result& r,
                     std::size_t first, std::size_t last, bool rows_only) {
-  std::string header;
+  text_buffer header;
   if (!rows_only) append_csv(header, o, l, t, r, first, first, true);
-  bool ok = f.write(header);
+  bool ok = f.write(header.view());
   int write_errno = ok ? 0 : errno;
   // Rows in blocks of segments, so the text buffers stay small; formatted on o.threads
   // threads at once and written in order, each block by the thread that formatted it.
@@ -442,7 +419,7 @@ void write_csv_rows(output_file& f, const std::string& path, const write_spec& o
   bool stop = !ok;
   std::exception_ptr failure;
   auto work = [&] {
-    std::string buf;
+    text_buffer buf;
     for (std::size_t b; (b = next_block++) < blocks.size();) {
       buf.clear();
       try {
@@ -458,7 +435,7 @@ void write_csv_rows(output_file& f, const std::string& path, const write_spec& o
       turn_changed.wait(hold, [&] { return turn == b || stop; });
       if (stop) return;
       hold.unlock();  // (only the holder of the turn writes)
-      const bool written = f.write(buf);
+      const bool written = f.write(buf.view());
       const int e = errno;
       hold.lock();
       if (!written) {
@@ -607,20 +584,29 @@ output_layout layout_of(const write_spec& o, const loaded_table& t, const tsfill
   return l;
 }
 
-void append_csv(std::string& out, const write_spec& o, const output_layout& l,
+void text_buffer::grow(std::size_t n) {
+  const std::size_t capacity = std::max({size_ + n, 2 * capacity_, std::size_t{1} << 16});
+  auto data = std::make_unique_for_overwrite<char[]>(capacity);
+  if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+  data_ = std::move(data);
+  capacity_ = capacity;
+}
+
+void append_csv(text_buffer& out, const write_spec& o, const output_layout& l,
                 const loaded_table& t, const tsfill::result& r, std::size_t first, std::size_t last,
                 bool header) {
   const char d = o.csv.delimiter;
   if (header) {
+    std::string line;
     for (std::size_t c = 0; c < l.names.size(); ++c) {
-      if (c) out.push_back(d);
-      append_csv_field(out, l.names[c], d);
+      if (c) line.push_back(d);
+      append_csv_field(line, l.names[c], d);
     }
-    out.push_back('\n');
+    line.push_back('\n');
+    out.append(line);
   }
   timestamp_writer ts(o.zone.get());
   std::vector<last_number> previous(r.values().size());
-  growing_text text(out);
   std::string partition_text;
   std::int64_t partition_of_text = INT64_MIN;
   for (std::size_t si = first; si < last; ++si) {
@@ -652,7 +638,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
                          (o.provenance.from ? 1 + timestamp_writer::max_size : 0)) +
         1;
     for (std::size_t i = s.offset; i < s.offset + s.size; ++i) {
-      char* p = text.room(longest_row);
+      char* p = out.room(longest_row);
       std::memcpy(p, prefix.data(), prefix.size());
       p = ts.write(p + prefix.size(), r.slot_times()[i]);
       for (const bool filled : {false, true}) {
@@ -680,7 +666,7 @@ void append_csv(std::string& out, const write_spec& o, const output_layout& l,
         }
       }
       *p++ = '\n';
-      text.used(p);
+      out.used(p);
     }
   }
 }

@@ -7,6 +7,7 @@
 // Everything is written aside and renamed into place, so a failure leaves no partial output.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,8 +79,33 @@ std::size_t format_shortest(char* buf, double v);
 // line break.
 void append_csv_field(std::string& out, std::string_view s, char delim);
 
+// Text that grows without zeroing its new room first (as std::string::resize would): CSV
+// rows are written through a pointer into room made for the longest row.
+class text_buffer {
+ public:
+  // Room for n more bytes at the end; returns where the text goes on.
+  char* room(std::size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return data_.get() + size_;
+  }
+  // The text now ends at `end` (inside the room made last).
+  void used(const char* end) { size_ = static_cast<std::size_t>(end - data_.get()); }
+  void append(std::string_view s) {
+    std::memcpy(room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+  void clear() { size_ = 0; }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  void grow(std::size_t n);
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 // CSV text of the rows of segments [first, last), header first.
-void append_csv(std::string& out, const write_spec& o, const output_layout& layout,
+void append_csv(text_buffer& out, const write_spec& o, const output_layout& layout,
                 const loaded_table& t, const tsfill::result& r, std::size_t first_segment,
                 std::size_t last_segment, bool header);
 
