@@ -133,22 +133,10 @@ struct last_number {
   std::size_t size = 0;
   char text[32];
 
-  template <class T>
-  void append(std::string& out, T v) {
-    static_assert(sizeof(T) <= sizeof bits);
-    std::uint64_t b = 0;
-    std::memcpy(&b, &v, sizeof v);
-    if (!set || b != bits) {
-      set = true;
-      bits = b;
-      size = format_number(text, v);
-    }
-    out.append(text, size);
-  }
-
-  // The same at `out`, which has room for 32 bytes; returns the end of the text.
+  // The text of v at `out`, which has room for 32 bytes; returns its end.
   template <class T>
   char* write(char* out, T v) {
+    static_assert(sizeof(T) <= sizeof bits);
     std::uint64_t b = 0;
     std::memcpy(&b, &v, sizeof v);
     if (!set || b != bits) {
