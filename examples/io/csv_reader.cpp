@@ -355,6 +355,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
     }
   }
   std::vector<word_cache> words(c.keys.size());
+  timestamp_column_reader times;
   std::vector<std::string_view> fields, id_cells;
   std::string why;
   std::uint64_t row = 0;
@@ -389,7 +390,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
         if (!ns && why.empty())
           why = "not an integer number of " + o.time_unit + " since the epoch";
       } else {
-        ns = parse_timestamp(ts, &why);
+        ns = times.read(ts, &why);
         if (!ns && parse_epoch(ts, "s"))
           why = "looks like an epoch number; pass --time-unit s|ms|us|ns";
       }

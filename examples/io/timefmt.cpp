@@ -1,9 +1,11 @@
 #include "timefmt.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include <tsfill/time.hpp>
 
@@ -37,9 +39,12 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
   return day->time_since_epoch().count();
 }
 
-std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-    return std::nullopt;
+namespace {
+
+// The fixed layout's date, "YYYY-MM-DD" at the start of s (s.size() >= 10): its day number,
+// or nullopt for another text or a date that does not exist.
+std::optional<std::int64_t> fixed_layout_day(std::string_view s) noexcept {
+  if (s[4] != '-' || s[7] != '-') return std::nullopt;
   bool ok = true;
   auto number = [&](std::size_t at, std::size_t n) {
     int v = 0;
@@ -51,11 +56,40 @@ std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
     return v;
   };
   const int y = number(0, 4), m = number(5, 2), d = number(8, 2);
-  const int hh = number(11, 2), mi = number(14, 2), ss = number(17, 2);
-  if (!ok || m < 1 || m > 12 || d < 1 || hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  if (!ok || m < 1 || m > 12 || d < 1) return std::nullopt;
   const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
   static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (d > month_days[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; the
+  // era is -1 only for January and February of year 0, far outside the nanosecond range).
+  const int yy = y - (m <= 2 ? 1 : 0);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+// The rest of the fixed layout after a date of day `day` (s.size() >= 19):
+// "[T ]HH:MM:SS[.f{1,9}][Z]", the clock read as one 8-byte word.
+std::optional<std::int64_t> fixed_layout_instant(std::string_view s, std::int64_t day) noexcept {
+  if (s[10] != 'T' && s[10] != ' ') return std::nullopt;
+  std::uint64_t clock;  // "HH:MM:SS", byte 0 first (little-endian)
+  std::memcpy(&clock, s.data() + 11, 8);
+  if constexpr (std::endian::native == std::endian::big) clock = __builtin_bswap64(clock);
+  constexpr std::uint64_t colon_bytes = 0x0000FF0000FF0000ULL, ones = 0x0101010101010101ULL;
+  if ((clock & colon_bytes) != (0x3A3A3A3A3A3A3A3AULL & colon_bytes)) return std::nullopt;
+  const std::uint64_t digit_bytes = ~colon_bytes;
+  // A byte is a digit when its high half is 3 and adding 6 keeps it so (no byte carries:
+  // all are 0x30-0x3F or ':' once the first test holds).
+  if ((clock & digit_bytes & (0xF0 * ones)) != (0x30 * ones & digit_bytes) ||
+      ((clock + 0x06 * ones) & digit_bytes & (0xF0 * ones)) != (0x30 * ones & digit_bytes))
+    return std::nullopt;
+  const std::uint64_t d = clock - 0x30 * ones;    // each byte its digit (0x0A at the colons)
+  const std::uint64_t pairs = d * 10 + (d >> 8);  // bytes 0, 3 and 6: HH, MM and SS
+  const auto hh = static_cast<int>(pairs & 0xFF), mi = static_cast<int>((pairs >> 24) & 0xFF),
+             ss = static_cast<int>((pairs >> 48) & 0xFF);
+  if (hh > 23 || mi > 59 || ss > 59) return std::nullopt;
   std::size_t p = 19;
   std::int64_t frac = 0;
   if (p < s.size() && s[p] == '.') {
@@ -67,17 +101,38 @@ std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
   }
   if (p < s.size() && s[p] == 'Z') ++p;
   if (p != s.size()) return std::nullopt;
-  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; the
-  // era is -1 only for January and February of year 0, far outside the range below).
-  const int yy = y - (m <= 2 ? 1 : 0);
-  const int era = (yy >= 0 ? yy : yy - 399) / 400;
-  const int yoe = yy - era * 400;
-  const int doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  const std::int64_t t = days * 86'400 + hh * 3600 + mi * 60 + ss;
+  const std::int64_t t = day * 86'400 + hh * 3600 + mi * 60 + ss;
   if (t < first_time_ns / ns_per_s || t >= end_time_ns / ns_per_s) return std::nullopt;
   return t * ns_per_s + frac;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept {
+  if (s.size() < 19) return std::nullopt;
+  const auto day = fixed_layout_day(s);
+  return day ? fixed_layout_instant(s, *day) : std::nullopt;
+}
+
+std::optional<std::int64_t> timestamp_column_reader::read(std::string_view s, std::string* why) {
+  if (s.size() >= 19) {
+    std::uint64_t head;  // the date's first 8 bytes and last 2
+    std::uint16_t tail;
+    std::memcpy(&head, s.data(), 8);
+    std::memcpy(&tail, s.data() + 8, 2);
+    if (!known_ || head != date_head_ || tail != date_tail_) {
+      const auto day = fixed_layout_day(s);
+      known_ = day.has_value();
+      if (known_) {
+        date_head_ = head;
+        date_tail_ = tail;
+        day_ = *day;
+      }
+    }
+    if (known_)
+      if (const auto t = fixed_layout_instant(s, day_)) return t;
+  }
+  return parse_timestamp(s, why);
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why) {

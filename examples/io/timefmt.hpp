@@ -31,9 +31,23 @@ std::string_view without_plus(std::string_view s) noexcept;
 // instant, its offset applied, is outside in_time_range (UTC years 1678-2261).
 std::optional<std::int64_t> parse_timestamp(std::string_view s, std::string* why = nullptr);
 // parse_timestamp's fast path, for the layout nearly every file uses,
-// YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z] exactly (no spaces, no offset): the instant, or nullopt
-// for any other text (the general parser then decides; tests compare the two).
+// YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z] exactly (no other spaces, no offset): the instant, or
+// nullopt for any other text (the general parser then decides; tests compare the two).
 std::optional<std::int64_t> parse_fixed_timestamp(std::string_view s) noexcept;
+
+// parse_timestamp for the cells of one column, read in order: the day of the last date read
+// in the fixed layout is kept, so that a cell of the same day as the one before (nearly
+// every cell of a time series) reads only its clock.
+class timestamp_column_reader {
+ public:
+  std::optional<std::int64_t> read(std::string_view s, std::string* why = nullptr);
+
+ private:
+  bool known_ = false;
+  std::uint64_t date_head_ = 0;  // the last date's bytes, when known_
+  std::uint16_t date_tail_ = 0;
+  std::int64_t day_ = 0;  // its day number
+};
 
 // Parses an epoch integer in the given unit ("s", "ms", "us", "ns") to nanoseconds; nullopt
 // (with `why`) for other text or an instant outside in_time_range.
