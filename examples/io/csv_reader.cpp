@@ -80,7 +80,17 @@ std::uint64_t csv_parser::structural_mask(std::size_t block) const {
 #endif
 }
 
-std::size_t csv_parser::field_end(std::size_t p) {
+// Most fields end in the block the field before ended in: its mask answers, inline.
+inline std::size_t csv_parser::field_end(std::size_t p) {
+  const std::size_t offset = p - block_;  // (block_ == SIZE_MAX: the mask is 0)
+  if (offset < 64) {
+    const std::uint64_t ahead = block_mask_ >> offset;
+    if (ahead != 0) return p + static_cast<std::size_t>(std::countr_zero(ahead));
+  }
+  return field_end_in_next_blocks(p);
+}
+
+std::size_t csv_parser::field_end_in_next_blocks(std::size_t p) {
   // A 64-byte block at a time: a bit per delimiter or line end (structural_mask), kept for
   // the next fields of the block; the lowest bit at or after p ends the field. Bytes outside
   // whole blocks of the data (its head and tail) are looked at one by one.

@@ -44,6 +44,7 @@ class csv_parser {
  private:
   [[noreturn]] void fail(const std::string& reason) const;
   std::size_t field_end(std::size_t p);  // the delimiter or line end ending a field at p
+  std::size_t field_end_in_next_blocks(std::size_t p);
   std::uint64_t structural_mask(std::size_t block) const;
 
   std::string_view data_;

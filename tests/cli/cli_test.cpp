@@ -87,6 +87,129 @@ TEST(csv_parser, errors_name_file_row_and_line) {
             "t.csv, row 1 (line 2): unexpected 'b' after a closing quote");
 }
 
+// The parser's rules read one byte at a time, slowly and plainly: the records of `text`
+// with the line each starts on, or the error the parser must throw.
+struct reference_csv {
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::uint64_t> lines;
+  std::string error;
+};
+reference_csv read_csv_bytewise(std::string_view s, char delim) {
+  reference_csv out;
+  std::size_t p = s.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  std::uint64_t line = 1;
+  const std::size_t n = s.size();
+  while (true) {
+    while (p < n && (s[p] == '\n' || (s[p] == '\r' && p + 1 < n && s[p + 1] == '\n'))) {
+      p += s[p] == '\r' ? 2U : 1U;  // blank lines
+      ++line;
+    }
+    if (p >= n) return out;
+    const std::uint64_t record_line = line;
+    const std::string row = std::to_string(out.records.size());  // (the header is row 0)
+    auto fail = [&](const std::string& why) {
+      out.error = "t.csv" + (row == "0" ? "" : ", row " + row) + " (line " +
+                  std::to_string(record_line) + "): " + why;  // (row 0, the header: no row)
+      return out;
+    };
+    std::vector<std::string> fields;
+    while (true) {
+      std::string field;
+      if (p < n && s[p] == '"') {
+        ++p;
+        while (true) {
+          if (p >= n) return fail("a quoted field is never closed");
+          if (s[p] == '"' && p + 1 < n && s[p + 1] == '"') {
+            field += '"';
+            p += 2;
+          } else if (s[p] == '"') {
+            ++p;
+            break;
+          } else {
+            line += s[p] == '\n';
+            field += s[p++];
+          }
+        }
+        if (p < n && s[p] != delim && s[p] != '\n' && s[p] != '\r')
+          return fail(std::string("unexpected '") + s[p] + "' after a closing quote");
+      } else {
+        while (p < n && s[p] != delim && s[p] != '\n' && s[p] != '\r') field += s[p++];
+      }
+      fields.push_back(field);
+      if (p < n && s[p] == delim) {
+        ++p;
+        continue;
+      }
+      if (p < n) {
+        p += s[p] == '\r' && p + 1 < n && s[p + 1] == '\n' ? 2U : 1U;
+        ++line;
+      }
+      break;
+    }
+    out.records.push_back(fields);
+    out.lines.push_back(record_line);
+  }
+}
+
+// The parser against the bytewise reading, on random texts of the bytes that matter (the
+// delimiter, quotes, LF, CR, a BOM, letters), short and long enough to span its 64-byte
+// blocks, placed at every alignment in memory: the same records, lines and errors.
+TEST(csv_parser, equals_a_bytewise_reading_on_random_text) {
+  std::mt19937_64 rng(20261207);
+  std::size_t with_quotes = 0, with_errors = 0;
+  const int cases = 30'000;
+  for (int n = 0; n < cases; ++n) {
+    const char delim = n % 3 == 0 ? ';' : ',';
+    const std::string alphabet =
+        n % 4 == 0 ? std::string("ab\"\n\r") + delim
+                   : std::string("abcdefgh12345.-") + delim + delim + delim + "\n";
+    std::string text = rng() % 50 == 0 ? "\xEF\xBB\xBF" : "";
+    const std::size_t length = rng() % (n % 2 == 0 ? 40 : 400);
+    for (std::size_t i = 0; i < length; ++i) {
+      if (rng() % 40 == 0) {  // a quoted field, sometimes with "" or a newline inside
+        if (!text.empty() && text.back() != delim && text.back() != '\n' && rng() % 8 != 0)
+          text += delim;
+        text += '"';
+        static const char* const inside[] = {"a", "\"\"", "\n", ",", "\r", "b"};
+        for (std::size_t k = rng() % 6; k > 0; --k) text += inside[rng() % 6];
+        if (rng() % 50 != 0) text += '"';
+        if (rng() % 8 != 0) text += rng() % 2 ? '\n' : delim;
+        ++with_quotes;
+        continue;
+      }
+      text += alphabet[rng() % alphabet.size()];
+    }
+    std::vector<char> memory(text.size() + 128);
+    const std::size_t at = static_cast<std::size_t>(n) % 64;
+    std::copy(text.begin(), text.end(), memory.begin() + static_cast<std::ptrdiff_t>(at));
+    const std::string_view placed(memory.data() + at, text.size());
+    const reference_csv want = read_csv_bytewise(placed, delim);
+    csv_parser p(placed, delim, "t.csv");
+    std::vector<std::string_view> fields;
+    std::size_t r = 0;
+    std::string error;
+    try {
+      while (p.next(fields)) {
+        ASSERT_LT(r, want.records.size()) << "'" << text << "'";
+        ASSERT_EQ(std::vector<std::string>(fields.begin(), fields.end()), want.records[r])
+            << "record " << r << " of '" << text << "'";
+        ASSERT_EQ(p.record_line(), want.lines[r]) << "record " << r << " of '" << text << "'";
+        ++r;
+      }
+    } catch (const cli_error& e) {
+      error = e.what();
+    }
+    ASSERT_EQ(error, want.error) << "'" << text << "'";
+    if (error.empty()) {
+      ASSERT_EQ(r, want.records.size()) << "'" << text << "'";
+    }
+    with_errors += !error.empty();
+  }
+  EXPECT_GT(with_quotes, 10'000U);
+  EXPECT_GT(with_errors, static_cast<std::size_t>(cases) / 20);
+  EXPECT_LT(with_errors, static_cast<std::size_t>(cases) / 2);
+}
+
 std::string fill_flags_constant_error(const std::string& value) {
   try {
     (void)parse_fill_method("--fill", "constant:" + value);
