@@ -348,18 +348,24 @@ std::string null_tokens(const read_spec& o) {
 namespace {
 
 // Parses chunk `k` of `data` into k.rows: every record's --where, time, sequence, record id,
-// keys and value cells, exactly as one pass would, but numbering rows from 1.
+// keys and value cells, exactly as one pass would, but numbering rows from 1. Or, given
+// `table` (the first chunk of a read), appends them to it as they are parsed, rows numbered
+// from k.rows_before + 1 and keys coded in its dictionaries (no copy from k.rows after).
 void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data, csv_chunk& k,
-                 progress_line* progress = nullptr, std::size_t chunks = 1) {
+                 progress_line* progress = nullptr, std::size_t chunks = 1,
+                 loaded_table* table = nullptr) {
   csv_parser parser(data, o.csv.delimiter, c.path);
   parser.restrict_to(k.begin, k.limit);
-  loaded_table& t = k.rows;
+  loaded_table& t = table != nullptr ? *table : k.rows;
+  const std::uint64_t rows_before = table != nullptr ? k.rows_before : 0;
   {
-    const std::size_t rows = expected_records(data, k.begin, std::max(k.limit, k.reserve_until));
+    const std::size_t rows =
+        t.rows() + expected_records(data, k.begin, std::max(k.limit, k.reserve_until));
     t.time.reserve(rows);
     t.source_row.reserve(rows);
     for (loaded_key& key : t.keys) key.values.reserve(rows);
     for (loaded_value& v : t.values) {
+      if (!v.numeric) continue;
       v.f64.reserve(rows);
       v.validity.reserve(rows / 8 + 1);
     }
@@ -430,7 +436,7 @@ void parse_chunk(const read_spec& o, const csv_columns& c, std::string_view data
       }
       const std::size_t at = t.time.size();
       t.time.push_back(*ns);
-      t.source_row.push_back(row);
+      t.source_row.push_back(rows_before + row);
       for (std::size_t j = 0; j < c.keys.size(); ++j) {
         loaded_key& key = t.keys[j];
         const std::string_view word = fields[c.keys[j]];
@@ -725,12 +731,15 @@ void csv_file_reader::read(std::size_t bytes) {
   if (t.rows() == 0) chunks[0].reserve_until = end;
   chunks[0].rows_before = s_->row_offset;
   progress_line progress(o.progress, "reading " + path, (end - begin) / chunks.size());
+  std::vector<bool> numeric_before;  // (the first chunk marks columns in `t` not numeric)
+  for (const loaded_value& v : t.values) numeric_before.push_back(v.numeric);
   {
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < chunks.size(); ++i)
       workers.emplace_back([&, i] { parse_chunk(o, cols, data, chunks[i]); });
-    // The first chunk reports for all: its share of bytes, its rows times the chunks.
-    parse_chunk(o, cols, data, chunks[0], &progress, chunks.size());
+    // The first chunk goes straight into the table, and reports for all: its share of
+    // bytes, its rows times the chunks.
+    parse_chunk(o, cols, data, chunks[0], &progress, chunks.size(), &t);
     for (std::thread& w : workers) w.join();
   }
   // In file order: a chunk counts only if the one before it ended exactly where it begins
@@ -751,11 +760,11 @@ void csv_file_reader::read(std::size_t bytes) {
     if (k.error)
       throw input_error(path, row_offset + k.error->row, line_offset + k.error->line,
                         k.error->column, k.error->what);
-    append_chunk(t, k, row_offset);
+    if (i > 0) append_chunk(t, k, row_offset);
     // Columns found not numeric here, in the order one pass finds them: by row.
     std::vector<std::size_t> found;
     for (std::size_t j = 0; j < t.values.size(); ++j)
-      if (t.values[j].numeric && k.not_number[j]) found.push_back(j);
+      if ((i == 0 ? numeric_before[j] : t.values[j].numeric) && k.not_number[j]) found.push_back(j);
     std::stable_sort(found.begin(), found.end(), [&](std::size_t a, std::size_t b) {
       return k.not_number[a]->row < k.not_number[b]->row;
     });
