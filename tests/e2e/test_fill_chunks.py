@@ -4,7 +4,7 @@ The promise: on input in partition order, the output (every byte of a CSV file, 
 a partitioned directory, CSV or Parquet), the exit status and every line of stderr (--stats
 counts and notices; the timing line aside) are those of one `fill` of the whole input, while
 memory holds one block and N partitions instead of the input. TSFILL_CSV_BLOCK_BYTES lowers
-the block (64 MiB) so that small generated files are read in many blocks, the edges falling
+the block (16 MiB) so that small generated files are read in many blocks, the edges falling
 anywhere: inside a day, inside a quoted field, between files.
 
 Input out of partition order, and flags a chunked run cannot honour, are one-line errors
