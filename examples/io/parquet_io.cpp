@@ -48,6 +48,7 @@ void parquet_file_writer::close() {}
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -467,8 +468,8 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
   }
   // The row groups, all at once or (steps.rows) in steps of about that many rows.
   const int row_groups = reader->num_row_groups();
-  std::size_t row_base = 0;  // the file's rows before this step
-  for (int next = 0; next < row_groups || (next == 0 && row_groups == 0);) {
+  const std::vector<int> columns = needed_columns(o, t, *reader, *schema);  // (only those)
+  auto next_step = [&](int& next) {
     std::vector<int> groups;
     std::size_t step_rows = 0;
     while (next < row_groups && (groups.empty() || step_rows < steps.rows)) {
@@ -476,10 +477,26 @@ void read_parquet(const read_spec& o, const std::string& path, loaded_table& t,
           reader->parquet_reader()->metadata()->RowGroup(next)->num_rows());
       groups.push_back(next++);
     }
-    if (row_groups == 0) next = 1;
-    // Only the columns the run reads are decoded.
-    std::shared_ptr<arrow::Table> table =
-        check(reader->ReadRowGroups(groups, needed_columns(o, t, *reader, *schema)), path);
+    return groups;
+  };
+  auto read_step = [&, path](const std::vector<int>& groups) {
+    return check(reader->ReadRowGroups(groups, columns), path);
+  };
+  // In steps with more than one thread, the next step's row groups are decoded while this
+  // one's rows are run and written (else the writer waits for each step's decoding).
+  const bool read_ahead = steps.after && o.threads > 1;
+  std::future<std::shared_ptr<arrow::Table> > ahead;  // (before `reader` ends: it ends first)
+  std::size_t row_base = 0;                           // the file's rows before this step
+  for (int next = 0; ahead.valid() || next < row_groups || (next == 0 && row_groups == 0);) {
+    std::shared_ptr<arrow::Table> table;
+    if (ahead.valid()) {
+      table = ahead.get();
+    } else {
+      table = read_step(next_step(next));
+      if (row_groups == 0) next = 1;
+    }
+    if (read_ahead && next < row_groups)
+      ahead = std::async(std::launch::async, read_step, next_step(next));
     const auto n = static_cast<std::size_t>(table->num_rows());
     auto column = [&](const std::string& name, const char* flag) {
       auto c = table->GetColumnByName(name);
