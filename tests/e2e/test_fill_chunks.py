@@ -419,3 +419,53 @@ def test_blocks_ending_inside_records_split_among_threads(exe, tmp_path):
                       block=block, chunk=chunk)
             assert got == one, (block, chunk)
             assert (tmp_path / "o.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_parquet_errors_in_file_order_while_reading_ahead(exe, tmp_path, threads):
+    # With 2 or more threads the next step's row groups are decoded while this step's rows
+    # run: an error in this step's rows still comes before a broken row group further on,
+    # and each alone is the error of one run over the whole file, with no output left.
+    # Row groups of 9 rows, read one at a time (block 100 -> steps of 1 row).
+    rows = [(f"2024-03-{4 + i // 40:02d}T{14 + i % 40 // 10:02d}:{i % 10 * 5:02d}:00Z",
+             "A", float(i)) for i in range(200)]
+    table = pa.table({"date": pa.array([r[0] for r in rows]), "k": pa.array([r[1] for r in rows]),
+                      "v": pa.array([r[2] for r in rows])})
+    clean = tmp_path / "clean.parquet"
+    pq.write_table(table, clean, row_group_size=9, compression="snappy")
+    broken_page = bytearray(clean.read_bytes())  # row group 15's page of v, its header garbled
+    chunk = pq.ParquetFile(clean).metadata.row_group(15).column(2)
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    broken_page[start:start + 12] = b"\xff" * 12
+    times = table.column("date").to_pylist()
+    times[100] = "2024-03-06T25:00:00Z"  # (row group 11)
+    cases = {"page": (bytes(broken_page), None),
+             "time": (None, table.set_column(0, "date", pa.array(times)))}
+    errors = {}
+    for name, (raw, t) in cases.items():
+        src = tmp_path / f"{name}.parquet"
+        if raw is not None:
+            src.write_bytes(raw)
+        else:
+            pq.write_table(t, src, row_group_size=9, compression="snappy")
+        one = run(exe, ["fill", src, "-o", tmp_path / f"{name}1.csv", "--keys", "k",
+                        "--chunk-days", "0", "--threads", threads])
+        chunked = run(exe, ["fill", src, "-o", tmp_path / f"{name}2.csv", "--keys", "k",
+                            "--chunk-days", "1", "--threads", threads], block=100)
+        assert chunked == one and one[0] == 2 and len(one[1].splitlines()) == 1, (name, one, chunked)
+        assert str(src) in one[1], one[1]
+        assert not (tmp_path / f"{name}2.csv").exists()
+        errors[name] = one[1]
+    assert "row 101" in errors["time"], errors
+    # Both at once: the bad time (row group 11) is reported, not the page further on.
+    both = tmp_path / "both.parquet"
+    pq.write_table(cases["time"][1], both, row_group_size=9, compression="snappy")
+    raw = bytearray(both.read_bytes())
+    chunk = pq.ParquetFile(both).metadata.row_group(15).column(2)
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    raw[start:start + 12] = b"\xff" * 12
+    both.write_bytes(bytes(raw))
+    got = run(exe, ["fill", both, "-o", tmp_path / "both.csv", "--keys", "k", "--chunk-days", "1",
+                    "--threads", threads], block=100)
+    assert got[0] == 2 and "row 101" in got[1], got
+    assert not (tmp_path / "both.csv").exists()
