@@ -851,6 +851,11 @@ std::shared_ptr<parquet::WriterProperties> writer_properties(const arrow::Table&
     }
   }
   settings.max_row_group_length(row_group_rows);
+  // Values handed to a column's encoder at a time: 64 Ki, not Arrow's 1,024, whose per-batch
+  // work (levels, statistics, page checks) was a tenth of the write (reference file, 1
+  // thread: write 0.64 -> 0.58 s, the file byte for byte the same). Pages may run past
+  // their 1 MiB by up to a batch.
+  settings.write_batch_size(1 << 16);
   return settings.build();
 }
 
