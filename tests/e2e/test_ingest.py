@@ -32,11 +32,18 @@ def run(*args, check=True):
 
 
 def tree(root):
+    # (polled while `ingest --watch` runs, a hidden copy can be renamed into place between the
+    # listing and the reading of its files: the listing is then taken again)
     root = Path(root)
-    if not root.exists():
-        return {}
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith(".db")}
+    for _ in range(100):
+        if not root.exists():
+            return {}
+        try:
+            return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+                    if p.is_file() and not p.name.endswith(".db")}
+        except FileNotFoundError:
+            continue
+    raise AssertionError(f"{root}: files kept vanishing while it was read")
 
 
 def stamps(root):
